@@ -1,0 +1,15 @@
+/** Jest 30 in ESM mode: NestJS 12 is ESM-only. Run with NODE_OPTIONS=--experimental-vm-modules (npm test does). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+  testRegex: '\\.(spec|e2e-spec)\\.ts$',
+  moduleNameMapper: {
+    '^nestjs-token-auth$': '<rootDir>/libs/token-auth/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/libs/token-auth/dist'],
+};

@@ -1,0 +1,25 @@
+/** Stable codes for every reason a token is refused. Clients and logs may rely on them. */
+export type TokenAuthErrorCode =
+  | 'token_missing'
+  | 'token_malformed'
+  | 'unsupported_version'
+  | 'wrong_purpose'
+  | 'unknown_key'
+  | 'invalid_signature'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'invalid_lifetime'
+  | 'revoked_token'
+  | 'key_ring_stale';
+
+/** Thrown by `TokenService.verify` and answered by the guard with 401. The message never contains the token. */
+export class TokenAuthError extends Error {
+  override readonly name = 'TokenAuthError';
+
+  constructor(
+    readonly code: TokenAuthErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,141 @@
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { TokenAuthError } from '../errors/token-auth.error.js';
+import {
+  KEY_ID_BYTES,
+  MAX_CLAIMS_BYTES,
+  MAX_TOKEN_LENGTH,
+  MIN_TOKEN_BYTES,
+  OFFSET_EXPIRES_AT,
+  OFFSET_ISSUED_AT,
+  OFFSET_KEY_ID,
+  OFFSET_PURPOSE,
+  OFFSET_SESSION_ID,
+  OFFSET_SUBJECT,
+  OFFSET_SUBJECT_LENGTH,
+  OFFSET_TOKEN_ID,
+  SESSION_ID_BYTES,
+  TAG_BYTES,
+  TIME_BYTES,
+  TOKEN_ID_BYTES,
+  TOKEN_PREFIX,
+  TOKEN_VERSION,
+  TokenPurpose,
+  type TokenPurposeName,
+} from './token-format.js';
+
+/** Everything a token carries, in binary form, as `encodeToken` takes it. */
+export interface TokenFields {
+  purpose: TokenPurposeName;
+  keyId: Buffer;
+  tokenId: Buffer;
+  sessionId: Buffer;
+  issuedAt: number;
+  expiresAt: number;
+  subject: string;
+  /** UTF-8 JSON of the claims object, or an empty buffer for none. */
+  claims: Buffer;
+}
+
+/** A token that passed the structural checks; nothing in it is authenticated yet. */
+export interface ParsedToken {
+  readonly bytes: Buffer;
+  readonly purpose: number;
+  readonly bodyLength: number;
+  readonly subjectLength: number;
+  readonly claimsLength: number;
+}
+
+const VERSIONED_PREFIX = /^nta[0-9]+\./;
+
+export function encodeToken(fields: TokenFields, macKey: KeyObject): string {
+  const subjectLength = Buffer.byteLength(fields.subject, 'utf8');
+  const claimsOffset = OFFSET_SUBJECT + subjectLength + 2;
+  const bodyLength = claimsOffset + fields.claims.length;
+  const bytes = Buffer.allocUnsafe(bodyLength + TAG_BYTES);
+  bytes[0] = TOKEN_VERSION;
+  bytes[OFFSET_PURPOSE] = TokenPurpose[fields.purpose];
+  fields.keyId.copy(bytes, OFFSET_KEY_ID, 0, KEY_ID_BYTES);
+  fields.tokenId.copy(bytes, OFFSET_TOKEN_ID, 0, TOKEN_ID_BYTES);
+  fields.sessionId.copy(bytes, OFFSET_SESSION_ID, 0, SESSION_ID_BYTES);
+  bytes.writeUIntBE(fields.issuedAt, OFFSET_ISSUED_AT, TIME_BYTES);
+  bytes.writeUIntBE(fields.expiresAt, OFFSET_EXPIRES_AT, TIME_BYTES);
+  bytes[OFFSET_SUBJECT_LENGTH] = subjectLength;
+  bytes.write(fields.subject, OFFSET_SUBJECT, 'utf8');
+  bytes.writeUInt16BE(fields.claims.length, claimsOffset - 2);
+  fields.claims.copy(bytes, claimsOffset);
+  createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest().copy(bytes, bodyLength);
+  return TOKEN_PREFIX + bytes.toString('base64url');
+}
+
+/** Steps 1-3 of verification: length cap, prefix, canonical base64url, version and layout. */
+export function parseToken(token: unknown): ParsedToken {
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new TokenAuthError('token_missing', 'no token');
+  }
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new TokenAuthError('token_malformed', 'token too long');
+  }
+  if (!token.startsWith(TOKEN_PREFIX)) {
+    throw VERSIONED_PREFIX.test(token)
+      ? new TokenAuthError('unsupported_version', 'unsupported token version')
+      : new TokenAuthError('token_malformed', 'not a token');
+  }
+  const encoded = token.slice(TOKEN_PREFIX.length);
+  const bytes = Buffer.from(encoded, 'base64url');
+  // Buffer.from skips bad characters and accepts padding; a canonical token re-encodes to itself.
+  if (bytes.length < MIN_TOKEN_BYTES || bytes.toString('base64url') !== encoded) {
+    throw new TokenAuthError('token_malformed', 'token is not canonical base64url');
+  }
+  if (bytes[0] !== TOKEN_VERSION) {
+    throw new TokenAuthError('unsupported_version', 'unsupported token version');
+  }
+  const subjectLength = bytes[OFFSET_SUBJECT_LENGTH]!;
+  const claimsLengthOffset = OFFSET_SUBJECT + subjectLength;
+  if (subjectLength === 0 || claimsLengthOffset + 2 + TAG_BYTES > bytes.length) {
+    throw new TokenAuthError('token_malformed', 'token layout is invalid');
+  }
+  const claimsLength = bytes.readUInt16BE(claimsLengthOffset);
+  const bodyLength = claimsLengthOffset + 2 + claimsLength;
+  if (claimsLength > MAX_CLAIMS_BYTES || bodyLength + TAG_BYTES !== bytes.length) {
+    throw new TokenAuthError('token_malformed', 'token layout is invalid');
+  }
+  return { bytes, purpose: bytes[OFFSET_PURPOSE]!, bodyLength, subjectLength, claimsLength };
+}
+
+export function keyIdOf(parsed: ParsedToken): string {
+  return parsed.bytes.toString('base64url', OFFSET_KEY_ID, OFFSET_KEY_ID + KEY_ID_BYTES);
+}
+
+/** Step 5: constant-time comparison of the tag with the one the key computes. */
+export function tagMatches(parsed: ParsedToken, macKey: KeyObject): boolean {
+  const { bytes, bodyLength } = parsed;
+  const expected = createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest();
+  return timingSafeEqual(expected, bytes.subarray(bodyLength));
+}
+
+export function issuedAtOf(parsed: ParsedToken): number {
+  return parsed.bytes.readUIntBE(OFFSET_ISSUED_AT, TIME_BYTES);
+}
+
+export function expiresAtOf(parsed: ParsedToken): number {
+  return parsed.bytes.readUIntBE(OFFSET_EXPIRES_AT, TIME_BYTES);
+}
+
+export function subjectOf(parsed: ParsedToken): string {
+  return parsed.bytes.toString('utf8', OFFSET_SUBJECT, OFFSET_SUBJECT + parsed.subjectLength);
+}
+
+export function tokenIdOf(parsed: ParsedToken): string {
+  return parsed.bytes.toString('base64url', OFFSET_TOKEN_ID, OFFSET_TOKEN_ID + TOKEN_ID_BYTES);
+}
+
+export function sessionIdOf(parsed: ParsedToken): string {
+  return parsed.bytes.toString('base64url', OFFSET_SESSION_ID, OFFSET_SESSION_ID + SESSION_ID_BYTES);
+}
+
+/** Only called once the tag matched: the JSON was written by `encodeToken`. */
+export function claimsOf(parsed: ParsedToken): Record<string, unknown> {
+  if (parsed.claimsLength === 0) return {};
+  const start = parsed.bodyLength - parsed.claimsLength;
+  return JSON.parse(parsed.bytes.toString('utf8', start, parsed.bodyLength)) as Record<string, unknown>;
+}

@@ -1,0 +1,19 @@
+import type { KeySpec } from './key-ring.js';
+
+/**
+ * Where the key ring comes from. The module calls `load` once at bootstrap (a throw stops the app), then again
+ * every `refreshInterval` seconds and whenever `watch` reports a change. Each result is validated before it
+ * replaces the ring in use; a failed or invalid load keeps the last good ring.
+ */
+export interface KeyProvider {
+  /** Names the source in logs and errors, e.g. `env TOKEN_AUTH_KEYS`. Never key material. */
+  readonly description: string;
+  /** Seconds between background refreshes. Leave unset for a ring that never changes. */
+  readonly refreshInterval?: number;
+  load(signal: AbortSignal): Promise<readonly KeySpec[]>;
+  /** For push sources (a mounted file): call `onChange` to ask for a reload. Returns a function that stops watching. */
+  watch?(onChange: () => void): () => void;
+}
+
+/** Injection token of the `KeyProvider` in use. */
+export const KEY_PROVIDER = Symbol('nestjs-token-auth:key-provider');

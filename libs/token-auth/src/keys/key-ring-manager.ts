@@ -1,0 +1,124 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import type { KeyProvider } from './key-provider.interface.js';
+import { KeyRing, type KeyDescription } from './key-ring.js';
+
+/** The ring's state for health checks. Never key bytes. */
+export interface KeyRingHealth {
+  source: string;
+  keys: KeyDescription[];
+  lastRefreshAt: string;
+  lastError?: { message: string; at: string };
+}
+
+const LOAD_TIMEOUT_MS = 10_000;
+const UNKNOWN_KEY_REFRESH_MS = 30_000;
+
+/** Logs name the error class and message only: a provider's payload never reaches a log line. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Holds the ring in use and keeps it fresh: one load at a time, in the background, never on a request's path.
+ * A failed or invalid load keeps the last good ring and is retried with exponential backoff and full jitter.
+ */
+export class KeyRingManager implements OnModuleDestroy {
+  private ring!: KeyRing;
+  private lastRefreshAt = new Date(0);
+  private lastError?: { message: string; at: string };
+  private failures = 0;
+  private inFlight?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private stopWatching?: () => void;
+  private lastRequestedAt = -Infinity;
+  private closed = false;
+
+  constructor(
+    private readonly provider: KeyProvider,
+    private readonly logger = new Logger('TokenAuth'),
+  ) {}
+
+  /** The first load, awaited during bootstrap: no valid ring, no app. */
+  async start(): Promise<void> {
+    try {
+      this.ring = await this.load();
+    } catch (error) {
+      throw new TokenAuthConfigError(
+        `cannot load the key ring from ${this.provider.description}: ${
+          error instanceof TokenAuthConfigError ? error.message : describeError(error)
+        }`,
+      );
+    }
+    this.lastRefreshAt = new Date();
+    this.stopWatching = this.provider.watch?.(() => void this.refresh());
+    this.schedule();
+  }
+
+  get current(): KeyRing {
+    return this.ring;
+  }
+
+  /** Reloads now, or joins the reload under way. Never throws: failures are logged and keep the old ring. */
+  refresh(): Promise<void> {
+    this.inFlight ??= this.reload().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  /** Asks for a reload because a token named an unknown key; at most one per 30 s, whatever clients send. */
+  requestRefresh(): void {
+    const now = Date.now();
+    if (this.closed || now - this.lastRequestedAt < UNKNOWN_KEY_REFRESH_MS) return;
+    this.lastRequestedAt = now;
+    void this.refresh();
+  }
+
+  health(): KeyRingHealth {
+    return {
+      source: this.provider.description,
+      keys: this.ring.describe(),
+      lastRefreshAt: this.lastRefreshAt.toISOString(),
+      ...(this.lastError && { lastError: this.lastError }),
+    };
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.stopWatching?.();
+  }
+
+  private async load(): Promise<KeyRing> {
+    return KeyRing.from(await this.provider.load(AbortSignal.timeout(LOAD_TIMEOUT_MS)));
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      const ring = await this.load();
+      if (this.closed) return;
+      this.ring = ring;
+      this.lastRefreshAt = new Date();
+      this.lastError = undefined;
+      this.failures = 0;
+    } catch (error) {
+      this.failures++;
+      const message = describeError(error);
+      this.lastError = { message, at: new Date().toISOString() };
+      this.logger.error(`key ring refresh from ${this.provider.description} failed, keeping the last good ring: ${message}`);
+    } finally {
+      this.schedule();
+    }
+  }
+
+  private schedule(): void {
+    const interval = this.provider.refreshInterval;
+    clearTimeout(this.timer);
+    if (this.closed || !interval) return;
+    const ms = interval * 1000;
+    // Success: uniform in [T/2, T] so instances drift apart. Failure: full jitter over min(T, 2^n s).
+    const delay =
+      this.failures === 0 ? ms * (0.5 + Math.random() / 2) : Math.random() * Math.min(ms, 1000 * 2 ** this.failures);
+    this.timer = setTimeout(() => void this.refresh(), delay);
+    this.timer.unref();
+  }
+}

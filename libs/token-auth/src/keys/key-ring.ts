@@ -1,0 +1,148 @@
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { HKDF_INFO, KEY_ID_BYTES, type TokenPurposeName } from '../format/token-format.js';
+
+export type KeyState = 'active' | 'verify-only';
+
+/** One key as a provider hands it over. `key` is raw bytes, or their base64url (or base64) text. */
+export interface KeySpec {
+  id: string;
+  key: Buffer | string;
+  state: KeyState;
+  createdAt?: string | Date;
+}
+
+/** A validated key with its derived MAC keys, built once per ring. */
+export interface RingKey {
+  readonly id: string;
+  readonly state: KeyState;
+  readonly createdAt?: Date;
+  readonly keyIdBytes: Buffer;
+  readonly macKeys: Readonly<Record<TokenPurposeName, KeyObject>>;
+}
+
+/** What a ring tells a health check: never key bytes. */
+export interface KeyDescription {
+  id: string;
+  state: KeyState;
+  createdAt?: string;
+}
+
+export const MIN_KEY_BYTES = 32;
+const KEY_STATES: readonly KeyState[] = ['active', 'verify-only'];
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const KEYGEN_HINT = 'generate keys with "npx nestjs-token-auth keygen"';
+
+function derive(key: Buffer, info: string, length: number): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, length));
+}
+
+/** The key id: the first 9 bytes of HKDF-SHA256(key, info "nestjs-token-auth/v1/key-id"), base64url. */
+export function deriveKeyId(key: Buffer): string {
+  return derive(key, HKDF_INFO.keyId, KEY_ID_BYTES).toString('base64url');
+}
+
+function decodeKey(text: string, label: string): Buffer {
+  const encoding = BASE64URL.test(text) ? 'base64url' : BASE64.test(text) ? 'base64' : undefined;
+  const bytes = encoding && Buffer.from(text, encoding);
+  if (!bytes || bytes.toString(encoding) !== text) {
+    throw new TokenAuthConfigError(`${label}: the key is not base64url text; ${KEYGEN_HINT}`);
+  }
+  return bytes;
+}
+
+function isPrintableText(bytes: Buffer): boolean {
+  return bytes.every((b) => b >= 0x20 && b < 0x7f);
+}
+
+function buildKey(spec: KeySpec, index: number): RingKey {
+  const label = `key ${typeof spec?.id === 'string' && spec.id ? `"${spec.id}"` : `#${index + 1}`}`;
+  if (typeof spec !== 'object' || spec === null) {
+    throw new TokenAuthConfigError(`${label}: expected an object with id, key and state`);
+  }
+  if (!KEY_STATES.includes(spec.state)) {
+    throw new TokenAuthConfigError(`${label}: state must be "active" or "verify-only"`);
+  }
+  const bytes = typeof spec.key === 'string' ? decodeKey(spec.key, label) : spec.key;
+  if (!Buffer.isBuffer(bytes)) {
+    throw new TokenAuthConfigError(`${label}: key must be a Buffer or base64url text`);
+  }
+  if (bytes.length < MIN_KEY_BYTES) {
+    throw new TokenAuthConfigError(
+      `${label}: ${bytes.length} bytes is too short; keys must be at least ${MIN_KEY_BYTES} random bytes (${KEYGEN_HINT})`,
+    );
+  }
+  if (isPrintableText(bytes)) {
+    throw new TokenAuthConfigError(
+      `${label}: the key bytes are printable text, like a password; keys must be random bytes (${KEYGEN_HINT})`,
+    );
+  }
+  const id = deriveKeyId(bytes);
+  if (spec.id !== id) {
+    throw new TokenAuthConfigError(
+      `${label}: the id does not match the key; the id of this key is "${id}" (ids are derived from the key)`,
+    );
+  }
+  const createdAt = spec.createdAt === undefined ? undefined : new Date(spec.createdAt);
+  if (createdAt && Number.isNaN(createdAt.getTime())) {
+    throw new TokenAuthConfigError(`${label}: createdAt is not a valid date`);
+  }
+  return {
+    id,
+    state: spec.state,
+    createdAt,
+    keyIdBytes: Buffer.from(id, 'base64url'),
+    macKeys: {
+      access: createSecretKey(derive(bytes, HKDF_INFO.access, 32)),
+      refresh: createSecretKey(derive(bytes, HKDF_INFO.refresh, 32)),
+    },
+  };
+}
+
+/**
+ * An immutable set of keys: exactly one `active` key signs, `verify-only` keys are still accepted (the next key
+ * published early, or the previous one in its grace period). Built and validated once; lookups are a map get.
+ */
+export class KeyRing {
+  readonly active: RingKey;
+  private readonly byId: ReadonlyMap<string, RingKey>;
+
+  private constructor(keys: RingKey[]) {
+    const byId = new Map<string, RingKey>();
+    for (const key of keys) {
+      if (byId.has(key.id)) {
+        throw new TokenAuthConfigError(`key ring: duplicate key id "${key.id}"; each key may appear once`);
+      }
+      byId.set(key.id, key);
+    }
+    const active = keys.filter((key) => key.state === 'active');
+    if (active.length !== 1) {
+      throw new TokenAuthConfigError(
+        `key ring: ${active.length} active keys; exactly one key must have state "active"`,
+      );
+    }
+    this.active = active[0]!;
+    this.byId = byId;
+  }
+
+  /** Validates the specs and derives every key once. Throws `TokenAuthConfigError` saying what to fix. */
+  static from(specs: readonly KeySpec[]): KeyRing {
+    if (!Array.isArray(specs) || specs.length === 0) {
+      throw new TokenAuthConfigError(`key ring: no keys; ${KEYGEN_HINT}`);
+    }
+    return new KeyRing(specs.map(buildKey));
+  }
+
+  get(id: string): RingKey | undefined {
+    return this.byId.get(id);
+  }
+
+  describe(): KeyDescription[] {
+    return [...this.byId.values()].map(({ id, state, createdAt }) => ({
+      id,
+      state,
+      ...(createdAt && { createdAt: createdAt.toISOString() }),
+    }));
+  }
+}

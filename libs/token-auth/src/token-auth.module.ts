@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js';
+import { KeyRingManager } from './keys/key-ring-manager.js';
+import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './token-auth.module-definition.js';
+import { resolveOptions, type ResolvedTokenAuthOptions, type TokenAuthModuleOptions } from './token-auth.options.js';
+import { TokenAuthGuard } from './token-auth.guard.js';
+import { TokenService } from './token.service.js';
+
+/**
+ * `TokenAuthModule.forRoot({...})` or `.forRootAsync({ useFactory, inject })`; `isGlobal: true` makes the service
+ * and guard available to every module. Options are validated and the key ring is loaded during bootstrap.
+ */
+@Module({
+  providers: [
+    {
+      provide: TOKEN_AUTH_OPTIONS,
+      useFactory: (options: TokenAuthModuleOptions) => resolveOptions(options),
+      inject: [MODULE_OPTIONS_TOKEN],
+    },
+    {
+      provide: KEY_PROVIDER,
+      useFactory: (options: ResolvedTokenAuthOptions) => options.keyProvider,
+      inject: [TOKEN_AUTH_OPTIONS],
+    },
+    {
+      provide: KeyRingManager,
+      useFactory: async (provider: KeyProvider) => {
+        const manager = new KeyRingManager(provider);
+        await manager.start();
+        return manager;
+      },
+      inject: [KEY_PROVIDER],
+    },
+    TokenService,
+    TokenAuthGuard,
+  ],
+  exports: [TOKEN_AUTH_OPTIONS, KEY_PROVIDER, KeyRingManager, TokenService, TokenAuthGuard],
+})
+export class TokenAuthModule extends ConfigurableModuleClass {}
