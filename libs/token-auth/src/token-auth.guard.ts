@@ -1,4 +1,11 @@
-import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  HttpException,
+  Injectable,
+  ServiceUnavailableException,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
@@ -68,8 +75,14 @@ export class TokenAuthGuard implements CanActivate {
     return match[1];
   }
 
-  /** Builds the 401 and sets its `WWW-Authenticate` challenge (RFC 6750 section 3). */
-  protected reject(context: ExecutionContext, error: TokenAuthError): UnauthorizedException {
+  /**
+   * Builds the 401 and sets its `WWW-Authenticate` challenge (RFC 6750 section 3). A stale key ring
+   * (`key_ring_stale`) is the server's fault, not the token's: 503, so clients retry instead of logging out.
+   */
+  protected reject(context: ExecutionContext, error: TokenAuthError): HttpException {
+    if (error.code === 'key_ring_stale') {
+      return new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', code: error.code, message: error.message });
+    }
     const challenge =
       error.code === 'token_missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${error.message}"`;
     const response = context.switchToHttp().getResponse<{

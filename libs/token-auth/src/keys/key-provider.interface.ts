@@ -10,6 +10,12 @@ export interface KeyProvider {
   readonly description: string;
   /** Seconds between background refreshes. Leave unset for a ring that never changes. */
   readonly refreshInterval?: number;
+  /**
+   * Seconds without a successful load after which the ring is no longer trusted: verifying and signing then fail
+   * with `key_ring_stale` (HTTP 503) until a load succeeds. Needs `refreshInterval`, and must exceed it. Unset:
+   * the last good ring is served for as long as the source is down.
+   */
+  readonly maxStaleness?: number;
   load(signal: AbortSignal): Promise<readonly KeySpec[]>;
   /** For push sources (a mounted file): call `onChange` to ask for a reload. Returns a function that stops watching. */
   watch?(onChange: () => void): () => void;

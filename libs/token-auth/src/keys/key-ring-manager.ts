@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { TokenAuthError } from '../errors/token-auth.error.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRing, type KeyDescription } from './key-ring.js';
 
@@ -9,6 +10,8 @@ export interface KeyRingHealth {
   keys: KeyDescription[];
   lastRefreshAt: string;
   lastError?: { message: string; at: string };
+  /** Present when the provider sets `maxStaleness`: true while tokens are refused for want of a fresh ring. */
+  stale?: boolean;
 }
 
 const LOAD_TIMEOUT_MS = 10_000;
@@ -41,6 +44,7 @@ export class KeyRingManager implements OnModuleDestroy {
 
   /** The first load, awaited during bootstrap: no valid ring, no app. */
   async start(): Promise<void> {
+    this.checkMaxStaleness();
     try {
       this.ring = await this.load();
     } catch (error) {
@@ -55,7 +59,11 @@ export class KeyRingManager implements OnModuleDestroy {
     this.schedule();
   }
 
+  /** The ring in use. Throws `TokenAuthError` `key_ring_stale` once `maxStaleness` has passed without a good load. */
   get current(): KeyRing {
+    if (this.isStale()) {
+      throw new TokenAuthError('key_ring_stale', 'the key ring could not be refreshed; try again later');
+    }
     return this.ring;
   }
 
@@ -79,6 +87,7 @@ export class KeyRingManager implements OnModuleDestroy {
       keys: this.ring.describe(),
       lastRefreshAt: this.lastRefreshAt.toISOString(),
       ...(this.lastError && { lastError: this.lastError }),
+      ...(this.provider.maxStaleness !== undefined && { stale: this.isStale() }),
     };
   }
 
@@ -86,6 +95,22 @@ export class KeyRingManager implements OnModuleDestroy {
     this.closed = true;
     clearTimeout(this.timer);
     this.stopWatching?.();
+  }
+
+  private isStale(): boolean {
+    const maxStaleness = this.provider.maxStaleness;
+    return maxStaleness !== undefined && Date.now() - this.lastRefreshAt.getTime() > maxStaleness * 1000;
+  }
+
+  private checkMaxStaleness(): void {
+    const { maxStaleness, refreshInterval, description } = this.provider;
+    if (maxStaleness === undefined) return;
+    if (typeof maxStaleness !== 'number' || !(maxStaleness > 0) || !refreshInterval || maxStaleness <= refreshInterval) {
+      throw new TokenAuthConfigError(
+        `${description}: maxStaleness (${String(maxStaleness)} s) must be longer than the refresh interval ` +
+          `(${String(refreshInterval)} s), or the ring would go stale between two normal refreshes`,
+      );
+    }
   }
 
   private async load(): Promise<KeyRing> {
@@ -104,7 +129,12 @@ export class KeyRingManager implements OnModuleDestroy {
       this.failures++;
       const message = describeError(error);
       this.lastError = { message, at: new Date().toISOString() };
-      this.logger.error(`key ring refresh from ${this.provider.description} failed, keeping the last good ring: ${message}`);
+      this.logger.error(
+        this.isStale()
+          ? `key ring refresh from ${this.provider.description} failed and the ring is older than maxStaleness: ` +
+              `refusing tokens until a refresh succeeds: ${message}`
+          : `key ring refresh from ${this.provider.description} failed, keeping the last good ring: ${message}`,
+      );
     } finally {
       this.schedule();
     }

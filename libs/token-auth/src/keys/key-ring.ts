@@ -10,6 +10,8 @@ export interface KeySpec {
   key: Buffer | string;
   state: KeyState;
   createdAt?: string | Date;
+  /** When a retiring key may be dropped from the ring; set by `rotateRing`, reported by health checks. */
+  retireAfter?: string | Date;
 }
 
 /** A validated key with its derived MAC keys, built once per ring. */
@@ -17,6 +19,7 @@ export interface RingKey {
   readonly id: string;
   readonly state: KeyState;
   readonly createdAt?: Date;
+  readonly retireAfter?: Date;
   readonly keyIdBytes: Buffer;
   readonly macKeys: Readonly<Record<TokenPurposeName, KeyObject>>;
 }
@@ -26,6 +29,7 @@ export interface KeyDescription {
   id: string;
   state: KeyState;
   createdAt?: string;
+  retireAfter?: string;
 }
 
 export const MIN_KEY_BYTES = 32;
@@ -43,7 +47,8 @@ export function deriveKeyId(key: Buffer): string {
   return derive(key, HKDF_INFO.keyId, KEY_ID_BYTES).toString('base64url');
 }
 
-function decodeKey(text: string, label: string): Buffer {
+/** Decodes a key's base64url (or base64) text; throws `TokenAuthConfigError` naming `label`, never the text. */
+export function decodeKey(text: string, label: string): Buffer {
   const encoding = BASE64URL.test(text) ? 'base64url' : BASE64.test(text) ? 'base64' : undefined;
   const bytes = encoding && Buffer.from(text, encoding);
   if (!bytes || bytes.toString(encoding) !== text) {
@@ -84,20 +89,28 @@ function buildKey(spec: KeySpec, index: number): RingKey {
       `${label}: the id does not match the key; the id of this key is "${id}" (ids are derived from the key)`,
     );
   }
-  const createdAt = spec.createdAt === undefined ? undefined : new Date(spec.createdAt);
-  if (createdAt && Number.isNaN(createdAt.getTime())) {
-    throw new TokenAuthConfigError(`${label}: createdAt is not a valid date`);
-  }
+  const createdAt = optionalDate(spec.createdAt, label, 'createdAt');
+  const retireAfter = optionalDate(spec.retireAfter, label, 'retireAfter');
   return {
     id,
     state: spec.state,
     createdAt,
+    ...(retireAfter && { retireAfter }),
     keyIdBytes: Buffer.from(id, 'base64url'),
     macKeys: {
       access: createSecretKey(derive(bytes, HKDF_INFO.access, 32)),
       refresh: createSecretKey(derive(bytes, HKDF_INFO.refresh, 32)),
     },
   };
+}
+
+function optionalDate(value: string | Date | undefined, label: string, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new TokenAuthConfigError(`${label}: ${field} is not a valid date`);
+  }
+  return date;
 }
 
 /**
@@ -139,10 +152,11 @@ export class KeyRing {
   }
 
   describe(): KeyDescription[] {
-    return [...this.byId.values()].map(({ id, state, createdAt }) => ({
+    return [...this.byId.values()].map(({ id, state, createdAt, retireAfter }) => ({
       id,
       state,
       ...(createdAt && { createdAt: createdAt.toISOString() }),
+      ...(retireAfter && { retireAfter: retireAfter.toISOString() }),
     }));
   }
 }
