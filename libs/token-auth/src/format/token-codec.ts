@@ -133,9 +133,21 @@ export function sessionIdOf(parsed: ParsedToken): string {
   return parsed.bytes.toString('base64url', OFFSET_SESSION_ID, OFFSET_SESSION_ID + SESSION_ID_BYTES);
 }
 
-/** Only called once the tag matched: the JSON was written by `encodeToken`. */
+/**
+ * Only called once the tag matched. An issuer in another language may still have written something other than a
+ * JSON object: that is a malformed token (401), never a parse exception (500).
+ */
 export function claimsOf(parsed: ParsedToken): Record<string, unknown> {
   if (parsed.claimsLength === 0) return {};
   const start = parsed.bodyLength - parsed.claimsLength;
-  return JSON.parse(parsed.bytes.toString('utf8', start, parsed.bodyLength)) as Record<string, unknown>;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(parsed.bytes.toString('utf8', start, parsed.bodyLength));
+  } catch {
+    throw new TokenAuthError('token_malformed', 'token claims are not JSON');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new TokenAuthError('token_malformed', 'token claims are not a JSON object');
+  }
+  return claims as Record<string, unknown>;
 }

@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+/**
+ * Writes the token format v1 test vectors, deterministically, from the spec alone (docs/token-format.md): this
+ * encoder shares no code with the library, so the vectors check the library rather than restate it.
+ *
+ *   node docs/test-vectors/generate.mjs > docs/test-vectors/token-v1.json
+ */
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+
+const PREFIX = 'nta1.';
+const PURPOSE = { access: 0x01, refresh: 0x02 };
+const INFO = {
+  keyId: 'nestjs-token-auth/v1/key-id',
+  access: 'nestjs-token-auth/v1/access',
+  refresh: 'nestjs-token-auth/v1/refresh',
+};
+const TOLERANCE_MS = 30_000;
+const MAX_LIFETIME_MS = 86_400_000;
+const MAX_TOKEN_LENGTH = 1831;
+const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00:00Z
+const TTL_MS = 900_000;
+
+/** Fixed bytes from a label, so that every value in the file can be re-derived. */
+const fixed = (label, length) => createHash('sha256').update(label).digest().subarray(0, length);
+const hkdf = (key, info, length) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, length));
+const b64url = (bytes) => bytes.toString('base64url');
+
+function makeKey(name, state, inRing) {
+  const master = fixed(`nestjs-token-auth test vector master key ${name}`, 32);
+  return {
+    name,
+    state,
+    inRing,
+    masterKey: master.toString('hex'),
+    keyId: b64url(hkdf(master, INFO.keyId, 9)),
+    accessMacKey: hkdf(master, INFO.access, 32).toString('hex'),
+    refreshMacKey: hkdf(master, INFO.refresh, 32).toString('hex'),
+    ringEntry: `${b64url(hkdf(master, INFO.keyId, 9))}:${b64url(master)}`,
+  };
+}
+
+const keys = { A: makeKey('A', 'active', true), B: makeKey('B', 'verify-only', true), C: makeKey('C', 'active', false) };
+
+function u48(value) {
+  const bytes = Buffer.alloc(6);
+  bytes.writeUIntBE(value, 0, 6);
+  return bytes;
+}
+
+function u16(value) {
+  const bytes = Buffer.alloc(2);
+  bytes.writeUInt16BE(value, 0);
+  return bytes;
+}
+
+/** The body exactly as section "Byte layout" lays it out; `overrides` break one field on purpose. */
+function body(f, overrides = {}) {
+  const subject = Buffer.from(f.subject, 'utf8');
+  const claims = Buffer.from(f.claims, 'utf8');
+  return Buffer.concat([
+    Buffer.of(overrides.version ?? 0x01, overrides.purposeByte ?? PURPOSE[f.purpose]),
+    Buffer.from(f.keyId, 'base64url'),
+    Buffer.from(f.tokenId, 'hex'),
+    Buffer.from(f.sessionId, 'hex'),
+    u48(f.issuedAt),
+    u48(f.expiresAt),
+    Buffer.of(overrides.subjectLength ?? subject.length),
+    subject,
+    u16(overrides.claimsLength ?? claims.length),
+    claims,
+  ]);
+}
+
+const mac = (macKeyHex, bytes) => createHmac('sha256', Buffer.from(macKeyHex, 'hex')).update(bytes).digest();
+const tokenOf = (bytes, tag) => PREFIX + b64url(Buffer.concat([bytes, tag]));
+
+function fields(n, overrides) {
+  return {
+    purpose: 'access',
+    keyId: keys.A.keyId,
+    tokenId: fixed(`token id ${n}`, 16).toString('hex'),
+    sessionId: fixed(`session id ${n}`, 16).toString('hex'),
+    issuedAt: T0,
+    expiresAt: T0 + TTL_MS,
+    subject: 'user-42',
+    claims: '',
+    ...overrides,
+  };
+}
+
+/** Signs with the MAC key of the purpose the fields name, unless `macKey` says otherwise. */
+function sign(keyName, f, { macKey, overrides } = {}) {
+  const bytes = body(f, overrides);
+  const tag = mac(macKey ?? keys[keyName][`${f.purpose}MacKey`], bytes);
+  return { bytes, tag, token: tokenOf(bytes, tag) };
+}
+
+function valid(name, description, keyName, f, now) {
+  const { bytes, tag, token } = sign(keyName, f);
+  return {
+    name,
+    description,
+    key: keyName,
+    fields: f,
+    bodyHex: bytes.toString('hex'),
+    tagHex: tag.toString('hex'),
+    token,
+    now,
+    expected: {
+      sub: f.subject,
+      jti: b64url(Buffer.from(f.tokenId, 'hex')),
+      sid: b64url(Buffer.from(f.sessionId, 'hex')),
+      purpose: f.purpose,
+      kid: f.keyId,
+      issuedAt: f.issuedAt,
+      expiresAt: f.expiresAt,
+      claims: f.claims === '' ? {} : JSON.parse(f.claims),
+    },
+  };
+}
+
+const validVectors = [
+  valid('ascii-subject', 'An access token with an ASCII subject and no claims.', 'A', fields(1), T0 + 60_000),
+  valid(
+    'utf8-subject-and-claims',
+    'A multi-byte UTF-8 subject and a claims object.',
+    'A',
+    fields(2, { subject: 'zoë@例え.jp', claims: '{"roles":["admin","editor"],"tenant":"acme"}' }),
+    T0 + 60_000,
+  ),
+  valid(
+    'largest',
+    'A 255-byte subject and 1024 bytes of claims: the longest token, exactly MAX_TOKEN_LENGTH (1831) characters.',
+    'A',
+    fields(3, { subject: `${'é'.repeat(127)}x`, claims: `{"pad":"${'x'.repeat(1014)}"}` }),
+    T0 + 60_000,
+  ),
+  valid('explicit-empty-claims', 'Claims written as the two bytes "{}" verify to an empty object.', 'A', fields(4, { claims: '{}' }), T0),
+  valid('verify-only-key', 'Signed by a verify-only key of the ring: accepted.', 'B', fields(5, { keyId: keys.B.keyId }), T0 + 60_000),
+  valid('expiry-at-tolerance', 'Verified exactly clock tolerance after expiry: accepted.', 'A', fields(6), T0 + TTL_MS + TOLERANCE_MS),
+  valid('issued-at-tolerance', 'Verified exactly clock tolerance before issue: accepted.', 'A', fields(7), T0 - TOLERANCE_MS),
+  valid(
+    'maximum-lifetime',
+    'A lifetime of exactly the verifier maximum (86400 s): accepted.',
+    'A',
+    fields(8, { expiresAt: T0 + MAX_LIFETIME_MS }),
+    T0 + 60_000,
+  ),
+];
+
+const base = validVectors[0];
+const baseEncoded = base.token.slice(PREFIX.length);
+const baseBytes = Buffer.concat([Buffer.from(base.bodyHex, 'hex'), Buffer.from(base.tagHex, 'hex')]);
+const now = T0 + 60_000;
+const invalid = [];
+const reject = (name, error, description, token, at = now, f) =>
+  invalid.push({ name, description, token, now: at, error, ...(f && { key: f.key, fields: f.fields }) });
+
+function signedLayout(n, overrides, f = fields(n)) {
+  return sign('A', f, { overrides }).token;
+}
+
+// Step 0: nothing to verify.
+reject('empty', 'token_missing', 'The empty string.', '');
+
+// Step 1: the length cap, before any decoding.
+reject('too-long', 'token_malformed', 'One character over MAX_TOKEN_LENGTH.', PREFIX + 'A'.repeat(MAX_TOKEN_LENGTH - PREFIX.length + 1));
+
+// Step 2: prefix.
+reject('no-prefix', 'token_malformed', 'The encoded bytes of a valid token without "nta1.".', baseEncoded);
+reject('prefix-upper-case', 'token_malformed', 'The prefix is case-sensitive.', `NTA1.${baseEncoded}`);
+reject('newer-version-prefix', 'unsupported_version', 'A well-formed prefix of a version this verifier does not know.', `nta2.${baseEncoded}`);
+
+// Step 3: strict, canonical base64url.
+const padded = `${base.token}${'='.repeat((4 - (baseEncoded.length % 4)) % 4 || 1)}`;
+reject('padding', 'token_malformed', 'Base64 padding after a valid token.', padded);
+{
+  // The last character carries unused low bits when the byte count is not a multiple of 3; a canonical encoder
+  // writes them as zero.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  if (baseBytes.length % 3 === 0) throw new Error('the base vector needs a byte count that is not a multiple of 3');
+  const last = alphabet.indexOf(baseEncoded.at(-1));
+  const changed = alphabet[last | 1];
+  if (alphabet[last] === changed) throw new Error('unused bits already set');
+  reject('non-canonical-last-character', 'token_malformed', 'The last character sets bits that encode no byte.', base.token.slice(0, -1) + changed);
+}
+{
+  const withDash = validVectors.find((v) => /[-_]/.test(v.token.slice(PREFIX.length)));
+  const swapped = withDash.token.replace(/[-_]/, (c) => (c === '-' ? '+' : '/'));
+  reject('standard-base64-alphabet', 'token_malformed', 'A "-" or "_" written as "+" or "/" (standard base64).', swapped);
+}
+reject('character-outside-alphabet', 'token_malformed', 'A "!" in place of one character.', `${base.token.slice(0, 40)}!${base.token.slice(41)}`);
+reject('space-inside', 'token_malformed', 'A space inside the encoded bytes.', `${base.token.slice(0, 40)} ${base.token.slice(40)}`);
+reject('two-tokens', 'token_malformed', 'Two tokens joined by a dot.', `${base.token}.${validVectors[1].token}`);
+reject('truncated-tag', 'token_malformed', 'The last 4 characters (3 tag bytes) removed.', base.token.slice(0, -4));
+reject('truncated-to-minimum', 'token_malformed', 'Fewer bytes than the smallest possible token.', `${PREFIX}${b64url(baseBytes.subarray(0, 60))}`);
+reject('trailing-byte', 'token_malformed', 'One zero byte appended to the decoded bytes, re-encoded canonically.', tokenOf(baseBytes, Buffer.of(0)));
+reject('prefix-only', 'token_malformed', 'The prefix and nothing else.', PREFIX);
+
+// Step 4: version byte and layout (the tags below are valid: only the layout is wrong).
+reject('version-byte', 'unsupported_version', 'Prefix "nta1." but version byte 0x02.', signedLayout(9, { version: 0x02 }));
+reject('zero-subject-length', 'token_malformed', 'Subject length 0.', signedLayout(10, { subjectLength: 0 }));
+reject('subject-length-past-end', 'token_malformed', 'Subject length 255 with a 7-byte subject.', signedLayout(11, { subjectLength: 255 }));
+reject(
+  'claims-length-over-limit',
+  'token_malformed',
+  'Claims length 1025, with 1025 bytes of claims present.',
+  signedLayout(12, {}, fields(12, { claims: `{"pad":"${'x'.repeat(1015)}"}` })),
+);
+reject('claims-length-mismatch', 'token_malformed', 'Claims length 10 with no claims bytes.', signedLayout(13, { claimsLength: 10 }));
+
+// Step 5: purpose.
+{
+  const f = fields(14, { purpose: 'refresh' });
+  reject('refresh-purpose', 'wrong_purpose', 'A refresh token, signed with the refresh MAC key, offered as an access token.', sign('A', f).token, now, { key: 'A', fields: f });
+}
+reject('unknown-purpose', 'wrong_purpose', 'Purpose byte 0x03.', signedLayout(15, { purposeByte: 0x03 }));
+
+// Step 6: key id.
+{
+  const f = fields(16, { keyId: keys.C.keyId });
+  reject('key-outside-ring', 'unknown_key', 'Signed by a valid key that is not in the ring.', sign('C', f).token, now, { key: 'C', fields: f });
+}
+
+// Step 7: the tag.
+{
+  const f = fields(17);
+  const { bytes, tag } = sign('A', f);
+  const flipped = Buffer.from(tag);
+  flipped[31] ^= 0x01;
+  reject('tag-last-bit', 'invalid_signature', 'The last bit of the tag flipped.', tokenOf(bytes, flipped));
+  reject('tag-of-another-key', 'invalid_signature', 'Key id of A, tag made with the access MAC key of B.', sign('A', f, { macKey: keys.B.accessMacKey }).token);
+  reject('tag-of-refresh-key', 'invalid_signature', 'Purpose access, tag made with the refresh MAC key of A.', sign('A', f, { macKey: keys.A.refreshMacKey }).token);
+  const tampered = Buffer.from(bytes);
+  tampered[tampered.length - 3] ^= 0x07; // subject 'user-42' -> 'user-45'
+  reject('subject-changed', 'invalid_signature', 'The subject changed after signing.', tokenOf(tampered, tag));
+}
+
+// Step 8: time.
+{
+  const f = fields(18);
+  const { token } = sign('A', f);
+  reject('expired', 'token_expired', 'Verified 1 ms past expiry plus clock tolerance.', token, T0 + TTL_MS + TOLERANCE_MS + 1, { key: 'A', fields: f });
+  reject('not-yet-valid', 'token_not_yet_valid', 'Verified 1 ms before issue minus clock tolerance.', token, T0 - TOLERANCE_MS - 1, { key: 'A', fields: f });
+}
+{
+  const long = fields(19, { expiresAt: T0 + MAX_LIFETIME_MS + 1 });
+  reject('lifetime-over-maximum', 'invalid_lifetime', 'A lifetime 1 ms over the maximum.', sign('A', long).token, now, { key: 'A', fields: long });
+  const zero = fields(20, { expiresAt: T0 });
+  reject('zero-lifetime', 'invalid_lifetime', 'Expires at the instant of issue.', sign('A', zero).token, T0, { key: 'A', fields: zero });
+  const negative = fields(21, { expiresAt: T0 - 1 });
+  reject('negative-lifetime', 'invalid_lifetime', 'Expires before it was issued.', sign('A', negative).token, T0, { key: 'A', fields: negative });
+}
+
+// Step 9: claims, read only from an authentic token.
+{
+  const array = fields(22, { claims: '["admin"]' });
+  reject('claims-not-an-object', 'token_malformed', 'Authentic claims that are a JSON array.', sign('A', array).token, now, { key: 'A', fields: array });
+  const broken = fields(23, { claims: '{"roles":' });
+  reject('claims-not-json', 'token_malformed', 'Authentic claims that are not JSON.', sign('A', broken).token, now, { key: 'A', fields: broken });
+}
+
+for (const v of invalid) {
+  if (v.token.length > MAX_TOKEN_LENGTH && v.name !== 'too-long') throw new Error(`${v.name} is over the cap`);
+}
+
+const output = {
+  format: 'nta1',
+  spec: 'docs/token-format.md',
+  generator: 'node docs/test-vectors/generate.mjs > docs/test-vectors/token-v1.json',
+  notes: [
+    'Byte strings are hex unless named token, keyId, jti, sid or ringEntry (base64url without padding).',
+    'Times are milliseconds since the Unix epoch. "now" is the verifier clock for the vector.',
+    'The ring is every key with inRing true; ringEntry is its "id:key" compact form for TOKEN_AUTH_KEYS.',
+    'fields.claims is the exact UTF-8 text of the claims bytes ("" for none).',
+  ],
+  verifier: { purpose: 'access', clockToleranceMs: TOLERANCE_MS, maxLifetimeMs: MAX_LIFETIME_MS, maxTokenLength: MAX_TOKEN_LENGTH },
+  keys: Object.values(keys),
+  valid: validVectors,
+  invalid,
+};
+process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
