@@ -1,0 +1,50 @@
+import { DemoConfigError } from './demo-config.error.js';
+
+export const DEMO_ADAPTERS = ['express', 'fastify'] as const;
+export type DemoAdapter = (typeof DEMO_ADAPTERS)[number];
+
+/** Everything the demo reads from its environment, checked once at startup. */
+export interface DemoConfig {
+  /** `PORT`, default 3000; 0 picks a free port. */
+  port: number;
+  /** `HOST`, default 127.0.0.1; set 0.0.0.0 to serve other machines (for example in a container). */
+  host: string;
+  /** `DEMO_ADAPTER`: express (default) or fastify. */
+  adapter: DemoAdapter;
+  /** `DEMO_DB_PATH`, default `.data/demo.sqlite`; `:memory:` keeps everything in memory. */
+  dbPath: string;
+  /** `ACCESS_TOKEN_TTL` in seconds, default 900. */
+  accessTokenTtl: number;
+  /** `LOGIN_RATE_LIMIT`: login attempts per minute per client IP, default 10. */
+  loginRateLimit: number;
+  /** The environment the key ring is read from (`TOKEN_AUTH_KEYS`). */
+  env: NodeJS.ProcessEnv;
+}
+
+export const DEMO_CONFIG = Symbol('demo:config');
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new DemoConfigError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const adapter = env.DEMO_ADAPTER?.trim() || 'express';
+  if (!(DEMO_ADAPTERS as readonly string[]).includes(adapter)) {
+    throw new DemoConfigError(`DEMO_ADAPTER must be one of ${DEMO_ADAPTERS.join(', ')}, got "${adapter}"`);
+  }
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    adapter: adapter as DemoAdapter,
+    dbPath: env.DEMO_DB_PATH?.trim() || '.data/demo.sqlite',
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86_400),
+    loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
+    env,
+  };
+}

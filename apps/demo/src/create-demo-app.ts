@@ -1,0 +1,22 @@
+import { ValidationPipe, type INestApplication, type NestApplicationOptions } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import type { DemoConfig } from './config/demo-config.js';
+
+/**
+ * Builds and initializes the demo on the configured adapter, without listening: `main.ts` listens, tests hand
+ * `getHttpServer()` to supertest. Startup errors (a missing key ring in production, say) are thrown, not aborted on.
+ */
+export async function createDemoApp(
+  config: DemoConfig,
+  options: Omit<NestApplicationOptions, 'abortOnError'> = {},
+): Promise<INestApplication> {
+  const adapter = config.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const app = await NestFactory.create(AppModule.forRoot(config), adapter, { ...options, abortOnError: false });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  await app.init();
+  if (adapter instanceof FastifyAdapter) await adapter.getInstance().ready();
+  return app;
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { CurrentUserId } from '../users/current-user-id.decorator.js';
+import { CreateNoteDto } from './dto/create-note.dto.js';
+import type { Note } from './note.js';
+import { NotesService } from './notes.service.js';
+
+@Controller('notes')
+export class NotesController {
+  constructor(private readonly notes: NotesService) {}
+
+  @Get()
+  list(@CurrentUserId() userId: number): Note[] {
+    return this.notes.list(userId);
+  }
+
+  @Post()
+  create(@CurrentUserId() userId: number, @Body() body: CreateNoteDto): Note {
+    return this.notes.create(userId, body.text);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  remove(@CurrentUserId() userId: number, @Param('id', ParseIntPipe) id: number): void {
+    this.notes.remove(userId, id);
+  }
+}

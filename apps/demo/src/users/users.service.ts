@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { DATABASE } from '../database/database.constants.js';
+import { PasswordHasher } from './password-hasher.js';
+import type { User } from './user.js';
+import { UsernameTakenError } from './username-taken.error.js';
+
+interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  created_at: string;
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at };
+}
+
+@Injectable()
+export class UsersService {
+  private readonly insert: Database.Statement<[string, string, string]>;
+  private readonly byUsername: Database.Statement<[string], UserRow>;
+  private readonly byId: Database.Statement<[number], UserRow>;
+
+  constructor(
+    @Inject(DATABASE) db: Database.Database,
+    private readonly hasher: PasswordHasher,
+  ) {
+    this.insert = db.prepare('INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)');
+    this.byUsername = db.prepare('SELECT * FROM users WHERE username = ?');
+    this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
+  }
+
+  /** Stores a new user with a scrypt hash of the password; throws `UsernameTakenError` if the name exists. */
+  async register(username: string, password: string): Promise<User> {
+    const passwordHash = await this.hasher.hash(password);
+    const createdAt = new Date().toISOString();
+    try {
+      const { lastInsertRowid } = this.insert.run(username, passwordHash, createdAt);
+      return { id: Number(lastInsertRowid), username, passwordHash, createdAt };
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new UsernameTakenError(username);
+      }
+      throw error;
+    }
+  }
+
+  findByUsername(username: string): User | undefined {
+    const row = this.byUsername.get(username);
+    return row && toUser(row);
+  }
+
+  findById(id: number): User | undefined {
+    const row = this.byId.get(id);
+    return row && toUser(row);
+  }
+}
