@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { Controller, Get, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import {
+  deriveKeyId,
+  EnvKeyProvider,
+  generateKey,
+  StaticKeyProvider,
+  TokenAuthConfigError,
+  TokenAuthGuard,
+  TokenAuthModule,
+  type KeySpec,
+  type TokenAuthModuleOptions,
+} from 'nestjs-token-auth';
+
+@Controller()
+class PingController {
+  @Get('ping')
+  ping() {
+    return 'pong';
+  }
+}
+
+function appModule(tokenAuth: DynamicModule): DynamicModule {
+  @Module({})
+  class AppModule {}
+  return {
+    module: AppModule,
+    imports: [tokenAuth],
+    controllers: [PingController],
+    providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
+  };
+}
+
+/** Boots a whole app as `main.ts` would; resolves to the error that stopped it. */
+async function startupError(options: TokenAuthModuleOptions): Promise<unknown> {
+  try {
+    const app = await NestFactory.create(appModule(TokenAuthModule.forRoot(options)), { logger: false, abortOnError: false });
+    await app.close();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the app started');
+}
+
+function keyOf(bytes: Buffer, state: KeySpec['state'] = 'active'): KeySpec {
+  return { id: deriveKeyId(bytes), key: bytes.toString('base64url'), state };
+}
+
+function ring(...keys: KeySpec[]): TokenAuthModuleOptions {
+  return { keyProvider: new StaticKeyProvider(keys) };
+}
+
+const KEYGEN = /npx nestjs-token-auth keygen/;
+
+describe('configuration errors stop the app at startup', () => {
+  it.each([
+    ['a key shorter than 32 bytes', ring(keyOf(randomBytes(31))), [/31 bytes is too short/, /at least 32 random bytes/, KEYGEN]],
+    [
+      'a key that is printable text, like a password',
+      ring(keyOf(Buffer.from('correct horse battery staple 1234567890'))),
+      [/printable text, like a password/, /must be random bytes/, KEYGEN],
+    ],
+    [
+      'a password-like key text shorter than 43 characters',
+      ring({ id: 'main', key: 'MySuperSecretPassword202', state: 'active' }),
+      [/18 bytes is too short/, KEYGEN],
+    ],
+    ['a key that is not base64url', ring({ id: 'main', key: 'hunter2 hunter2 hunter2 hunter2 hunter2 hunter2', state: 'active' }), [/not base64url/, KEYGEN]],
+    ['a key id that does not match its key', ring({ ...generateKey(), id: 'typo' }), [/"typo"/, /id does not match the key/]],
+    ['no key at all', ring(), [/no keys/, KEYGEN]],
+    [
+      'duplicate key ids',
+      (() => {
+        const key = generateKey();
+        return ring(key, { ...key, state: 'verify-only' });
+      })(),
+      [/duplicate key id/, /each key may appear once/],
+    ],
+    ['no active key', ring(generateKey('verify-only'), generateKey('verify-only')), [/0 active keys/, /exactly one key must have state "active"/]],
+    ['two active keys', ring(generateKey(), generateKey()), [/2 active keys/, /exactly one key must have state "active"/]],
+    ['a clock tolerance over 300 s', { ...ring(generateKey()), clockTolerance: 301 }, [/clockTolerance \(301 s\) is over 300 s/]],
+    ['a TTL of 0', { ...ring(generateKey()), accessTokenTtl: 0 }, [/accessTokenTtl must be at least 1 second/]],
+    [
+      'a TTL over the default maximum lifetime',
+      { ...ring(generateKey()), accessTokenTtl: 86_401 },
+      [/accessTokenTtl \(86401 s\) exceeds maxAccessTokenTtl \(86400 s\)/, /lower the TTL or raise the maximum/],
+    ],
+    [
+      'a TTL over a configured maximum lifetime',
+      { ...ring(generateKey()), accessTokenTtl: 900, maxAccessTokenTtl: 600 },
+      [/accessTokenTtl \(900 s\) exceeds maxAccessTokenTtl \(600 s\)/],
+    ],
+    ['a TTL that is not a whole number of seconds', { ...ring(generateKey()), accessTokenTtl: 1.5 }, [/accessTokenTtl must be a whole number of seconds, got 1.5/]],
+    ['a missing key provider', {} as TokenAuthModuleOptions, [/keyProvider is required/, /EnvKeyProvider/]],
+    [
+      'a missing env variable with NODE_ENV=production',
+      { keyProvider: new EnvKeyProvider({ env: { NODE_ENV: 'production' } }) },
+      [/TOKEN_AUTH_KEYS is not set and NODE_ENV is production/, KEYGEN],
+    ],
+    [
+      'a missing custom env variable with NODE_ENV=production',
+      { keyProvider: new EnvKeyProvider({ variable: 'API_KEYS', env: { NODE_ENV: 'production', TOKEN_AUTH_KEYS: '' } }) },
+      [/API_KEYS is not set and NODE_ENV is production/],
+    ],
+    [
+      'an env variable holding a malformed ring',
+      { keyProvider: new EnvKeyProvider({ env: { NODE_ENV: 'production', TOKEN_AUTH_KEYS: 'no-colon-here' } }) },
+      [/env TOKEN_AUTH_KEYS: entry 1 is not "id:key"/],
+    ],
+  ])('refuses %s with a message that says what to fix', async (_case, options, messages) => {
+    const error = await startupError(options);
+    expect(error).toBeInstanceOf(TokenAuthConfigError);
+    for (const message of messages) expect((error as Error).message).toMatch(message);
+  });
+
+  it('refuses any printable text shorter than 43 characters as a key (property)', async () => {
+    const printableChar = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code));
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: printableChar, minLength: 1, maxLength: 42 }), async (text) => {
+        const error = await startupError(ring({ id: 'main', key: text, state: 'active' }));
+        expect(error).toBeInstanceOf(TokenAuthConfigError);
+        expect((error as Error).message).toMatch(/too short|not base64url|printable text/);
+        expect((error as Error).message).toMatch(KEYGEN);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('stops a testing module built with forRootAsync the same way', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [
+        appModule(
+          TokenAuthModule.forRootAsync({
+            useFactory: async () => ({ keyProvider: new StaticKeyProvider([generateKey()]), clockTolerance: 3600 }),
+          }),
+        ),
+      ],
+    }).compile();
+    await expect(compiling).rejects.toThrow(TokenAuthConfigError);
+    await expect(compiling).rejects.toThrow(/clockTolerance \(3600 s\) is over 300 s/);
+  });
+
+  it('starts with the limits themselves: a 32-byte key, tolerance 300 s, TTL equal to the maximum', async () => {
+    const key = keyOf(randomBytes(32));
+    const app = await NestFactory.create(
+      appModule(
+        TokenAuthModule.forRoot({ ...ring(key), clockTolerance: 300, accessTokenTtl: 600, maxAccessTokenTtl: 600 }),
+      ),
+      { logger: false, abortOnError: false },
+    );
+    await app.init();
+    await app.close();
+  });
+
+  it('never puts the rejected key in the message', async () => {
+    const short = randomBytes(31);
+    const printable = Buffer.from('correct horse battery staple 1234567890');
+    for (const bytes of [short, printable]) {
+      const message = ((await startupError(ring(keyOf(bytes)))) as Error).message;
+      for (const encoding of ['base64url', 'base64', 'hex', 'latin1'] as const) {
+        expect(message).not.toContain(bytes.toString(encoding));
+      }
+    }
+  });
+});
