@@ -4,6 +4,9 @@ export type { TokenAuthModuleOptions, ResolvedTokenAuthOptions } from './token-a
 export { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
 export { TokenService, type IssueOptions, type IssuedToken } from './token.service.js';
 export { TokenAuthGuard, type TokenAuthRequest } from './token-auth.guard.js';
+export { TokenCookies, TOKEN_COOKIE_NAMES, type CookieToken, type TokenCookieKind } from './transport/token-cookies.js';
+export type { TokenAuthCookieOptions } from './transport/cookie-options.js';
+export { WsTokenAuth, WS_CLOSE_UNAUTHORIZED, type AuthenticatedSocket } from './websocket/ws-token-auth.js';
 export { Public } from './decorators/public.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';

@@ -1,6 +1,7 @@
 import {
   HttpException,
   Injectable,
+  Optional,
   ServiceUnavailableException,
   UnauthorizedException,
   type CanActivate,
@@ -11,32 +12,50 @@ import { TokenAuthError } from './errors/token-auth.error.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
 import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './token-auth.constants.js';
 import { TokenService } from './token.service.js';
+import { bearerTokenOf } from './transport/authorization-header.js';
+import { requestOf } from './transport/execution-context.js';
+import type { HttpRequestLike } from './transport/http-message.js';
+import { TokenCookies } from './transport/token-cookies.js';
+import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
-/** The request shape the guard reads: Express's request, or Fastify's with its raw Node request. */
-export interface TokenAuthRequest {
-  rawHeaders?: string[];
-  raw?: { rawHeaders: string[] };
-  user?: AuthenticatedUser;
-}
-
-const BEARER = /^bearer +([^\s]+)$/i;
+/** Marks a request whose token was verified, so GraphQL field guards and stacked guards verify it once. */
+const VERIFIED = Symbol('nestjs-token-auth:verified');
 
 /**
- * Reads `Authorization: Bearer <token>`, verifies it and sets `request.user`. Every bad token is a 401 with an
- * RFC 6750 challenge and a stable `code`; the token is never echoed. Works per controller or as `APP_GUARD`
- * with `@Public()` and `@OptionalAuth()`. Subclasses may override the protected hooks.
+ * The request shape the guard reads: Express's request, Fastify's with its raw Node request, or for WebSockets
+ * the socket authenticated by `WsTokenAuth`.
+ */
+export interface TokenAuthRequest extends HttpRequestLike {
+  rawHeaders?: string[];
+  raw?: HttpRequestLike['raw'] & { rawHeaders: string[] };
+  user?: AuthenticatedUser;
+  [SOCKET_TOKEN]?: string;
+  [VERIFIED]?: true;
+}
+
+/**
+ * Reads `Authorization: Bearer <token>` (or, in cookie mode, the access cookie), verifies it and sets
+ * `request.user`. Every bad token is a 401 with an RFC 6750 challenge and a stable `code`; the token is never
+ * echoed. Works per controller or as `APP_GUARD` with `@Public()` and `@OptionalAuth()`, on HTTP routes, GraphQL
+ * resolvers (verified once per request, however many fields are guarded) and WebSocket messages (the socket's
+ * token is verified again on every message, so an expired or revoked one closes the socket). Subclasses may
+ * override the protected hooks.
  */
 @Injectable()
 export class TokenAuthGuard implements CanActivate {
   constructor(
     protected readonly tokens: TokenService,
     protected readonly reflector: Reflector,
+    @Optional() protected readonly cookies?: TokenCookies,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const request = this.getRequest(context);
+    // A socket lives on after its token expires or is revoked: verify on every message, never from the cache.
+    const cacheable = context.getType() !== 'ws';
+    if (cacheable && request[VERIFIED]) return true;
     try {
       const token = this.extractToken(request);
       if (token === undefined) {
@@ -44,6 +63,7 @@ export class TokenAuthGuard implements CanActivate {
         throw new TokenAuthError('token_missing', 'authentication required');
       }
       request.user = this.tokens.verify(token);
+      if (cacheable) request[VERIFIED] = true;
       return true;
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
@@ -51,37 +71,43 @@ export class TokenAuthGuard implements CanActivate {
     }
   }
 
+  /** The HTTP request, the request of a GraphQL operation, or the WebSocket. */
   protected getRequest(context: ExecutionContext): TokenAuthRequest {
-    return context.switchToHttp().getRequest<TokenAuthRequest>();
+    return requestOf<TokenAuthRequest>(context);
   }
 
   /**
-   * The bearer token, or undefined when no Authorization header was sent. Raw headers are read because Node keeps
-   * only the first of repeated Authorization headers, and a request carrying two must not pass on either.
+   * The token of the request, or undefined when none was sent: the bearer token, or in cookie mode the access
+   * cookie, whose use on a state-changing request needs the CSRF header (403 otherwise). A token in both places
+   * is refused as ambiguous rather than picking one. A socket gives the token it connected with.
    */
   protected extractToken(request: TokenAuthRequest): string | undefined {
-    const raw = request.rawHeaders ?? request.raw?.rawHeaders ?? [];
-    let value: string | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!;
-      if (name.length === 13 && name.toLowerCase() === 'authorization') {
-        if (value !== undefined) throw new TokenAuthError('token_malformed', 'more than one Authorization header');
-        value = raw[i + 1]!;
-      }
+    if (SOCKET_TOKEN in request) return request[SOCKET_TOKEN];
+    const header = bearerTokenOf(request.rawHeaders ?? request.raw?.rawHeaders ?? []);
+    const cookie = this.cookies?.read(request, 'access');
+    if (cookie === undefined) return header;
+    if (header !== undefined) {
+      throw new TokenAuthError('token_ambiguous', 'token sent both in the Authorization header and a cookie');
     }
-    if (value === undefined) return undefined;
-    const match = BEARER.exec(value);
-    if (match === null) throw new TokenAuthError('token_malformed', 'expected Authorization: Bearer <token>');
-    return match[1];
+    this.cookies!.assertCsrf(request);
+    return cookie;
   }
 
   /**
-   * Builds the 401 and sets its `WWW-Authenticate` challenge (RFC 6750 section 3). A stale key ring
-   * (`key_ring_stale`) is the server's fault, not the token's: 503, so clients retry instead of logging out.
+   * Builds the 401 and, over HTTP, sets its `WWW-Authenticate` challenge (RFC 6750 section 3). A stale key ring
+   * (`key_ring_stale`) or an unreachable revocation store past its `maxStaleness` (`revocation_unavailable`) is
+   * the server's fault, not the token's: 503, so clients retry instead of logging out.
+   * A WebSocket is closed with code 4401 and the error code as reason.
    */
   protected reject(context: ExecutionContext, error: TokenAuthError): HttpException {
-    if (error.code === 'key_ring_stale') {
+    if (error.code === 'key_ring_stale' || error.code === 'revocation_unavailable') {
       return new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', code: error.code, message: error.message });
+    }
+    if (context.getType() === 'ws') {
+      context.switchToWs().getClient<{ close?: (code: number, reason: string) => void }>().close?.(WS_CLOSE_UNAUTHORIZED, error.code);
+    }
+    if (context.getType() !== 'http') {
+      return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: error.code, message: error.message });
     }
     const challenge =
       error.code === 'token_missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${error.message}"`;

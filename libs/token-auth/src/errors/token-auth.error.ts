@@ -2,6 +2,7 @@
 export type TokenAuthErrorCode =
   | 'token_missing'
   | 'token_malformed'
+  | 'token_ambiguous'
   | 'unsupported_version'
   | 'wrong_purpose'
   | 'unknown_key'

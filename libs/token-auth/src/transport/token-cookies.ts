@@ -1,0 +1,117 @@
+import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
+import { TOKEN_AUTH_OPTIONS } from '../token-auth.constants.js';
+import type { ResolvedTokenAuthOptions } from '../token-auth.options.js';
+import type { ResolvedCookieOptions } from './cookie-options.js';
+import { readCookie } from './cookie-header.js';
+import { appendSetCookie, headersOf, isPlainHttp, type HttpRequestLike, type HttpResponseLike } from './http-message.js';
+
+/** A token to put in a cookie: what `TokenService` issues. */
+export interface CookieToken {
+  token: string;
+  expiresAt: Date;
+}
+
+export type TokenCookieKind = 'access' | 'refresh';
+
+/** Cookie names. `__Host-` makes the browser refuse them unless Secure, host-only and `Path=/`. */
+export const TOKEN_COOKIE_NAMES: Readonly<Record<TokenCookieKind, string>> = {
+  access: '__Host-nta_access',
+  refresh: '__Host-nta_refresh',
+};
+const HOST_PREFIX = '__Host-';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const COOKIE_VALUE = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Sets, reads and clears the HttpOnly token cookies of cookie mode, and checks the CSRF header.
+ *
+ * CSRF defence: a required custom header on every state-changing request authenticated by cookie. Browsers send
+ * a custom header cross-origin only after a CORS preflight the app does not approve, and `SameSite` already stops
+ * cross-site requests; the header also covers same-site origins (sibling subdomains) that SameSite lets through.
+ * Unlike a double-submit token it is stateless and leaves nothing for page scripts to read, so every cookie stays
+ * HttpOnly.
+ */
+@Injectable()
+export class TokenCookies {
+  private readonly logger = new Logger('TokenAuth');
+  private readonly cookie?: ResolvedCookieOptions;
+  private warned = false;
+
+  constructor(@Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions) {
+    this.cookie = options.cookie;
+  }
+
+  /** True when the module was configured with a `cookie` option. */
+  get enabled(): boolean {
+    return this.cookie !== undefined;
+  }
+
+  /** The header name the CSRF check requires, lower case. */
+  get csrfHeader(): string {
+    return this.settings().csrfHeader;
+  }
+
+  /** The cookie name used for this request: `__Host-` unless development over plain http. */
+  nameFor(request: HttpRequestLike, kind: TokenCookieKind): string {
+    const name = TOKEN_COOKIE_NAMES[kind];
+    return this.secure(request) ? name : name.slice(HOST_PREFIX.length);
+  }
+
+  /** Sets the cookie for `kind`, expiring with the token (Max-Age never exceeds its remaining lifetime). */
+  set(request: HttpRequestLike, response: HttpResponseLike, kind: TokenCookieKind, issued: CookieToken): void {
+    if (!COOKIE_VALUE.test(issued.token)) throw new TypeError('not a token issued by TokenService');
+    const maxAge = Math.max(0, Math.floor((issued.expiresAt.getTime() - this.options.clock()) / 1000));
+    appendSetCookie(response, this.serialize(request, kind, issued.token, maxAge));
+  }
+
+  /** Expires both token cookies, as logout does. */
+  clear(request: HttpRequestLike, response: HttpResponseLike): void {
+    appendSetCookie(response, this.serialize(request, 'access', '', 0));
+    appendSetCookie(response, this.serialize(request, 'refresh', '', 0));
+  }
+
+  /** The token in the `kind` cookie, or undefined. Undefined too when cookie mode is off. */
+  read(request: HttpRequestLike, kind: TokenCookieKind): string | undefined {
+    if (this.cookie === undefined) return undefined;
+    const header = headersOf(request).cookie;
+    return readCookie(header, this.nameFor(request, kind));
+  }
+
+  /** Throws 403 `csrf_header_missing` when a state-changing request lacks the CSRF header. */
+  assertCsrf(request: HttpRequestLike): void {
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (SAFE_METHODS.has(method)) return;
+    const value = headersOf(request)[this.csrfHeader];
+    if (typeof value === 'string' && value.length > 0) return;
+    throw new ForbiddenException({
+      statusCode: 403,
+      error: 'Forbidden',
+      code: 'csrf_header_missing',
+      message: `requests authenticated by cookie must send the ${this.csrfHeader} header`,
+    });
+  }
+
+  private settings(): ResolvedCookieOptions {
+    if (this.cookie === undefined) {
+      throw new Error('cookie mode is off: pass a cookie option to TokenAuthModule.forRoot');
+    }
+    return this.cookie;
+  }
+
+  private secure(request: HttpRequestLike): boolean {
+    if (!this.settings().allowInsecureHttp || !isPlainHttp(request)) return true;
+    if (!this.warned) {
+      this.warned = true;
+      this.logger.warn(
+        'plain http: token cookies are sent without the __Host- prefix and the Secure flag; use https outside development',
+      );
+    }
+    return false;
+  }
+
+  private serialize(request: HttpRequestLike, kind: TokenCookieKind, value: string, maxAge: number): string {
+    const secure = this.secure(request);
+    const name = secure ? TOKEN_COOKIE_NAMES[kind] : TOKEN_COOKIE_NAMES[kind].slice(HOST_PREFIX.length);
+    return `${name}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly;${secure ? ' Secure;' : ''} SameSite=${this.settings().sameSite}`;
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, Optional } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { TokenAuthError } from '../errors/token-auth.error.js';
+import type { AuthenticatedUser } from '../format/token-claims.js';
+import { TokenService } from '../token.service.js';
+import { bearerTokenOf } from '../transport/authorization-header.js';
+import { TokenCookies } from '../transport/token-cookies.js';
+
+/** Where a socket keeps the token it connected with; the guard verifies it again on every message. */
+export const SOCKET_TOKEN = Symbol('nestjs-token-auth:socket-token');
+
+/** Close code sent when a socket's token is missing, bad, expired or revoked (4000-4999 are for applications). */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
+
+/** The socket shape used: `ws`'s WebSocket, or any client with `close(code, reason)`. */
+export interface AuthenticatedSocket {
+  close(code?: number, reason?: string): void;
+  user?: AuthenticatedUser;
+  [SOCKET_TOKEN]?: string;
+}
+
+/**
+ * Authenticates a WebSocket at its handshake. Call it from a gateway's `handleConnection(client, request)`:
+ * it reads `Authorization: Bearer` from the upgrade request, or in cookie mode the access cookie, attaches the user
+ * to the socket and returns it; a missing or bad token closes the socket with 4401 and the error code as reason.
+ * Cookies are accepted only from a same-origin page (`Origin` matches `Host`), since a browser attaches them to
+ * cross-site WebSocket handshakes and no CSRF header can be sent there.
+ */
+@Injectable()
+export class WsTokenAuth {
+  constructor(
+    private readonly tokens: TokenService,
+    @Optional() private readonly cookies?: TokenCookies,
+  ) {}
+
+  connect(client: AuthenticatedSocket, request: IncomingMessage): AuthenticatedUser | undefined {
+    try {
+      const token = this.tokenOf(request);
+      if (token === undefined) throw new TokenAuthError('token_missing', 'authentication required');
+      const user = this.tokens.verify(token);
+      client[SOCKET_TOKEN] = token;
+      client.user = user;
+      return user;
+    } catch (error) {
+      if (!(error instanceof TokenAuthError)) throw error;
+      client.close(WS_CLOSE_UNAUTHORIZED, error.code);
+      return undefined;
+    }
+  }
+
+  private tokenOf(request: IncomingMessage): string | undefined {
+    const header = bearerTokenOf(request.rawHeaders);
+    const cookie = this.cookies?.read(request, 'access');
+    if (header !== undefined && cookie !== undefined) {
+      throw new TokenAuthError('token_ambiguous', 'token sent both in the Authorization header and a cookie');
+    }
+    if (cookie !== undefined && !sameOrigin(request)) {
+      throw new TokenAuthError('token_missing', 'cookie authentication needs a same-origin WebSocket handshake');
+    }
+    return header ?? cookie;
+  }
+}
+
+function sameOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined || request.headers.host === undefined) return false;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
