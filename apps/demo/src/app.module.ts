@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { EnvKeyProvider, TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
 import { AuthModule } from './auth/auth.module.js';
 import { DEMO_CONFIG, type DemoConfig } from './config/demo-config.js';
@@ -9,8 +8,6 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { UsersModule } from './users/users.module.js';
-
-const MINUTE_MS = 60_000;
 
 /** Every route needs a bearer token unless marked `@Public()`. */
 @Module({})
@@ -27,11 +24,6 @@ export class AppModule {
             keyProvider: new EnvKeyProvider({ env: demo.env }),
             accessTokenTtl: demo.accessTokenTtl,
           }),
-        }),
-        // Applied where a route asks for ThrottlerGuard: the login, against password guessing.
-        ThrottlerModule.forRootAsync({
-          inject: [DEMO_CONFIG],
-          useFactory: (demo: DemoConfig) => [{ ttl: MINUTE_MS, limit: demo.loginRateLimit }],
         }),
         DatabaseModule,
         UsersModule,

@@ -1,10 +1,10 @@
 import { Body, Controller, Header, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { Public } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
+import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 
 @Public()
 @Controller('auth')
@@ -18,7 +18,7 @@ export class AuthController {
 
   /** Rate-limited per client IP (`LOGIN_RATE_LIMIT` a minute) against password guessing. */
   @Post('login')
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(LoginRateLimitGuard)
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
   login(@Body() body: CredentialsDto): Promise<AccessTokenResponse> {
