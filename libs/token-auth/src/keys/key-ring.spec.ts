@@ -1,0 +1,137 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHmac, randomBytes } from 'node:crypto';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { deriveKeyId, KeyRing, MIN_KEY_BYTES, type KeySpec } from './key-ring.js';
+
+function spec(bytes: Buffer = randomBytes(32), state: KeySpec['state'] = 'active'): KeySpec & { key: Buffer } {
+  return { id: deriveKeyId(bytes), key: bytes, state };
+}
+
+function messageOf(specs: unknown): string {
+  try {
+    KeyRing.from(specs as KeySpec[]);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TokenAuthConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the ring was accepted');
+}
+
+describe('KeyRing', () => {
+  it('derives the key id as base64url of the first 9 bytes of HKDF-SHA256(key, "", "nestjs-token-auth/v1/key-id")', () => {
+    // RFC 5869 with an empty salt: PRK = HMAC(zeros, key); T(1) = HMAC(PRK, info || 0x01).
+    const key = Buffer.alloc(32, 7);
+    const prk = createHmac('sha256', Buffer.alloc(32)).update(key).digest();
+    const t1 = createHmac('sha256', prk).update(Buffer.concat([Buffer.from('nestjs-token-auth/v1/key-id'), Buffer.of(1)])).digest();
+    expect(deriveKeyId(key)).toBe(t1.subarray(0, 9).toString('base64url'));
+    expect(deriveKeyId(key)).toHaveLength(12);
+  });
+
+  it('holds one active key and any number of verify-only keys, looked up by id', () => {
+    const active = spec();
+    const next = spec(randomBytes(32), 'verify-only');
+    const previous = spec(randomBytes(48), 'verify-only');
+    const ring = KeyRing.from([next, active, previous]);
+    expect(ring.active.id).toBe(active.id);
+    expect(ring.get(next.id)?.state).toBe('verify-only');
+    expect(ring.get(previous.id)?.keyIdBytes).toEqual(Buffer.from(previous.id, 'base64url'));
+    expect(ring.get('nope')).toBeUndefined();
+  });
+
+  it('builds per-purpose MAC keys once, different from each other and from the master key', () => {
+    const key = spec();
+    const ring = KeyRing.from([key]);
+    const { access, refresh } = ring.active.macKeys;
+    expect(access.type).toBe('secret');
+    expect(access.export()).not.toEqual(refresh.export());
+    expect(access.export()).not.toEqual(key.key);
+    expect(ring.get(key.id)).toBe(ring.active);
+  });
+
+  it('accepts the key as base64url text, standard base64 text or a Buffer', () => {
+    const bytes = randomBytes(32);
+    for (const text of [bytes.toString('base64url'), bytes.toString('base64')]) {
+      expect(KeyRing.from([{ id: deriveKeyId(bytes), key: text, state: 'active' }]).active.id).toBe(deriveKeyId(bytes));
+    }
+  });
+
+  it('refuses a key shorter than 32 bytes, saying how long it is and how to make one', () => {
+    const message = messageOf([spec(randomBytes(31))]);
+    expect(message).toContain('31 bytes is too short');
+    expect(message).toContain(`at least ${MIN_KEY_BYTES} random bytes`);
+    expect(message).toContain('keygen');
+  });
+
+  it('refuses printable text, as a password would be, even when it is long enough', () => {
+    const password = Buffer.from('correct horse battery staple, twice over!', 'utf8');
+    expect(messageOf([spec(password)])).toContain('printable text, like a password');
+  });
+
+  it('refuses a password-like key text (under 43 base64url characters decodes to under 32 bytes)', () => {
+    const message = messageOf([{ id: 'x', key: 'passwordpasswordpasswordpasswordpassword0w', state: 'active' }]);
+    expect(message).toContain('31 bytes is too short');
+    expect(message).not.toContain('password0w');
+  });
+
+  it('refuses key text that is not base64url, without echoing it', () => {
+    const text = 'my password is hunter2 and it is long enough!!';
+    const message = messageOf([{ id: 'x', key: text, state: 'active' }]);
+    expect(message).toContain('not base64url text');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('refuses non-canonical base64url (bits set past the last byte)', () => {
+    const text = randomBytes(32).toString('base64url'); // 43 characters, the last carries 2 unused bits
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const bad = text.slice(0, -1) + alphabet[alphabet.indexOf(text.at(-1)!) | 1];
+    expect(bad).not.toBe(text);
+    expect(messageOf([{ id: 'x', key: bad, state: 'active' }])).toContain('not base64url text');
+  });
+
+  it('refuses an id that does not match the key and names the right one', () => {
+    const key = spec();
+    const message = messageOf([{ ...key, id: 'AAAAAAAAAAAA' }]);
+    expect(message).toContain('the id does not match the key');
+    expect(message).toContain(`the id of this key is "${key.id}"`);
+    expect(message).toContain('key "AAAAAAAAAAAA"');
+  });
+
+  it('refuses a key listed twice', () => {
+    const key = spec();
+    expect(messageOf([key, { ...key, state: 'verify-only' }])).toBe(
+      `key ring: duplicate key id "${key.id}"; each key may appear once`,
+    );
+  });
+
+  it('refuses a ring with no active key, or two', () => {
+    expect(messageOf([spec(undefined, 'verify-only')])).toContain('0 active keys; exactly one key must have state "active"');
+    expect(messageOf([spec(), spec()])).toContain('2 active keys');
+  });
+
+  it('refuses an empty ring or one that is not an array', () => {
+    expect(messageOf([])).toContain('key ring: no keys');
+    expect(messageOf(undefined)).toContain('key ring: no keys');
+  });
+
+  it('refuses an unknown state and entries that are not objects, naming the entry', () => {
+    expect(messageOf([{ ...spec(), state: 'primary' }])).toMatch(/^key "[\w-]{12}": state must be "active" or "verify-only"$/);
+    expect(messageOf([spec(), null])).toBe('key #2: expected an object with id, key and state');
+    expect(messageOf([{ ...spec(), key: 42 }])).toContain('key must be a Buffer or base64url text');
+  });
+
+  it('keeps createdAt and refuses one that is not a date', () => {
+    const key = { ...spec(), createdAt: '2026-01-01T00:00:00Z' };
+    const ring = KeyRing.from([key]);
+    expect(ring.active.createdAt).toEqual(new Date('2026-01-01T00:00:00Z'));
+    expect(ring.describe()).toEqual([{ id: key.id, state: 'active', createdAt: '2026-01-01T00:00:00.000Z' }]);
+    expect(messageOf([{ ...spec(), createdAt: 'yesterday' }])).toContain('createdAt is not a valid date');
+  });
+
+  it('describes its keys without key bytes', () => {
+    const key = spec();
+    const text = JSON.stringify(KeyRing.from([key]).describe());
+    expect(text).not.toContain(key.key.toString('base64url'));
+    expect(text).not.toContain(key.key.toString('base64'));
+    expect(text).not.toContain(key.key.toString('hex'));
+  });
+});
