@@ -24,6 +24,8 @@ export class EnvKeyProvider implements KeyProvider {
   private readonly env: NodeJS.ProcessEnv;
   private readonly ephemeral: boolean;
   private readonly logger = new Logger('TokenAuth');
+  /** Made once: a reload (such as the one an unknown key id asks for) must not replace it and log everyone out. */
+  private ephemeralKey?: KeySpec;
 
   constructor(options: EnvKeyProviderOptions = {}) {
     this.variable = options.variable ?? 'TOKEN_AUTH_KEYS';
@@ -44,10 +46,13 @@ export class EnvKeyProvider implements KeyProvider {
           `set it to a key ring (generate one with "npx nestjs-token-auth keygen")`,
       );
     }
-    this.logger.warn(
-      `${this.variable} is not set: signing with an ephemeral key made at startup. Tokens will not survive a ` +
-        `restart nor work across instances. Set ${this.variable} (see "npx nestjs-token-auth keygen").`,
-    );
-    return [generateKey()];
+    if (this.ephemeralKey === undefined) {
+      this.logger.warn(
+        `${this.variable} is not set: signing with an ephemeral key made at startup. Tokens will not survive a ` +
+          `restart nor work across instances. Set ${this.variable} (see "npx nestjs-token-auth keygen").`,
+      );
+      this.ephemeralKey = generateKey();
+    }
+    return [this.ephemeralKey];
   }
 }
