@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { CurrentUserId } from '../users/current-user-id.decorator.js';
 import { CreateNoteDto } from './dto/create-note.dto.js';
+import { NoteIdParams } from './dto/note-id.params.js';
 import type { Note } from './note.js';
 import { NotesService } from './notes.service.js';
 
@@ -20,7 +21,7 @@ export class NotesController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@CurrentUserId() userId: number, @Param('id', ParseIntPipe) id: number): void {
-    this.notes.remove(userId, id);
+  remove(@CurrentUserId() userId: number, @Param() params: NoteIdParams): void {
+    this.notes.remove(userId, Number(params.id));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { DATABASE } from '../database/database.constants.js';
+import { sqliteErrorCode } from '../database/sqlite-error-code.js';
 import type { Note } from './note.js';
 
 interface NoteRow {
@@ -37,7 +38,7 @@ export class NotesService {
       return { id: Number(lastInsertRowid), text, createdAt };
     } catch (error) {
       // A valid token for a user that is gone (a reset database): the client must sign in again.
-      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+      if (sqliteErrorCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
         throw new UnauthorizedException('the user of this token no longer exists');
       }
       throw error;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { DATABASE } from '../database/database.constants.js';
+import { sqliteErrorCode } from '../database/sqlite-error-code.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { User } from './user.js';
 import { UsernameTakenError } from './username-taken.error.js';
@@ -39,7 +40,7 @@ export class UsersService {
       const { lastInsertRowid } = this.insert.run(username, passwordHash, createdAt);
       return { id: Number(lastInsertRowid), username, passwordHash, createdAt };
     } catch (error) {
-      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      if (sqliteErrorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new UsernameTakenError(username);
       }
       throw error;
