@@ -1,0 +1,149 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { ROUTES, type AppReady, type Platform, type RoutePath } from './http/bench-app.constants.js';
+import type { BenchOptions } from './support/bench-options.js';
+import { formatRatio, table } from './support/markdown.js';
+import { median } from './support/measure.js';
+import { recordChart, recordTarget } from './support/report.js';
+
+const PLATFORMS: Platform[] = ['fastify', 'express'];
+const CONNECTIONS = 10;
+
+interface Sample {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+interface App {
+  child: ChildProcess;
+  ready: AppReady;
+}
+
+async function startApp(platform: Platform): Promise<App> {
+  const child = fork(fileURLToPath(new URL('./http/bench-app.main.js', import.meta.url)), [platform], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => Promise.reject(new Error(`${platform} app exited with code ${code}`))),
+  ])) as [AppReady];
+  return { child, ready: message };
+}
+
+async function stopApp({ child }: App): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.disconnect();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function load(app: App, route: RoutePath, duration: number): Promise<Sample> {
+  const authorization = app.ready.authorization[route];
+  const result = await autocannon({
+    url: `http://127.0.0.1:${app.ready.port}/${route}`,
+    connections: CONNECTIONS,
+    duration,
+    headers: authorization ? { authorization } : {},
+  });
+  // A route that answers 401 or fails would measure the error path: refuse to publish that.
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.requests.total === 0) {
+    throw new Error(
+      `/${route}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of ${result.requests.total}`,
+    );
+  }
+  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/**
+ * Throughput and latency through HTTP: one Nest app per platform, each in its own process, loaded by autocannon
+ * from this process over loopback. Rounds interleave routes and platforms; figures are medians over rounds, and
+ * ratios are taken against the unguarded route of the same round.
+ */
+export async function run({ quick }: BenchOptions): Promise<string> {
+  const rounds = quick ? 1 : 3;
+  const duration = quick ? 0.3 : 5;
+  const apps = new Map<Platform, App>();
+  const samples = new Map<string, Sample[]>();
+  try {
+    for (const platform of PLATFORMS) apps.set(platform, await startApp(platform));
+    if (!quick) {
+      for (const platform of PLATFORMS) for (const { path } of ROUTES) await load(apps.get(platform)!, path, 1);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < ROUTES.length; i++) {
+        const { path } = ROUTES[(i + round) % ROUTES.length]!;
+        for (const platform of round % 2 ? [...PLATFORMS].reverse() : PLATFORMS) {
+          const key = `${platform} ${path}`;
+          samples.set(key, [...(samples.get(key) ?? []), await load(apps.get(platform)!, path, duration)]);
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...apps.values()].map(stopApp));
+  }
+
+  const sections: string[] = [
+    '## Through HTTP',
+    '',
+    `autocannon ${CONNECTIONS} connections over loopback, ${rounds} rounds of ${duration} s per route` +
+      `${quick ? '' : ' after a 1 s warm-up of each'}. Each platform's app runs in its own Node process ` +
+      '(`bench/http/bench-app.main.ts`); autocannon runs in the runner process, on the same machine: on 2 cores the ' +
+      'load generator and the server compete for CPU, which lowers absolute req/s but hits every route alike. ' +
+      'Routes and platforms are interleaved; req/s, p50 and p99 are medians over rounds, and each ratio is the ' +
+      'median of per-round ratios to the unguarded route of the same platform. Every response was checked to be 2xx.',
+  ];
+  const ratios = new Map<string, number>();
+  for (const platform of PLATFORMS) {
+    const unguarded = samples.get(`${platform} unguarded`)!;
+    const rows = ROUTES.map(({ path, label }) => {
+      const route = samples.get(`${platform} ${path}`)!;
+      const ratio = median(route.map((sample, i) => sample.requestsPerSecond / unguarded[i]!.requestsPerSecond));
+      ratios.set(`${platform} ${path}`, ratio);
+      return [
+        label,
+        median(route.map((s) => s.requestsPerSecond)).toFixed(0),
+        `${median(route.map((s) => s.p50))} ms`,
+        `${median(route.map((s) => s.p99))} ms`,
+        formatRatio(ratio),
+      ];
+    });
+    sections.push('', `### ${platform === 'fastify' ? 'Fastify' : 'Express'}`, '');
+    sections.push(table(['route', 'req/s', 'p50', 'p99', 'vs unguarded'], rows));
+  }
+
+  const fastifyRatio = ratios.get('fastify token-auth')!;
+  recordTarget({
+    target: 'TokenAuthGuard on Fastify >= 0.90x the unguarded route',
+    measured: formatRatio(fastifyRatio),
+    pass: fastifyRatio >= 0.9,
+  });
+  for (const platform of PLATFORMS) {
+    for (const anchor of ['nestjs-jwt', 'passport-jwt'] as const) {
+      const times = ratios.get(`${platform} token-auth`)! / ratios.get(`${platform} ${anchor}`)!;
+      const label = ROUTES.find((r) => r.path === anchor)!.label;
+      recordTarget({
+        target: `TokenAuthGuard >= 10x the throughput of ${label}, ${platform}`,
+        measured: formatRatio(times),
+        pass: times >= 10,
+      });
+    }
+  }
+  recordChart({
+    title: 'Throughput through HTTP, relative to the unguarded route (higher is better)',
+    format: 'ratio',
+    log: false,
+    bars: PLATFORMS.flatMap((platform) =>
+      ROUTES.filter(({ path }) => path !== 'unguarded').map(({ path, label }) => ({
+        label: `${platform}: ${label}`,
+        value: ratios.get(`${platform} ${path}`)!,
+        ours: path === 'token-auth',
+      })),
+    ),
+  });
+  return sections.join('\n');
+}

@@ -1,0 +1,27 @@
+export const JWT_SECRET = Symbol('JWT_SECRET');
+export const JWT_KEY_OBJECT = Symbol('JWT_KEY_OBJECT');
+export const JWT_KEY_OBJECT_SERVICE = Symbol('JWT_KEY_OBJECT_SERVICE');
+export const BASIC_USERS = Symbol('BASIC_USERS');
+
+export type Platform = 'fastify' | 'express';
+
+/** The routes of the benchmark app, one per way of authenticating, in the order they are reported. */
+export const ROUTES = [
+  { path: 'unguarded', label: 'unguarded' },
+  { path: 'allow-all', label: 'no-op guard (Nest guard pipeline only)' },
+  { path: 'token-auth', label: 'TokenAuthGuard (nestjs-token-auth)' },
+  { path: 'nestjs-jwt', label: '@nestjs/jwt guard, string secret (docs)' },
+  { path: 'nestjs-jwt-key-object', label: '@nestjs/jwt guard, KeyObject secret' },
+  { path: 'passport-jwt', label: "AuthGuard('jwt'), passport-jwt, string secret (docs)" },
+  { path: 'passport-jwt-key-object', label: "AuthGuard('jwt'), passport-jwt, KeyObject secret" },
+  { path: 'basic-bcrypt', label: 'Basic auth, bcrypt cost 10 per request' },
+] as const;
+
+export type RoutePath = (typeof ROUTES)[number]['path'];
+
+/** What the app process tells the runner once it listens. */
+export interface AppReady {
+  port: number;
+  /** The Authorization header each route needs; absent for the unguarded ones. */
+  authorization: Partial<Record<RoutePath, string>>;
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TokenService } from 'nestjs-token-auth';
+import { benchJwtSecret, benchKeys, BASIC_PASSWORD, BASIC_USER, ROLES, SUBJECT } from '../support/fixtures.js';
+import type { AppReady, Platform } from './bench-app.constants.js';
+import { BenchAppModule } from './bench-app.module.js';
+
+/**
+ * The benchmark app in its own process, so the load generator does not share its event loop. Started by
+ * http.bench.ts with the platform as argument; reports its port and credentials over IPC, exits on disconnect.
+ */
+async function main(platform: Platform): Promise<void> {
+  const module = BenchAppModule.register(benchKeys(), benchJwtSecret());
+  const app =
+    platform === 'fastify'
+      ? await NestFactory.create(module, new FastifyAdapter(), { logger: ['error'] })
+      : await NestFactory.create(module, { logger: ['error'] });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const token = app.get(TokenService).issue(SUBJECT, { claims: { roles: ROLES } }).token;
+  const jwt = app.get(JwtService).sign({ sub: SUBJECT, roles: ROLES });
+  const basic = Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64');
+  const ready: AppReady = {
+    port: address.port,
+    authorization: {
+      'token-auth': `Bearer ${token}`,
+      'nestjs-jwt': `Bearer ${jwt}`,
+      'nestjs-jwt-key-object': `Bearer ${jwt}`,
+      'passport-jwt': `Bearer ${jwt}`,
+      'passport-jwt-key-object': `Bearer ${jwt}`,
+      'basic-bcrypt': `Basic ${basic}`,
+    },
+  };
+  process.once('disconnect', () => void app.close().finally(() => process.exit(0)));
+  process.send!(ready);
+}
+
+const platform = process.argv[2];
+if (platform !== 'fastify' && platform !== 'express') {
+  console.error('usage: node bench-app.main.js fastify|express (started by http.bench.js)');
+  process.exit(2);
+}
+await main(platform);

@@ -1,0 +1,43 @@
+import { createSecretKey } from 'node:crypto';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { JwtModule, JwtService } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import bcrypt from 'bcrypt';
+import { StaticKeyProvider, TokenAuthModule, type KeySpec } from 'nestjs-token-auth';
+import { BASIC_PASSWORD, BASIC_USER, TTL_SECONDS } from '../support/fixtures.js';
+import { AllowAllGuard } from './allow-all.guard.js';
+import { BasicBcryptGuard } from './basic-bcrypt.guard.js';
+import { BenchAppController } from './bench-app.controller.js';
+import { BASIC_USERS, JWT_KEY_OBJECT, JWT_KEY_OBJECT_SERVICE, JWT_SECRET } from './bench-app.constants.js';
+import { JwtDocsGuard } from './jwt-docs.guard.js';
+import { JwtKeyObjectGuard } from './jwt-key-object.guard.js';
+import { JwtKeyObjectStrategy, JwtStrategy } from './jwt.strategy.js';
+
+/** One app with every way of authenticating, each module configured as its docs show. */
+@Module({})
+export class BenchAppModule {
+  static register(keys: KeySpec[], jwtSecret: string): DynamicModule {
+    const keyObject = createSecretKey(Buffer.from(jwtSecret));
+    return {
+      module: BenchAppModule,
+      imports: [
+        TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider(keys), accessTokenTtl: TTL_SECONDS }),
+        JwtModule.register({ global: true, secret: jwtSecret, signOptions: { expiresIn: TTL_SECONDS } }),
+        PassportModule,
+      ],
+      controllers: [BenchAppController],
+      providers: [
+        { provide: JWT_SECRET, useValue: jwtSecret },
+        { provide: JWT_KEY_OBJECT, useValue: keyObject },
+        { provide: JWT_KEY_OBJECT_SERVICE, useValue: new JwtService({ secret: keyObject }) },
+        { provide: BASIC_USERS, useFactory: async () => new Map([[BASIC_USER, await bcrypt.hash(BASIC_PASSWORD, 10)]]) },
+        AllowAllGuard,
+        BasicBcryptGuard,
+        JwtDocsGuard,
+        JwtKeyObjectGuard,
+        JwtStrategy,
+        JwtKeyObjectStrategy,
+      ],
+    };
+  }
+}

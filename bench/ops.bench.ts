@@ -1,0 +1,98 @@
+import { createHmac, createSecretKey, randomBytes, scryptSync, timingSafeEqual, webcrypto } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import bcrypt from 'bcrypt';
+import { createVerifier } from 'fast-jwt';
+import { jwtVerify } from 'jose';
+import { benchJwtSecret, benchKeys, createTokenAuth, BASIC_PASSWORD, ROLES, SUBJECT, TTL_SECONDS } from './support/fixtures.js';
+import type { BenchOptions } from './support/bench-options.js';
+import { formatNs, formatRatio, table } from './support/markdown.js';
+import { measure, type Candidate } from './support/measure.js';
+import { recordChart, recordTarget } from './support/report.js';
+
+const FLOOR = 'floor: createHmac(sha256, KeyObject) over the token body';
+const VERIFY = 'TokenService.verify';
+const ISSUE = 'TokenService.issue';
+
+/** Per-operation cost, in process: our verify and issue, the HMAC floor, the JWT libraries and password hashing. */
+export async function run({ quick }: BenchOptions): Promise<string> {
+  const auth = await createTokenAuth(benchKeys());
+  const { tokens } = auth;
+  const claims = { roles: ROLES };
+  const token = tokens.issue(SUBJECT, { claims }).token;
+  const bareToken = tokens.issue(SUBJECT).token;
+  const tokenBytes = Buffer.from(token.slice('nta1.'.length), 'base64url');
+  const body = tokenBytes.subarray(0, tokenBytes.length - 32);
+  const macKey = auth.keyRing.current.active.macKeys.access;
+
+  const secret = benchJwtSecret();
+  const jwtDocs = new JwtService({ secret, signOptions: { expiresIn: TTL_SECONDS } });
+  const jwtTuned = new JwtService({ secret: createSecretKey(Buffer.from(secret)) });
+  const jwt = jwtDocs.sign({ sub: SUBJECT, roles: ROLES });
+  const joseSecret = new TextEncoder().encode(secret);
+  const joseKey = await webcrypto.subtle.importKey('raw', joseSecret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  const fastVerify = createVerifier({ key: secret });
+
+  const bcryptHash = bcrypt.hashSync(BASIC_PASSWORD, 10);
+  const scryptSalt = randomBytes(16);
+  const scryptHash = scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 });
+
+  const candidates: Candidate[] = [
+    { name: FLOOR, fn: () => createHmac('sha256', macKey).update(body).digest() },
+    { name: VERIFY, fn: () => tokens.verify(token) },
+    { name: `${VERIFY} (no claims)`, fn: () => tokens.verify(bareToken) },
+    { name: ISSUE, fn: () => tokens.issue(SUBJECT, { claims }) },
+    { name: `${ISSUE} (no claims)`, fn: () => tokens.issue(SUBJECT) },
+    { name: '@nestjs/jwt verify, string secret (docs)', fn: () => jwtDocs.verify(jwt) },
+    { name: '@nestjs/jwt verify, KeyObject secret', fn: () => jwtTuned.verify(jwt) },
+    { name: 'jose jwtVerify HS256, Uint8Array secret (docs)', fn: () => jwtVerify(jwt, joseSecret) },
+    { name: 'jose jwtVerify HS256, CryptoKey', fn: () => jwtVerify(jwt, joseKey) },
+    { name: 'fast-jwt createVerifier HS256 (docs)', fn: () => fastVerify(jwt) },
+    { name: 'bcrypt compare, cost 10', fn: () => bcrypt.compareSync(BASIC_PASSWORD, bcryptHash) },
+    {
+      name: 'scrypt verify, N=16384 r=8 p=1',
+      fn: () => timingSafeEqual(scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 }), scryptHash),
+    },
+  ];
+  const results = await measure(
+    candidates,
+    quick ? { rounds: 2, batchMs: 5, warmupMs: 5 } : { rounds: 11, batchMs: 250, warmupMs: 500 },
+  );
+  await auth.close();
+
+  const floor = results.find((r) => r.name === FLOOR)!.nsPerOp;
+  const ratioOf = (name: string) => results.find((r) => r.name === name)!.nsPerOp / floor;
+  for (const [name, limit] of [
+    [VERIFY, 1.25],
+    [`${VERIFY} (no claims)`, 1.25],
+    [ISSUE, 1.5],
+    [`${ISSUE} (no claims)`, 1.5],
+  ] as const) {
+    const ratio = ratioOf(name);
+    recordTarget({ target: `${name} <= ${limit}x the HMAC floor`, measured: formatRatio(ratio), pass: ratio <= limit });
+  }
+  recordChart({
+    title: 'Cost of one operation (log scale, lower is better)',
+    format: 'ns',
+    log: true,
+    bars: results.map((r) => ({ label: r.name, value: r.nsPerOp, ours: r.name.startsWith('TokenService') })),
+  });
+
+  const rows = results.map((r) => [
+    r.name,
+    formatNs(r.nsPerOp),
+    formatRatio(r.nsPerOp / floor),
+    `${formatNs(Math.min(...r.rounds))} - ${formatNs(Math.max(...r.rounds))}`,
+    String(r.iterationsPerRound),
+  ]);
+  return [
+    '## Per operation, in process',
+    '',
+    `Median of ${results[0]!.rounds.length} interleaved rounds after warm-up; each round runs every operation for about ` +
+      `${quick ? 5 : 250} ms, in an order that rotates each round. The token carries subject \`${SUBJECT}\` and ` +
+      `claims \`${JSON.stringify(claims)}\` (${tokenBytes.length} bytes); the JWT carries the same subject and roles. ` +
+      'Our tokens are signed and verified with the HMAC key derived for access tokens; the floor hashes the same ' +
+      'body bytes with the same KeyObject.',
+    '',
+    table(['operation', 'ns/op (median)', 'vs floor', 'range over rounds', 'iterations/round'], rows),
+  ].join('\n');
+}
