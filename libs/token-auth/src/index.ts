@@ -2,7 +2,22 @@ export { TokenAuthModule } from './token-auth.module.js';
 export { OPTIONS_TYPE as TokenAuthModuleSyncOptions, ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions } from './token-auth.module-definition.js';
 export type { TokenAuthModuleOptions, ResolvedTokenAuthOptions } from './token-auth.options.js';
 export { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
-export { TokenService, type IssueOptions, type IssuedToken } from './token.service.js';
+export {
+  TokenService,
+  type IssueOptions,
+  type IssuedToken,
+  type TokenPair,
+  type PairOptions,
+  type RevocableToken,
+} from './token.service.js';
+export {
+  REVOCATION_STORE,
+  type RevocationStore,
+  type RevocationCheck,
+  type RevocationResult,
+  type RevocationStoreHealth,
+} from './revocation/revocation-store.interface.js';
+export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.revocation-store.js';
 export { TokenAuthGuard, type TokenAuthRequest } from './token-auth.guard.js';
 export { TokenCookies, TOKEN_COOKIE_NAMES, type CookieToken, type TokenCookieKind } from './transport/token-cookies.js';
 export type { TokenAuthCookieOptions } from './transport/cookie-options.js';

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
+import { MemoryRevocationStore } from './revocation/memory.revocation-store.js';
+import { REVOCATION_STORE, type RevocationStore } from './revocation/revocation-store.interface.js';
 import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './token-auth.module-definition.js';
 import { resolveOptions, type ResolvedTokenAuthOptions, type TokenAuthModuleOptions } from './token-auth.options.js';
@@ -34,11 +36,21 @@ import { WsTokenAuth } from './websocket/ws-token-auth.js';
       },
       inject: [KEY_PROVIDER],
     },
+    {
+      // The store's replica is loaded before the first request.
+      provide: REVOCATION_STORE,
+      useFactory: async (options: ResolvedTokenAuthOptions) => {
+        const store: RevocationStore = options.revocationStore ?? new MemoryRevocationStore({ clock: options.clock });
+        await store.start?.();
+        return store;
+      },
+      inject: [TOKEN_AUTH_OPTIONS],
+    },
     TokenService,
     TokenAuthGuard,
     TokenCookies,
     WsTokenAuth,
   ],
-  exports: [TOKEN_AUTH_OPTIONS, KEY_PROVIDER, KeyRingManager, TokenService, TokenAuthGuard, TokenCookies, WsTokenAuth],
+  exports: [TOKEN_AUTH_OPTIONS, KEY_PROVIDER, KeyRingManager, REVOCATION_STORE, TokenService, TokenAuthGuard, TokenCookies, WsTokenAuth],
 })
 export class TokenAuthModule extends ConfigurableModuleClass {}

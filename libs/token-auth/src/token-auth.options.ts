@@ -1,5 +1,6 @@
 import type { KeyProvider } from './keys/key-provider.interface.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
+import type { RevocationStore } from './revocation/revocation-store.interface.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './transport/cookie-options.js';
 
 export interface TokenAuthModuleOptions {
@@ -15,6 +16,20 @@ export interface TokenAuthModuleOptions {
   clock?: () => number;
   /** Opt-in HttpOnly cookie transport for browser apps, with CSRF protection. Off by default. */
   cookie?: TokenAuthCookieOptions;
+  /**
+   * Where revocations live. Default: a `MemoryRevocationStore` (one instance). For several instances, a
+   * `RedisRevocationStore` from `nestjs-token-auth/redis`.
+   */
+  revocationStore?: RevocationStore;
+  /** Lifetime of refresh tokens, in seconds. Default 1209600 (14 days). */
+  refreshTokenTtl?: number;
+  /** The longest refresh-token lifetime the verifier accepts (`exp - iat`), in seconds. Default 2592000 (30 days). */
+  maxRefreshTokenTtl?: number;
+  /**
+   * Seconds after a refresh token's first use during which using it again (two tabs refreshing at once) still
+   * succeeds; after that, reuse revokes the whole session. Default 10, at most 60; 0 disables the grace.
+   */
+  refreshReuseGrace?: number;
 }
 
 /** The options after validation, with times in milliseconds. */
@@ -25,9 +40,15 @@ export interface ResolvedTokenAuthOptions {
   clockToleranceMs: number;
   clock: () => number;
   cookie?: ResolvedCookieOptions;
+  /** Undefined: the module makes a `MemoryRevocationStore`. */
+  revocationStore?: RevocationStore;
+  refreshTokenTtlMs: number;
+  maxRefreshTokenTtlMs: number;
+  refreshReuseGraceMs: number;
 }
 
 export const MAX_CLOCK_TOLERANCE = 300;
+export const MAX_REFRESH_REUSE_GRACE = 60;
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
   const value = options[name] ?? fallback;
@@ -60,6 +81,31 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `clockTolerance (${tolerance} s) is over ${MAX_CLOCK_TOLERANCE} s; fix the clocks (NTP) instead of widening it`,
     );
   }
+  const refreshTtl = seconds(options, 'refreshTokenTtl', 1_209_600);
+  const maxRefreshTtl = seconds(options, 'maxRefreshTokenTtl', 2_592_000);
+  const reuseGrace = seconds(options, 'refreshReuseGrace', 10);
+  if (refreshTtl === 0) {
+    throw new TokenAuthConfigError('refreshTokenTtl must be at least 1 second');
+  }
+  if (refreshTtl > maxRefreshTtl) {
+    throw new TokenAuthConfigError(
+      `refreshTokenTtl (${refreshTtl} s) exceeds maxRefreshTokenTtl (${maxRefreshTtl} s); lower the TTL or raise the maximum`,
+    );
+  }
+  if (reuseGrace > MAX_REFRESH_REUSE_GRACE) {
+    throw new TokenAuthConfigError(
+      `refreshReuseGrace (${reuseGrace} s) is over ${MAX_REFRESH_REUSE_GRACE} s; a stolen refresh token could be used that long after its owner refreshed`,
+    );
+  }
+  const store = options.revocationStore;
+  if (
+    store !== undefined &&
+    (typeof store?.isRevoked !== 'function' || typeof store.revokeToken !== 'function' || typeof store.useRefreshToken !== 'function')
+  ) {
+    throw new TokenAuthConfigError(
+      'revocationStore must implement RevocationStore: pass a MemoryRevocationStore, a RedisRevocationStore or your own',
+    );
+  }
   return {
     keyProvider: options.keyProvider,
     accessTokenTtlMs: ttl * 1000,
@@ -67,5 +113,9 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     clockToleranceMs: tolerance * 1000,
     clock: options.clock ?? Date.now,
     cookie: resolveCookieOptions(options.cookie),
+    revocationStore: store,
+    refreshTokenTtlMs: refreshTtl * 1000,
+    maxRefreshTokenTtlMs: maxRefreshTtl * 1000,
+    refreshReuseGraceMs: reuseGrace * 1000,
   };
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import { NoncePool } from './format/nonce-pool.js';
 import type { TokenClaims } from './format/token-claims.js';
@@ -24,6 +24,11 @@ import {
   type TokenPurposeName,
 } from './format/token-format.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
+import {
+  REVOCATION_STORE,
+  type RevocationResult,
+  type RevocationStore,
+} from './revocation/revocation-store.interface.js';
 import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
 import type { ResolvedTokenAuthOptions } from './token-auth.options.js';
 
@@ -44,14 +49,35 @@ export interface IssuedToken {
   claims: TokenClaims;
 }
 
-/** Issues and verifies tokens. `verify` is synchronous: one HMAC, one constant-time compare, no I/O. */
+/** What login and refresh return: an access token and a refresh token of the same session. */
+export interface TokenPair {
+  access: IssuedToken;
+  refresh: IssuedToken;
+}
+
+export interface PairOptions {
+  /** Claims of both tokens. On refresh, replaces the claims carried by the refresh token (roles changed). */
+  claims?: Record<string, unknown>;
+}
+
+/** The claims `revoke` needs, when the caller has verified claims rather than the token. */
+export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'>;
+
+/**
+ * Issues, verifies, refreshes and revokes tokens. `verify` is synchronous: one HMAC, one constant-time compare
+ * and a revocation lookup in memory, no I/O.
+ */
 @Injectable()
 export class TokenService {
   private readonly nonces = new NoncePool();
+  private readonly logger = new Logger('TokenAuth');
+  /** Tokens issued from now on are not covered by the latest `revokeAllForUser` made here, even in its millisecond. */
+  private notBefore = 0;
 
   constructor(
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
     private readonly keys: KeyRingManager,
+    @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
   ) {}
 
   issue(subject: string, options: IssueOptions = {}): IssuedToken {
@@ -67,6 +93,89 @@ export class TokenService {
     return this.verifyAs('access', token, this.options.maxAccessTokenTtlMs);
   }
 
+  /**
+   * Login: an access token (`accessTokenTtl`) and a refresh token (`refreshTokenTtl`) sharing a new session id.
+   * Every pair later refreshed from it keeps that session id: the session is the refresh-token family.
+   */
+  issuePair(subject: string, options: PairOptions = {}): TokenPair {
+    return this.pairIn(subject, undefined, options.claims);
+  }
+
+  /**
+   * Rotation: verifies the refresh token, retires it and returns a new pair in the same session. Using a retired
+   * refresh token again revokes the whole session (RFC 9700 section 4.14.2), unless the reuse comes within
+   * `refreshReuseGrace` of the first use (two tabs refreshing at once): then it gets a pair of its own.
+   * Throws `TokenAuthError`: a bad or revoked refresh token, or `revocation_unavailable` when a shared store cannot
+   * be reached.
+   */
+  async refresh(refreshToken: string, options: PairOptions = {}): Promise<TokenPair> {
+    const used = this.verifyAs('refresh', refreshToken, this.options.maxRefreshTokenTtlMs);
+    const now = this.options.clock();
+    const firstUse = await this.revocations.useRefreshToken(used.jti, now, used.expiresAt + this.options.clockToleranceMs);
+    const grace = this.options.refreshReuseGraceMs;
+    if (firstUse !== undefined && (grace === 0 || now - firstUse > grace)) {
+      this.logger.warn(`refresh token reused ${now - firstUse} ms after its first use; revoking session ${used.sid}`);
+      await this.revokeSession(used.sid);
+      throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
+    }
+    // The session may have been revoked while the store answered (a reuse detected by another request).
+    if (this.revocations.isRevoked(used)) throw new TokenAuthError('revoked_token', 'token revoked');
+    return this.pairIn(used.sub, used.sid, options.claims ?? { ...used.claims });
+  }
+
+  /**
+   * Rejects one token, everywhere the store reaches, until it would have expired. Takes the token (verified
+   * here first: a forged one is refused with `TokenAuthError`) or its verified claims. An expired token needs
+   * nothing and resolves at once.
+   */
+  async revoke(token: string | RevocableToken): Promise<RevocationResult> {
+    let claims: RevocableToken;
+    if (typeof token === 'string') {
+      const purpose = parseToken(token).purpose === TokenPurpose.refresh ? 'refresh' : 'access';
+      try {
+        claims = this.verifyAs(purpose, token, this.maxLifetimeMs(), false);
+      } catch (error) {
+        if (error instanceof TokenAuthError && error.code === 'token_expired') return { persisted: true };
+        throw error;
+      }
+    } else {
+      claims = token;
+    }
+    return this.revocations.revokeToken(claims.jti, claims.expiresAt + this.options.clockToleranceMs);
+  }
+
+  /** Rejects every token of a session (a login and everything refreshed from it): logout. */
+  async revokeSession(sessionId: string): Promise<RevocationResult> {
+    decodeSessionId(sessionId);
+    return this.revocations.revokeSession(sessionId, this.coverAllUntil());
+  }
+
+  /**
+   * Rejects every token issued to the user up to now (this millisecond included); tokens issued afterwards work.
+   * For "log out everywhere", a password change or a locked account.
+   */
+  async revokeAllForUser(userId: string): Promise<RevocationResult> {
+    if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('userId must be a non-empty string');
+    const issuedBefore = this.options.clock() + 1;
+    this.notBefore = Math.max(this.notBefore, issuedBefore);
+    return this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
+  }
+
+  private pairIn(subject: string, sessionId: string | undefined, claims: Record<string, unknown> | undefined): TokenPair {
+    const access = this.sign('access', subject, this.options.accessTokenTtlMs, { claims, sessionId });
+    const refresh = this.sign('refresh', subject, this.options.refreshTokenTtlMs, { claims, sessionId: access.claims.sid });
+    return { access, refresh };
+  }
+
+  private maxLifetimeMs(): number {
+    return Math.max(this.options.maxAccessTokenTtlMs, this.options.maxRefreshTokenTtlMs);
+  }
+
+  /** When every token issued up to now has expired, whatever its purpose: how long a session or user entry lives. */
+  private coverAllUntil(): number {
+    return this.options.clock() + this.maxLifetimeMs() + this.options.clockToleranceMs;
+  }
+
   private sign(purpose: TokenPurposeName, subject: string, ttlMs: number, options: IssueOptions): IssuedToken {
     if (typeof subject !== 'string' || subject.length === 0 || !subject.isWellFormed()) {
       throw new TypeError('subject must be a non-empty, well-formed string');
@@ -77,7 +186,7 @@ export class TokenService {
     const claims = encodeClaims(options.claims);
     const sessionId = options.sessionId === undefined ? this.nonces.take(SESSION_ID_BYTES) : decodeSessionId(options.sessionId);
     const key = this.keys.current.active;
-    const issuedAt = this.options.clock();
+    const issuedAt = Math.max(this.options.clock(), this.notBefore);
     const expiresAt = issuedAt + ttlMs;
     const tokenId = this.nonces.take(TOKEN_ID_BYTES);
     const token = encodeToken(
@@ -101,7 +210,7 @@ export class TokenService {
     };
   }
 
-  private verifyAs(purpose: TokenPurposeName, token: string, maxLifetimeMs: number): TokenClaims {
+  private verifyAs(purpose: TokenPurposeName, token: string, maxLifetimeMs: number, checkRevocation = true): TokenClaims {
     const parsed = parseToken(token);
     if (parsed.purpose !== TokenPurpose[purpose]) {
       throw new TokenAuthError('wrong_purpose', `not an ${purpose} token`);
@@ -128,7 +237,12 @@ export class TokenService {
     if (expiresAt <= issuedAt || expiresAt - issuedAt > maxLifetimeMs) {
       throw new TokenAuthError('invalid_lifetime', 'token lifetime exceeds the allowed maximum');
     }
-    return toClaims(parsed, purpose, kid, issuedAt, expiresAt);
+    const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
+    // Last, so only authentic, unexpired tokens reach the store; it may throw revocation_unavailable.
+    if (checkRevocation && this.revocations.isRevoked(claims)) {
+      throw new TokenAuthError('revoked_token', 'token revoked');
+    }
+    return claims;
   }
 }
 

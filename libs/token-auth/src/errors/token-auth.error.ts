@@ -11,7 +11,8 @@ export type TokenAuthErrorCode =
   | 'token_not_yet_valid'
   | 'invalid_lifetime'
   | 'revoked_token'
-  | 'key_ring_stale';
+  | 'key_ring_stale'
+  | 'revocation_unavailable';
 
 /** Thrown by `TokenService.verify` and answered by the guard with 401. The message never contains the token. */
 export class TokenAuthError extends Error {

@@ -1,0 +1,1 @@
+export { RedisRevocationStore, type RedisRevocationStoreOptions } from './redis.revocation-store.js';

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, Socket } from 'node:net';
+
+/** A port the OS reports free right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function answersPing(port: number): Promise<boolean> {
+  const socket = new Socket();
+  try {
+    socket.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('PING\r\n');
+    const [data] = (await once(socket, 'data')) as [Buffer];
+    return data.toString().startsWith('+PONG');
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
+/**
+ * A real redis-server on a free loopback port, without persistence, for tests and benchmarks. `kill` stops it
+ * like a crash (SIGKILL); `start` again brings it back on the same port, empty.
+ */
+export class RedisServer {
+  private process?: ChildProcess;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort());
+    await server.start();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) throw new Error('redis-server is already running');
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.process = child;
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', () => {
+      if (this.process === child) this.process = undefined;
+    });
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (this.process !== child) throw new Error(`redis-server exited on port ${this.port}: ${stderr}`);
+      if (await answersPing(this.port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await this.kill();
+    throw new Error(`redis-server did not answer on port ${this.port}: ${stderr}`);
+  }
+
+  /** Stops the server at once, as a crash would; everything it held is gone. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    this.process = undefined;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kills the server and starts an empty one on the same port. */
+  async restartEmpty(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+}
