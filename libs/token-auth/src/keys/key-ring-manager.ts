@@ -55,7 +55,8 @@ export class KeyRingManager implements OnModuleDestroy {
       );
     }
     this.lastRefreshAt = new Date();
-    this.stopWatching = this.provider.watch?.(() => void this.refresh());
+    // A change seen during a load may not be in what that load read: load again once it ends.
+    this.stopWatching = this.provider.watch?.(() => void (this.inFlight ?? Promise.resolve()).then(() => this.refresh()));
     this.schedule();
   }
 
@@ -113,8 +114,22 @@ export class KeyRingManager implements OnModuleDestroy {
     }
   }
 
+  /** Aborts the provider after LOAD_TIMEOUT_MS and stops waiting for it: a hung load must not stall every later refresh. */
   private async load(): Promise<KeyRing> {
-    return KeyRing.from(await this.provider.load(AbortSignal.timeout(LOAD_TIMEOUT_MS)));
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`the load did not finish within ${LOAD_TIMEOUT_MS / 1000} s`);
+        controller.abort(error);
+        reject(error);
+      }, LOAD_TIMEOUT_MS);
+    });
+    try {
+      return KeyRing.from(await Promise.race([this.provider.load(controller.signal), timeout]));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async reload(): Promise<void> {

@@ -1,0 +1,247 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { Logger } from '@nestjs/common';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { generateKey } from './generate-key.js';
+import type { KeyProvider } from './key-provider.interface.js';
+import { KeyRingManager } from './key-ring-manager.js';
+import type { KeySpec } from './key-ring.js';
+
+/** A provider whose next answer each test decides. */
+class TestProvider implements KeyProvider {
+  readonly description = 'test source';
+  readonly signals: AbortSignal[] = [];
+  loads = 0;
+  stopped = 0;
+  onChange?: () => void;
+  next: () => Promise<readonly KeySpec[]>;
+
+  constructor(
+    keys: readonly KeySpec[],
+    readonly refreshInterval?: number,
+  ) {
+    this.next = async () => keys;
+  }
+
+  load(signal: AbortSignal): Promise<readonly KeySpec[]> {
+    this.loads++;
+    this.signals.push(signal);
+    return this.next();
+  }
+
+  watch(onChange: () => void): () => void {
+    this.onChange = onChange;
+    return () => this.stopped++;
+  }
+}
+
+function testLogger() {
+  const error = jest.fn<(message: string) => void>();
+  return { logger: { error, warn: jest.fn(), log: jest.fn() } as unknown as Logger, error };
+}
+
+describe('KeyRingManager', () => {
+  const first = generateKey();
+  const second = generateKey();
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  async function started(provider: TestProvider) {
+    const { logger, error } = testLogger();
+    const manager = new KeyRingManager(provider, logger);
+    await manager.start();
+    return { manager, error };
+  }
+
+  describe('the first load', () => {
+    it('fails startup with a message that names the source and the cause', async () => {
+      const provider = new TestProvider([]);
+      provider.next = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:443'));
+      const manager = new KeyRingManager(provider, testLogger().logger);
+      await expect(manager.start()).rejects.toThrow(
+        new TokenAuthConfigError('cannot load the key ring from test source: Error: connect ECONNREFUSED 127.0.0.1:443'),
+      );
+    });
+
+    it('fails startup on an invalid ring, with the ring error and without key bytes', async () => {
+      const short = { id: 'x', key: Buffer.alloc(16, 9), state: 'active' as const };
+      const manager = new KeyRingManager(new TestProvider([short]), testLogger().logger);
+      const error = await manager.start().then(() => undefined, (caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(TokenAuthConfigError);
+      expect(error!.message).toMatch(/^cannot load the key ring from test source: key "x": 16 bytes is too short/);
+    });
+  });
+
+  describe('refresh', () => {
+    it('swaps in a new valid ring', async () => {
+      const provider = new TestProvider([first]);
+      const { manager } = await started(provider);
+      provider.next = async () => [second];
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(second.id);
+      expect(manager.health()).toMatchObject({ source: 'test source', keys: [{ id: second.id, state: 'active' }] });
+      expect(manager.health().lastError).toBeUndefined();
+    });
+
+    it('keeps the last good ring when the provider fails, and reports it without key bytes', async () => {
+      const provider = new TestProvider([first]);
+      const { manager, error } = await started(provider);
+      provider.next = () => Promise.reject(new Error('throttled'));
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(first.id);
+      expect(manager.health().lastError).toMatchObject({ message: 'Error: throttled' });
+      expect(error).toHaveBeenCalledWith(
+        'key ring refresh from test source failed, keeping the last good ring: Error: throttled',
+      );
+    });
+
+    it('keeps the last good ring when the provider returns an invalid ring', async () => {
+      const provider = new TestProvider([first]);
+      const { manager, error } = await started(provider);
+      provider.next = async () => [first, { ...second, state: 'active' }];
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(first.id);
+      const logged = String(error.mock.calls[0]![0]);
+      expect(logged).toContain('2 active keys');
+      expect(logged).not.toContain(String(first.key));
+      expect(logged).not.toContain(String(second.key));
+    });
+
+    it('runs one load at a time: concurrent refreshes join it', async () => {
+      const provider = new TestProvider([first]);
+      const { manager } = await started(provider);
+      let resolve!: (keys: readonly KeySpec[]) => void;
+      provider.next = () => new Promise((r) => (resolve = r));
+      const a = manager.refresh();
+      const b = manager.refresh();
+      expect(a).toBe(b);
+      expect(provider.loads).toBe(2);
+      resolve([second]);
+      await a;
+      expect(manager.current.active.id).toBe(second.id);
+      provider.next = async () => [first];
+      await manager.refresh();
+      expect(provider.loads).toBe(3);
+      expect(manager.current.active.id).toBe(first.id);
+    });
+
+    it('gives up on a provider that hangs after 10 s, aborts it, and loads again later', async () => {
+      const provider = new TestProvider([first]);
+      const { manager, error } = await started(provider);
+      provider.next = () => new Promise(() => undefined);
+      const hung = manager.refresh();
+      await jest.advanceTimersByTimeAsync(10_000);
+      await hung;
+      expect(provider.signals.at(-1)!.aborted).toBe(true);
+      expect(String(error.mock.calls[0]![0])).toContain('did not finish within 10 s');
+      provider.next = async () => [second];
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(second.id);
+    });
+
+    it('reloads when the provider reports a change', async () => {
+      const provider = new TestProvider([first]);
+      const { manager } = await started(provider);
+      provider.next = async () => [second];
+      provider.onChange!();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(manager.current.active.id).toBe(second.id);
+    });
+  });
+
+  describe('requestRefresh (a token named an unknown key)', () => {
+    it('reloads at most once per 30 s, however often it is asked', async () => {
+      const provider = new TestProvider([first]);
+      const { manager } = await started(provider);
+      for (let i = 0; i < 100; i++) manager.requestRefresh();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(provider.loads).toBe(2);
+      await jest.advanceTimersByTimeAsync(29_999);
+      manager.requestRefresh();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(provider.loads).toBe(2);
+      await jest.advanceTimersByTimeAsync(1);
+      manager.requestRefresh();
+      manager.requestRefresh();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(provider.loads).toBe(3);
+    });
+  });
+
+  describe('schedule', () => {
+    it('reloads every T/2 to T seconds after a success', async () => {
+      const provider = new TestProvider([first], 60);
+      const { manager } = await started(provider);
+      for (let i = 0; i < 25; i++) {
+        const before = Date.now();
+        const loads = provider.loads;
+        await jest.advanceTimersToNextTimerAsync();
+        expect(Date.now() - before).toBeGreaterThanOrEqual(30_000);
+        expect(Date.now() - before).toBeLessThanOrEqual(60_000);
+        expect(provider.loads).toBe(loads + 1);
+      }
+      manager.onModuleDestroy();
+    });
+
+    it('backs off exponentially with full jitter after failures, up to T', async () => {
+      jest.spyOn(Math, 'random').mockReturnValue(0.999);
+      const provider = new TestProvider([first], 60);
+      const { manager } = await started(provider);
+      provider.next = () => Promise.reject(new Error('down'));
+      const delays: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const before = Date.now();
+        await jest.advanceTimersToNextTimerAsync();
+        delays.push(Date.now() - before);
+      }
+      // The first delay is the success schedule (0.5 + 0.999 / 2) * T; then 0.999 * min(T, 2^n s).
+      expect(delays).toEqual([59_970, 1998, 3996, 7992, 15_984, 31_968, 59_940, 59_940]);
+      provider.next = async () => [second];
+      await jest.advanceTimersToNextTimerAsync();
+      expect(manager.current.active.id).toBe(second.id);
+      const before = Date.now();
+      await jest.advanceTimersToNextTimerAsync();
+      expect(Date.now() - before).toBe(59_970);
+      manager.onModuleDestroy();
+    });
+
+    it('sets no timer for a provider without refreshInterval', async () => {
+      await started(new TestProvider([first]));
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+
+  describe('onModuleDestroy', () => {
+    it('clears the refresh timer and stops watching', async () => {
+      const provider = new TestProvider([first], 60);
+      const { manager } = await started(provider);
+      expect(jest.getTimerCount()).toBe(1);
+      manager.onModuleDestroy();
+      expect(jest.getTimerCount()).toBe(0);
+      expect(provider.stopped).toBe(1);
+      await jest.advanceTimersByTimeAsync(120_000);
+      expect(provider.loads).toBe(1);
+    });
+
+    it('drops a load that finishes after shutdown and schedules nothing more', async () => {
+      const provider = new TestProvider([first], 60);
+      const { manager } = await started(provider);
+      let resolve!: (keys: readonly KeySpec[]) => void;
+      provider.next = () => new Promise((r) => (resolve = r));
+      const pending = manager.refresh();
+      manager.onModuleDestroy();
+      resolve([second]);
+      await pending;
+      expect(manager.current.active.id).toBe(first.id);
+      expect(jest.getTimerCount()).toBe(0);
+      manager.requestRefresh();
+      expect(provider.loads).toBe(2);
+    });
+  });
+});
