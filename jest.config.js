@@ -6,6 +6,7 @@ export default {
   testRegex: '\\.(spec|e2e-spec)\\.ts$',
   moduleNameMapper: {
     '^nestjs-token-auth$': '<rootDir>/libs/token-auth/src/index.ts',
+    '^nestjs-token-auth/aws$': '<rootDir>/libs/token-auth/src/keys/aws/index.ts',
     '^nestjs-token-auth/redis$': '<rootDir>/libs/token-auth/src/revocation/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

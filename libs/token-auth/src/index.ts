@@ -34,5 +34,17 @@ export { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js
 export { KeyRingManager, type KeyRingHealth } from './keys/key-ring-manager.js';
 export { EnvKeyProvider, type EnvKeyProviderOptions } from './keys/env.key-provider.js';
 export { StaticKeyProvider } from './keys/static.key-provider.js';
+export { FileKeyProvider, type FileKeyProviderOptions } from './keys/file.key-provider.js';
+export {
+  rotateRing,
+  createRing,
+  readRingDocument,
+  serializeRing,
+  KeyRotationError,
+  type RingDocument,
+  type StoredKey,
+  type RotateRingOptions,
+  type RotationResult,
+} from './keys/rotation/rotate-ring.js';
 export { generateKey } from './keys/generate-key.js';
 export { parseKeyRingText } from './keys/key-ring-text.js';

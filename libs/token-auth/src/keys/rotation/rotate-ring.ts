@@ -1,0 +1,182 @@
+import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
+import { generateKey } from '../generate-key.js';
+import { KeyRing, type KeySpec, type KeyState } from '../key-ring.js';
+import { parseKeyRingText } from '../key-ring-text.js';
+
+/** One key as the ring JSON stores it (docs/key-rotation.md). */
+export interface StoredKey {
+  id: string;
+  key: string;
+  state: KeyState;
+  createdAt: string;
+  /** Set on a key that no longer signs: after this instant no valid token can still need it, so it is dropped. */
+  retireAfter?: string;
+}
+
+/** The ring JSON held by a secret or a file: `{"keys":[…]}`. */
+export interface RingDocument {
+  keys: StoredKey[];
+}
+
+export interface RotateRingOptions {
+  now: Date;
+  /**
+   * Seconds the old active key stays verify-only: the longest token lifetime the verifiers accept
+   * (`maxAccessTokenTtl`) plus `clockTolerance` plus one refresh interval.
+   */
+  gracePeriod: number;
+  /**
+   * The providers' refresh interval in seconds. The `next` key is promoted only once it has been published that
+   * long, so every instance knows it before any instance signs with it. Default 0 (no check).
+   */
+  refreshInterval?: number;
+  /**
+   * The active key is compromised: drop it at once instead of retiring it. Every token it signed fails on each
+   * instance at that instance's next refresh. The `next` key is promoted whatever its age.
+   */
+  emergency?: boolean;
+}
+
+export interface RotationResult {
+  ring: RingDocument;
+  /** The key that signs from now on. */
+  active: string;
+  /** The key id promoted by this step; absent when the ring had no `next` key yet (the step only published one). */
+  activated?: string;
+  /** The new `next` key, published verify-only. */
+  published: string;
+  /** The old active key, now verify-only until `retireAfter`. */
+  retiring?: string;
+  /** Keys removed: past their grace period, or compromised (emergency). */
+  dropped: string[];
+}
+
+/** Thrown when a rotation step would be unsafe or the ring cannot be rotated; the message says why. */
+export class KeyRotationError extends Error {
+  override readonly name = 'KeyRotationError';
+}
+
+/**
+ * Reads ring text (JSON or the compact `id:key` form) into a `RingDocument`, validated as a `KeyRing` would be.
+ * Keys without `createdAt` get `now`: the clock of a migrated ring starts at its first rotation.
+ */
+export function readRingDocument(text: string, source: string, now: Date): RingDocument {
+  const specs = parseKeyRingText(text, source);
+  validate(specs, source);
+  return {
+    keys: specs.map((spec) => ({
+      id: spec.id,
+      key: typeof spec.key === 'string' ? spec.key : spec.key.toString('base64url'),
+      state: spec.state,
+      createdAt: toIso(spec.createdAt) ?? now.toISOString(),
+      ...(spec.retireAfter !== undefined && { retireAfter: toIso(spec.retireAfter) }),
+    })),
+  };
+}
+
+/**
+ * One step of phased rotation, as a pure function of the ring and the clock:
+ * 1. the `next` key (the verify-only key without `retireAfter`) becomes active;
+ * 2. the old active key becomes verify-only until `now + gracePeriod` (emergency: it is dropped at once);
+ * 3. a new `next` key is added as verify-only;
+ * 4. keys whose `retireAfter` has passed are dropped.
+ * A ring without a `next` key (a new or migrated ring) only gets one published; the following step promotes it.
+ */
+export function rotateRing(ring: RingDocument, options: RotateRingOptions): RotationResult {
+  const { now, gracePeriod, refreshInterval = 0, emergency = false } = options;
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new KeyRotationError('now must be a valid Date');
+  for (const [name, value] of [['gracePeriod', gracePeriod], ['refreshInterval', refreshInterval]] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new KeyRotationError(`${name} must be a number of seconds >= 0, got ${String(value)}`);
+    }
+  }
+  if (gracePeriod < refreshInterval) {
+    throw new KeyRotationError(
+      `gracePeriod (${gracePeriod} s) is shorter than refreshInterval (${refreshInterval} s); it must cover the ` +
+        'longest token lifetime plus one refresh interval',
+    );
+  }
+  validate(ring?.keys, 'ring to rotate');
+  const nowIso = now.toISOString();
+  const active = ring.keys.find((key) => key.state === 'active')!;
+  const candidates = ring.keys
+    .filter((key) => key.state === 'verify-only' && key.retireAfter === undefined)
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  const next = candidates[0];
+  if (next && !emergency) {
+    const age = (now.getTime() - Date.parse(next.createdAt)) / 1000;
+    if (!(age >= refreshInterval)) {
+      throw new KeyRotationError(
+        `the next key "${next.id}" was published ${Math.max(0, Math.floor(age))} s ago, less than one refresh ` +
+          `interval (${refreshInterval} s): some instances may not know it yet. Rotate again later.`,
+      );
+    }
+  }
+  const retireAfter = new Date(now.getTime() + gracePeriod * 1000).toISOString();
+  const dropped: string[] = [];
+  const kept: StoredKey[] = [];
+  for (const key of ring.keys) {
+    if (key === active) {
+      if (next === undefined && !emergency) kept.push(key);
+      else if (emergency) dropped.push(key.id);
+      else kept.push({ ...key, state: 'verify-only', retireAfter });
+    } else if (key === next) {
+      kept.push({ ...key, state: 'active' });
+    } else if (key.retireAfter !== undefined && Date.parse(key.retireAfter) <= now.getTime()) {
+      dropped.push(key.id);
+    } else {
+      // A verify-only key without a schedule (a migrated ring) starts its grace period now.
+      kept.push(key.retireAfter === undefined ? { ...key, retireAfter } : key);
+    }
+  }
+  if (emergency && next === undefined) {
+    // Nothing was published in advance: sign with a fresh key; instances accept it after their next refresh.
+    kept.push(toStored(generateKey('active'), nowIso));
+  }
+  const published = toStored(generateKey('verify-only'), nowIso);
+  kept.push(published);
+  const newActive = kept.find((key) => key.state === 'active')!;
+  const order = (key: StoredKey): number => (key.state === 'active' ? 0 : key.retireAfter === undefined ? 1 : 2);
+  kept.sort((a, b) => order(a) - order(b) || Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  const result: RingDocument = { keys: kept };
+  validate(result.keys, 'rotated ring');
+  return {
+    ring: result,
+    active: newActive.id,
+    ...(next && { activated: next.id }),
+    published: published.id,
+    ...(next && !emergency && { retiring: active.id }),
+    dropped,
+  };
+}
+
+/** A new ring: one active key and a `next` key already published, so the first rotation can promote it. */
+export function createRing(now: Date): RingDocument {
+  const iso = now.toISOString();
+  return { keys: [toStored(generateKey('active'), iso), toStored(generateKey('verify-only'), iso)] };
+}
+
+/** The ring as stored: indented JSON, the form every provider reads. */
+export function serializeRing(ring: RingDocument): string {
+  return `${JSON.stringify(ring, null, 2)}\n`;
+}
+
+function toStored(key: KeySpec & { key: string }, createdAt: string): StoredKey {
+  return { id: key.id, key: key.key, state: key.state, createdAt };
+}
+
+function toIso(value: string | Date | undefined): string | undefined {
+  return value === undefined ? undefined : new Date(value).toISOString();
+}
+
+function validate(keys: readonly KeySpec[] | undefined, source: string): void {
+  try {
+    KeyRing.from(keys as KeySpec[]);
+  } catch (error) {
+    if (error instanceof TokenAuthConfigError) throw new KeyRotationError(`${source}: ${error.message}`);
+    throw error;
+  }
+  for (const key of keys!) {
+    if (key.createdAt === undefined) throw new KeyRotationError(`${source}: key "${key.id}" has no createdAt`);
+  }
+}
