@@ -76,6 +76,9 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `accessTokenTtl (${ttl} s) exceeds maxAccessTokenTtl (${maxTtl} s); lower the TTL or raise the maximum`,
     );
   }
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    throw new TokenAuthConfigError('clock must be a function returning milliseconds since the epoch, like Date.now');
+  }
   if (tolerance > MAX_CLOCK_TOLERANCE) {
     throw new TokenAuthConfigError(
       `clockTolerance (${tolerance} s) is over ${MAX_CLOCK_TOLERANCE} s; fix the clocks (NTP) instead of widening it`,

@@ -1,0 +1,90 @@
+import { describe, expect, it } from '@jest/globals';
+import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
+import { generateKey } from './keys/generate-key.js';
+import { StaticKeyProvider } from './keys/static.key-provider.js';
+import { resolveOptions, type TokenAuthModuleOptions } from './token-auth.options.js';
+
+const keyProvider = new StaticKeyProvider([generateKey()]);
+
+function messageOf(options: Partial<TokenAuthModuleOptions> | undefined): string {
+  try {
+    resolveOptions(options as TokenAuthModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TokenAuthConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the options were accepted');
+}
+
+describe('resolveOptions', () => {
+  it('fills in the documented defaults, in milliseconds', () => {
+    expect(resolveOptions({ keyProvider })).toMatchObject({
+      keyProvider,
+      accessTokenTtlMs: 900_000,
+      maxAccessTokenTtlMs: 86_400_000,
+      clockToleranceMs: 30_000,
+      clock: Date.now,
+      refreshTokenTtlMs: 1_209_600_000,
+      maxRefreshTokenTtlMs: 2_592_000_000,
+      refreshReuseGraceMs: 10_000,
+    });
+  });
+
+  it('takes the values it is given', () => {
+    const clock = () => 0;
+    expect(
+      resolveOptions({ keyProvider, accessTokenTtl: 60, maxAccessTokenTtl: 60, clockTolerance: 300, clock }),
+    ).toMatchObject({ accessTokenTtlMs: 60_000, maxAccessTokenTtlMs: 60_000, clockToleranceMs: 300_000, clock });
+    expect(resolveOptions({ keyProvider, clockTolerance: 0 }).clockToleranceMs).toBe(0);
+  });
+
+  it('needs a key provider', () => {
+    const expected = 'keyProvider is required: pass new EnvKeyProvider(), a StaticKeyProvider or your own KeyProvider';
+    expect(messageOf(undefined)).toBe(expected);
+    expect(messageOf({})).toBe(expected);
+    expect(messageOf({ keyProvider: { description: 'no load' } as never })).toBe(expected);
+  });
+
+  it.each([
+    ['accessTokenTtl', 1.5],
+    ['accessTokenTtl', '900'],
+    ['maxAccessTokenTtl', -1],
+    ['clockTolerance', Number.NaN],
+    ['refreshTokenTtl', Infinity],
+  ])('refuses %s = %p: whole seconds only', (name, value) => {
+    expect(messageOf({ keyProvider, [name]: value })).toBe(`${name} must be a whole number of seconds, got ${String(value)}`);
+  });
+
+  it('refuses a TTL of 0', () => {
+    expect(messageOf({ keyProvider, accessTokenTtl: 0 })).toBe('accessTokenTtl must be at least 1 second');
+    expect(messageOf({ keyProvider, refreshTokenTtl: 0 })).toBe('refreshTokenTtl must be at least 1 second');
+  });
+
+  it('refuses a TTL over the maximum lifetime', () => {
+    expect(messageOf({ keyProvider, accessTokenTtl: 3601, maxAccessTokenTtl: 3600 })).toBe(
+      'accessTokenTtl (3601 s) exceeds maxAccessTokenTtl (3600 s); lower the TTL or raise the maximum',
+    );
+    expect(messageOf({ keyProvider, accessTokenTtl: 86_401 })).toContain('exceeds maxAccessTokenTtl (86400 s)');
+    expect(messageOf({ keyProvider, refreshTokenTtl: 2_592_001 })).toContain('exceeds maxRefreshTokenTtl (2592000 s)');
+  });
+
+  it('refuses a clock tolerance over 300 s', () => {
+    expect(messageOf({ keyProvider, clockTolerance: 301 })).toBe(
+      'clockTolerance (301 s) is over 300 s; fix the clocks (NTP) instead of widening it',
+    );
+  });
+
+  it('refuses a clock that is not a function', () => {
+    expect(messageOf({ keyProvider, clock: 1_700_000_000_000 as never })).toBe(
+      'clock must be a function returning milliseconds since the epoch, like Date.now',
+    );
+  });
+
+  it('refuses a refresh reuse grace over 60 s', () => {
+    expect(messageOf({ keyProvider, refreshReuseGrace: 61 })).toMatch(/^refreshReuseGrace \(61 s\) is over 60 s/);
+  });
+
+  it('refuses a revocation store that does not implement RevocationStore', () => {
+    expect(messageOf({ keyProvider, revocationStore: {} as never })).toMatch(/^revocationStore must implement RevocationStore/);
+  });
+});
