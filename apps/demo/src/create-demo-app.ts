@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { DemoConfig } from './config/demo-config.js';
+import { setupSwagger } from './swagger/setup-swagger.js';
 
 /**
  * Builds and initializes the demo on the configured adapter, without listening: `main.ts` listens, tests hand
@@ -16,6 +17,7 @@ export async function createDemoApp(
   const adapter = config.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, { ...options, abortOnError: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  setupSwagger(app);
   await app.init();
   if (adapter instanceof FastifyAdapter) await adapter.getInstance().ready();
   return app;

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { DemoConfigError } from './demo-config.error.js';
+import { loadDemoConfig } from './demo-config.js';
+
+describe('loadDemoConfig', () => {
+  it('has a default for everything, so the demo starts with no configuration', () => {
+    const env = {};
+    expect(loadDemoConfig(env)).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      adapter: 'express',
+      dbPath: '.data/demo.sqlite',
+      accessTokenTtl: 900,
+      loginRateLimit: 10,
+      env,
+    });
+  });
+
+  it('reads every variable', () => {
+    const env = {
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DEMO_ADAPTER: 'fastify',
+      DEMO_DB_PATH: ':memory:',
+      ACCESS_TOKEN_TTL: '60',
+      LOGIN_RATE_LIMIT: '3',
+    };
+    expect(loadDemoConfig(env)).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      adapter: 'fastify',
+      dbPath: ':memory:',
+      accessTokenTtl: 60,
+      loginRateLimit: 3,
+      env,
+    });
+  });
+
+  it.each([
+    ['PORT', '65536'],
+    ['PORT', '80a'],
+    ['PORT', '-1'],
+    ['ACCESS_TOKEN_TTL', '0'],
+    ['ACCESS_TOKEN_TTL', '1.5'],
+    ['LOGIN_RATE_LIMIT', '0'],
+    ['DEMO_ADAPTER', 'koa'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadDemoConfig({ [name]: value })).toThrow(DemoConfigError);
+    expect(() => loadDemoConfig({ [name]: value })).toThrow(new RegExp(`^${name} must be`));
+  });
+});

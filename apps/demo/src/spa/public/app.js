@@ -1,0 +1,137 @@
+// The demo page in cookie mode: tokens live in HttpOnly cookies the browser attaches by itself, so no token is
+// ever visible to this script. Every request sends the CSRF header the server requires on state-changing calls.
+const CSRF = { 'X-CSRF-Protection': '1' };
+const REFRESH_MARGIN_MS = 30_000; // renew this long before expiry (sooner for very short lifetimes)
+
+const $ = (selector) => document.querySelector(selector);
+let refreshTimer;
+let clockTimer;
+let expiresAt = 0;
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? CSRF : { ...CSRF, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+  return { ok: response.ok, status: response.status, data };
+}
+
+/** Calls an authenticated route; on 401 renews the session once and retries, else shows the sign-in form. */
+async function authed(method, path, body) {
+  let result = await api(method, path, body);
+  if (result.status === 401 && (await refresh())) result = await api(method, path, body);
+  if (result.status === 401) signedOut('Your session has ended. Please sign in again.');
+  return result;
+}
+
+/** Swaps the refresh cookie for a new pair. False when the session is over (expired, logged out, revoked). */
+async function refresh() {
+  const result = await api('POST', '/auth/refresh');
+  if (!result.ok) return false;
+  session(result.data);
+  document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes ?? 0) + 1);
+  return true;
+}
+
+function session({ expires_in: expiresIn }) {
+  expiresAt = Date.now() + expiresIn * 1000;
+  clearTimeout(refreshTimer);
+  const delay = Math.max(1000, Math.min(expiresIn * 1000 - REFRESH_MARGIN_MS, expiresIn * 800));
+  refreshTimer = setTimeout(async () => {
+    if (!(await refresh())) signedOut('Your session has ended. Please sign in again.');
+  }, delay);
+  showExpiry();
+}
+
+function showExpiry() {
+  clearTimeout(clockTimer);
+  const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+  const time = new Date(expiresAt).toLocaleTimeString();
+  $('#expiry').textContent = `Access token expires at ${time} (in ${seconds} s)`;
+  $('#expiry').dataset.expiresAt = new Date(expiresAt).toISOString();
+  clockTimer = setTimeout(showExpiry, 1000);
+}
+
+function status(message) {
+  $('#status').textContent = message ?? '';
+}
+
+function signedOut(message) {
+  clearTimeout(refreshTimer);
+  clearTimeout(clockTimer);
+  $('#signed-in').hidden = true;
+  $('#signed-out').hidden = false;
+  $('#notes').replaceChildren();
+  status(message);
+}
+
+async function signedIn() {
+  const me = await authed('GET', '/me');
+  if (!me.ok) return;
+  $('#username').textContent = me.data.username;
+  $('#signed-out').hidden = true;
+  $('#signed-in').hidden = false;
+  status('');
+  await loadNotes();
+}
+
+async function loadNotes() {
+  const result = await authed('GET', '/notes');
+  if (!result.ok) return;
+  $('#notes').replaceChildren(
+    ...result.data.map((note) => {
+      const item = document.createElement('li');
+      const text = document.createElement('span');
+      text.textContent = note.text; // text, never HTML
+      const remove = document.createElement('button');
+      remove.textContent = 'Delete';
+      remove.className = 'delete';
+      remove.addEventListener('click', async () => {
+        if ((await authed('DELETE', `/notes/${note.id}`)).ok) await loadNotes();
+      });
+      item.append(text, remove);
+      return item;
+    }),
+  );
+}
+
+$('#auth-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const credentials = { username: form.get('username'), password: form.get('password') };
+  if (event.submitter?.value === 'register') {
+    const created = await api('POST', '/auth/register', credentials);
+    if (!created.ok) return status(created.data?.message?.toString() ?? 'Could not create the account.');
+  }
+  const login = await api('POST', '/auth/login', credentials);
+  if (!login.ok) return status(login.status === 429 ? 'Too many attempts, wait a minute.' : 'Wrong username or password.');
+  event.target.reset();
+  session(login.data);
+  await signedIn();
+});
+
+$('#note-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = event.target.elements.text;
+  if ((await authed('POST', '/notes', { text: input.value })).ok) {
+    input.value = '';
+    await loadNotes();
+  }
+});
+
+$('#logout').addEventListener('click', async () => {
+  await api('POST', '/auth/logout');
+  signedOut('Signed out.');
+});
+
+$('#logout-all').addEventListener('click', async () => {
+  await api('POST', '/auth/logout-all');
+  signedOut('Signed out on every device.');
+});
+
+// A reload keeps the session: the refresh cookie is still there, so renew it and learn the new expiry.
+if (await refresh()) await signedIn();
+else signedOut();
