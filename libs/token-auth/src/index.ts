@@ -1,7 +1,7 @@
 export { TokenAuthModule } from './token-auth.module.js';
 export { OPTIONS_TYPE as TokenAuthModuleSyncOptions, ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions } from './token-auth.module-definition.js';
 export type { TokenAuthModuleOptions, ResolvedTokenAuthOptions } from './token-auth.options.js';
-export { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
+export { TOKEN_AUTH_OPTIONS, IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './token-auth.constants.js';
 export {
   TokenService,
   type IssueOptions,
