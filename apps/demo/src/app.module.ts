@@ -7,6 +7,7 @@ import { DemoConfigModule } from './config/demo-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotesModule } from './notes/notes.module.js';
+import { SpaModule } from './spa/spa.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /** Every route needs a bearer token unless marked `@Public()`. */
@@ -30,6 +31,7 @@ export class AppModule {
         AuthModule,
         NotesModule,
         HealthModule,
+        SpaModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
     };

@@ -1,0 +1,39 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from 'nestjs-token-auth';
+import { loadSpaAssets } from './spa-assets.js';
+
+// Scripts and styles from this origin only, no inline code, nothing may frame the page.
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** The demo page at `/`: static files, no framework. It signs in with cookie mode, so it never sees a token. */
+@Public()
+@ApiExcludeController()
+@Controller()
+export class SpaController {
+  private readonly assets = loadSpaAssets();
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CSP)
+  @Header('Cache-Control', 'no-cache')
+  index(): string {
+    return this.assets['index.html'];
+  }
+
+  @Get('assets/app.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  script(): string {
+    return this.assets['app.js'];
+  }
+
+  @Get('assets/app.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  style(): string {
+    return this.assets['app.css'];
+  }
+}
