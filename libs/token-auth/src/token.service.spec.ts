@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { TokenAuthError } from './errors/token-auth.error.js';
+import { MAX_TOKEN_LENGTH } from './format/token-format.js';
 import { generateKey } from './keys/generate-key.js';
+import type { KeyProvider } from './keys/key-provider.interface.js';
+import { KeyRingManager } from './keys/key-ring-manager.js';
+import type { KeySpec } from './keys/key-ring.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { TokenAuthModule } from './token-auth.module.js';
 import type { TokenAuthModuleOptions } from './token-auth.options.js';
@@ -88,5 +92,98 @@ describe('TokenService', () => {
     const { token } = tokens.issue('u');
     expect(codeOf(() => tokens.verify(`${token}=`))).toBe('token_malformed');
     expect(codeOf(() => tokens.verify(`${token}AA`))).toBe('token_malformed');
+  });
+
+  it('answers non-string input with token_missing, never a TypeError', async () => {
+    const tokens = await serviceWith();
+    for (const input of [undefined, null, 42, {}, ['nta1.AAAA']]) {
+      expect(codeOf(() => tokens.verify(input as unknown as string))).toBe('token_missing');
+    }
+  });
+
+  it('takes a subject of up to 255 bytes of UTF-8 and claims of up to 1024 bytes, within MAX_TOKEN_LENGTH', async () => {
+    const tokens = await serviceWith();
+    const subject = `${'é'.repeat(127)}x`;
+    const claims = { pad: 'x'.repeat(1014) };
+    const { token } = tokens.issue(subject, { claims });
+    expect(token).toHaveLength(MAX_TOKEN_LENGTH);
+    expect(tokens.verify(token)).toMatchObject({ sub: subject, claims });
+    expect(() => tokens.issue(`${subject}x`)).toThrow(RangeError);
+    expect(() => tokens.issue('u', { claims: { pad: 'x'.repeat(1015) } })).toThrow(RangeError);
+  });
+
+  it('refuses claims that are not a plain JSON object, and writes none for an empty one', async () => {
+    const tokens = await serviceWith();
+    for (const claims of [new Date(), ['admin'], 'admin', null]) {
+      expect(() => tokens.issue('u', { claims: claims as unknown as Record<string, unknown> })).toThrow(TypeError);
+    }
+    expect(tokens.issue('u', { claims: {} }).token).toHaveLength(tokens.issue('u').token.length);
+    expect(tokens.verify(tokens.issue('u', { claims: {} }).token).claims).toEqual({});
+  });
+
+  it('refuses a session id that is not 16 bytes of canonical base64url', async () => {
+    const tokens = await serviceWith();
+    const sid = tokens.issue('u').claims.sid;
+    for (const bad of ['', 'abc', `${sid}A`, sid.replace(/-/g, '+').replace(/_/g, '/') + '==', Buffer.alloc(17).toString('base64url')]) {
+      expect(() => tokens.issue('u', { sessionId: bad })).toThrow(TypeError);
+    }
+  });
+
+  it('takes a per-call TTL and reports expiry in seconds and as a date', async () => {
+    const now = 1_700_000_000_000;
+    const tokens = await serviceWith({ clock: () => now });
+    const issued = tokens.issue('u', { ttl: 60 });
+    expect(issued).toMatchObject({ expiresIn: 60, expiresAt: new Date(now + 60_000) });
+    expect(issued.claims).toMatchObject({ issuedAt: now, expiresAt: now + 60_000 });
+    expect(() => tokens.issue('u', { ttl: 1.5 })).toThrow(RangeError);
+  });
+
+  describe('key rotation', () => {
+    const a = generateKey();
+    const b = generateKey();
+    let ring: KeySpec[];
+    let loads = 0;
+    const provider: KeyProvider = {
+      description: 'rotating',
+      load: async () => {
+        loads++;
+        return ring;
+      },
+    };
+
+    it('keeps verifying tokens of a key demoted to verify-only, signs with the new active key, and drops removed keys', async () => {
+      ring = [a];
+      const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider: provider })] }).compile();
+      const tokens = moduleRef.get(TokenService);
+      const manager = moduleRef.get(KeyRingManager);
+      const old = tokens.issue('u').token;
+
+      ring = [{ ...b, state: 'active' }, { ...a, state: 'verify-only' }];
+      await manager.refresh();
+      expect(tokens.verify(old).kid).toBe(a.id);
+      const fresh = tokens.issue('u');
+      expect(fresh.claims.kid).toBe(b.id);
+
+      ring = [b];
+      await manager.refresh();
+      expect(codeOf(() => tokens.verify(old))).toBe('unknown_key');
+      expect(tokens.verify(fresh.token).kid).toBe(b.id);
+      await moduleRef.close();
+    });
+
+    it('asks the provider for the ring again when a token names an unknown key, at most once per 30 s', async () => {
+      ring = [a];
+      const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider: provider })] }).compile();
+      const tokens = moduleRef.get(TokenService);
+      const stranger = await serviceWith();
+      const foreign = stranger.issue('u').token;
+      loads = 0;
+      // The next key was published to the source but this instance has not loaded it yet.
+      ring = [a, { ...b, state: 'verify-only' }];
+      for (let i = 0; i < 50; i++) expect(codeOf(() => tokens.verify(foreign))).toBe('unknown_key');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(loads).toBe(1);
+      await moduleRef.close();
+    });
   });
 });

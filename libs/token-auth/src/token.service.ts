@@ -81,8 +81,9 @@ export class TokenService {
   ) {}
 
   issue(subject: string, options: IssueOptions = {}): IssuedToken {
-    const ttlMs = options.ttl === undefined ? this.options.accessTokenTtlMs : options.ttl * 1000;
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > this.options.maxAccessTokenTtlMs) {
+    const ttl = options.ttl ?? this.options.accessTokenTtlMs / 1000;
+    const ttlMs = ttl * 1000;
+    if (!Number.isInteger(ttl) || ttlMs <= 0 || ttlMs > this.options.maxAccessTokenTtlMs) {
       throw new RangeError(`ttl must be a whole number of seconds in 1..${this.options.maxAccessTokenTtlMs / 1000}`);
     }
     return this.sign('access', subject, ttlMs, options);
@@ -265,6 +266,10 @@ function encodeClaims(claims: Record<string, unknown> | undefined): Buffer {
     throw new TypeError('claims must be a plain object');
   }
   const json = Buffer.from(JSON.stringify(claims), 'utf8');
+  // A Date or an object with toJSON passes the checks above but serialises to something else.
+  if (json[0] !== 0x7b) {
+    throw new TypeError('claims must be a plain object');
+  }
   if (json.length > MAX_CLAIMS_BYTES) {
     throw new RangeError(`claims must encode to at most ${MAX_CLAIMS_BYTES} bytes of JSON, got ${json.length}`);
   }
