@@ -46,7 +46,6 @@ beforeAll(async () => {
       TokenAuthModule.forRoot({
         keyProvider: new StaticKeyProvider([generateKey()]),
         clock: () => now,
-        clockTolerance: 0,
         cookie: { allowInsecureHttp: true },
       }),
     ],
@@ -119,10 +118,19 @@ describe('WebSocket gateway with WsTokenAuth and TokenAuthGuard', () => {
     expect(await client.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'token_ambiguous' });
   });
 
+  it('closes the socket at its next message once its token is revoked', async () => {
+    const issued = tokens.issue('erin');
+    const client = await connect({ Authorization: `Bearer ${issued.token}` });
+    expect(await client.ask('whoami')).toBe('erin');
+    await tokens.revokeAllForUser('erin');
+    await expect(client.ask('whoami')).rejects.toThrow('closed');
+    expect(await client.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'revoked_token' });
+  });
+
   it('closes the socket at its next message once the token has expired', async () => {
     const client = await connect({ Authorization: `Bearer ${tokens.issue('dave', { ttl: 60 }).token}` });
     expect(await client.ask('whoami')).toBe('dave');
-    now += 61_000;
+    now += 91_000; // past expiry plus the default 30 s clock tolerance
     await expect(client.ask('whoami')).rejects.toThrow('closed');
     expect(await client.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'token_expired' });
   });
