@@ -8,7 +8,7 @@ import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY, TOKEN_COOKIE_NAMES } from 'nestjs-
 const API_SECURITY_METADATA = 'swagger/apiSecurity';
 
 /**
- * Serves the OpenAPI document at `/docs` (UI) and `/docs-json`. The demo's guard is global, so every route needs a
+ * Serves the OpenAPI document at `/docs-json`, and the UI at `/docs` on Express. The demo's guard is global, so every route needs a
  * bearer token or the access cookie unless it is `@Public()`; routes are marked accordingly before the document is
  * built: guarded routes list both schemes as alternatives, `@OptionalAuth()` routes add the empty requirement, and
  * public routes list none. A route that already declares `@ApiSecurity` keeps its own.
@@ -32,7 +32,8 @@ export function setupSwagger(app: INestApplication): OpenAPIObject {
     )
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document);
+  // The UI's assets need @fastify/static on Fastify, which the demo does not depend on: the JSON document only there.
+  SwaggerModule.setup('docs', app, document, { ui: app.getHttpAdapter().getType() !== 'fastify' });
   return document;
 }
 
