@@ -1,10 +1,25 @@
 #!/usr/bin/env node
 import { generateKey } from '../keys/generate-key.js';
+import { UsageError } from './args.js';
+import { DEFAULT_GRACE_SECONDS, DEFAULT_REFRESH_SECONDS, initCommand, rotateCommand } from './secret.commands.js';
 
-const USAGE = `Usage: nestjs-token-auth keygen [--json]
+const USAGE = `Usage: nestjs-token-auth <command> [options]
 
-  keygen          print a fresh key ring for TOKEN_AUTH_KEYS, in the compact id:key form
-  keygen --json   print it as JSON, the form file and secret providers read`;
+  keygen [--json]
+      Print a fresh key ring: for TOKEN_AUTH_KEYS in the compact id:key form, or as JSON (file and secret form).
+
+  init --secret-id <id> [--import-env VAR] [--endpoint URL] [--region R]
+      Create an AWS Secrets Manager secret holding a new ring (an active key and a published next key),
+      or the ring held by the environment variable VAR (to migrate from TOKEN_AUTH_KEYS).
+
+  rotate --secret-id <id> [--grace-seconds N] [--refresh-seconds N] [--emergency] [--endpoint URL] [--region R]
+      One phased rotation step on the secret's ring: the next key becomes active, the old active key stays
+      verify-only for the grace period (default ${DEFAULT_GRACE_SECONDS} s), a new next key is published,
+      expired keys are dropped. The next key must have been published at least --refresh-seconds ago
+      (default ${DEFAULT_REFRESH_SECONDS}). --emergency drops the active key at once (it is compromised).
+
+  Credentials come from the AWS SDK's default chain; --endpoint and --region default to
+  AWS_SECRETS_MANAGER_ENDPOINT and AWS_REGION. See docs/key-rotation.md.`;
 
 function keygen(args: string[]): string {
   const key = generateKey('active');
@@ -12,10 +27,30 @@ function keygen(args: string[]): string {
   return `TOKEN_AUTH_KEYS=${key.id}:${key.key}`;
 }
 
-const [command, ...args] = process.argv.slice(2);
-if (command === 'keygen') {
-  console.log(keygen(args));
-} else {
-  console.error(USAGE);
-  process.exitCode = command === undefined || command === '--help' ? 0 : 2;
+async function run(command: string | undefined, args: string[]): Promise<string> {
+  switch (command) {
+    case 'keygen':
+      return keygen(args);
+    case 'rotate':
+      return rotateCommand(args, process.env);
+    case 'init':
+      return initCommand(args, process.env);
+    default:
+      throw new UsageError(command === undefined || command === '--help' ? '' : `unknown command "${command}"`);
+  }
 }
+
+const [command, ...args] = process.argv.slice(2);
+run(command, args).then(
+  (output) => console.log(output),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      if (error.message) console.error(`error: ${error.message}\n`);
+      console.error(USAGE);
+      process.exitCode = error.message ? 2 : 0;
+      return;
+    }
+    console.error(`error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -77,17 +77,24 @@ export async function rotateSecret(options: SecretRotationOptions): Promise<Secr
   });
   const token = rotationRequestToken(current.versionId, emergency);
   const command = new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: serializeRing(result.ring) });
-  try {
-    await secretsManagerRequest({ operation: 'PutSecretValue', secretId, timeout: requestTimeout }, (o) => client.send(command, o));
-  } catch (error) {
-    // The version of this token exists with another value: the step from this base was already written.
-    if (error instanceof SecretsManagerError && error.code === 'ResourceExistsException') {
-      return { versionId: token, previousVersionId: current.versionId, changed: false };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await secretsManagerRequest({ operation: 'PutSecretValue', secretId, timeout: requestTimeout }, (o) => client.send(command, o));
+      return { versionId: token, previousVersionId: current.versionId, changed: true, result };
+    } catch (error) {
+      if (!(error instanceof SecretsManagerError)) throw error;
+      // The version of this token exists with another value: the step from this base was already written.
+      if (error.code === 'ResourceExistsException') {
+        return { versionId: token, previousVersionId: current.versionId, changed: false };
+      }
+      // Same token, same value: if an earlier attempt landed unseen, Secrets Manager ignores the repeat.
+      if (attempt >= PUT_ATTEMPTS || !RETRYABLE.has(error.code)) throw error;
     }
-    throw error;
   }
-  return { versionId: token, previousVersionId: current.versionId, changed: true, result };
 }
+
+const PUT_ATTEMPTS = 3;
+const RETRYABLE = new Set(['RequestTimeout', 'ThrottlingException', 'InternalServiceError', 'UnknownError']);
 
 /** Creates the secret holding a new ring (an active key and a published `next` key), or an imported one. */
 export async function createSecretRing(options: {

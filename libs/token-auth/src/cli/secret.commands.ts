@@ -1,0 +1,82 @@
+import { readRingDocument, type RingDocument } from '../keys/rotation/rotate-ring.js';
+import { parseOptions, secondsOption, UsageError } from './args.js';
+
+/** maxAccessTokenTtl (86400) + clockTolerance (30) + refresh interval (300), the module's defaults. */
+export const DEFAULT_GRACE_SECONDS = 86_730;
+export const DEFAULT_REFRESH_SECONDS = 300;
+
+const CLIENT_OPTIONS = ['secret-id', 'endpoint', 'region'];
+
+// The AWS SDK is an optional peer dependency: load it only for the commands that need it.
+async function connect(options: Map<string, string>, env: NodeJS.ProcessEnv) {
+  const secretId = options.get('secret-id');
+  if (!secretId) throw new UsageError('--secret-id is required');
+  const [{ SecretsManagerClient }, aws] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../keys/aws/index.js'),
+  ]);
+  const endpoint = options.get('endpoint') ?? env.AWS_SECRETS_MANAGER_ENDPOINT;
+  const region = options.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const client = new SecretsManagerClient({ ...(endpoint && { endpoint }), ...(region && { region }) });
+  return { client, secretId, aws };
+}
+
+/**
+ * `rotate --secret-id <id> [--grace-seconds N] [--refresh-seconds N] [--emergency]`: one rotation step.
+ * Prints what changed (key ids only).
+ */
+export async function rotateCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const options = parseOptions(args, [...CLIENT_OPTIONS, 'grace-seconds', 'refresh-seconds', 'emergency'], ['emergency']);
+  const gracePeriod = secondsOption(options, 'grace-seconds', DEFAULT_GRACE_SECONDS);
+  const refreshInterval = secondsOption(options, 'refresh-seconds', DEFAULT_REFRESH_SECONDS);
+  const { client, secretId, aws } = await connect(options, env);
+  try {
+    const outcome = await aws.rotateSecret({ client, secretId, gracePeriod, refreshInterval, emergency: options.has('emergency') });
+    const { result } = outcome;
+    return JSON.stringify(
+      {
+        secretId,
+        versionId: outcome.versionId,
+        previousVersionId: outcome.previousVersionId,
+        changed: outcome.changed,
+        ...(result && {
+          active: result.active,
+          activated: result.activated ?? null,
+          published: result.published,
+          retiring: result.retiring ?? null,
+          dropped: result.dropped,
+        }),
+      },
+      null,
+      2,
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * `init --secret-id <id> [--import-env VAR]`: creates the secret with a new ring (an active key and a published
+ * `next` key), or with the ring held by an environment variable (migration from `TOKEN_AUTH_KEYS`).
+ */
+export async function initCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const options = parseOptions(args, [...CLIENT_OPTIONS, 'import-env']);
+  const variable = options.get('import-env');
+  let ring: RingDocument | undefined;
+  if (variable !== undefined) {
+    const text = env[variable];
+    if (!text) throw new UsageError(`--import-env ${variable}: the variable is not set`);
+    ring = readRingDocument(text, `env ${variable}`, new Date());
+  }
+  const { client, secretId, aws } = await connect(options, env);
+  try {
+    const created = await aws.createSecretRing({ client, secretId, ...(ring && { ring }) });
+    return JSON.stringify(
+      { secretId, versionId: created.versionId, keys: created.ring.keys.map(({ id, state }) => ({ id, state })) },
+      null,
+      2,
+    );
+  } finally {
+    client.destroy();
+  }
+}
