@@ -39,7 +39,7 @@ async function refresh() {
 function session({ expires_in: expiresIn }) {
   expiresAt = Date.now() + expiresIn * 1000;
   clearTimeout(refreshTimer);
-  const delay = Math.max(1000, Math.min(expiresIn * 1000 - REFRESH_MARGIN_MS, expiresIn * 800));
+  const delay = Math.max(1000, expiresIn * 1000 - Math.min(REFRESH_MARGIN_MS, expiresIn * 200));
   refreshTimer = setTimeout(async () => {
     if (!(await refresh())) signedOut('Your session has ended. Please sign in again.');
   }, delay);
