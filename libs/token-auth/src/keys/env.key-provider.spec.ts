@@ -5,10 +5,9 @@ import { EnvKeyProvider } from './env.key-provider.js';
 import { generateKey } from './generate-key.js';
 import { KeyRing } from './key-ring.js';
 
-const signal = new AbortController().signal;
 
 async function failureOf(provider: EnvKeyProvider): Promise<Error> {
-  const error = await provider.load(signal).then(
+  const error = await provider.load().then(
     () => undefined,
     (caught: unknown) => caught,
   );
@@ -31,7 +30,7 @@ describe('EnvKeyProvider', () => {
     const key = generateKey();
     const provider = new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: `${key.id}:${key.key}` } });
     expect(provider.description).toBe('env TOKEN_AUTH_KEYS');
-    expect(KeyRing.from(await provider.load(signal)).active.id).toBe(key.id);
+    expect(KeyRing.from(await provider.load()).active.id).toBe(key.id);
     expect(warn).not.toHaveBeenCalled();
   });
 
@@ -42,7 +41,7 @@ describe('EnvKeyProvider', () => {
       env: { API_KEYS: JSON.stringify({ keys: [key] }), NODE_ENV: 'production' },
     });
     expect(provider.description).toBe('env API_KEYS');
-    expect(KeyRing.from(await provider.load(signal)).active.id).toBe(key.id);
+    expect(KeyRing.from(await provider.load()).active.id).toBe(key.id);
   });
 
   it('refuses to start in production without the variable, saying what to set', async () => {
@@ -62,7 +61,7 @@ describe('EnvKeyProvider', () => {
 
   it('signs with an ephemeral key outside production, with a warning that contains no key', async () => {
     const provider = new EnvKeyProvider({ env: { NODE_ENV: 'development' } });
-    const specs = await provider.load(signal);
+    const specs = await provider.load();
     const ring = KeyRing.from(specs);
     expect(ring.active.state).toBe('active');
     expect(warn).toHaveBeenCalledTimes(1);
@@ -73,8 +72,8 @@ describe('EnvKeyProvider', () => {
 
   it('keeps the same ephemeral key across reloads, so a reload does not log everyone out', async () => {
     const provider = new EnvKeyProvider({ env: {} });
-    const first = await provider.load(signal);
-    const second = await provider.load(signal);
+    const first = await provider.load();
+    const second = await provider.load();
     expect(second).toEqual(first);
     expect(warn).toHaveBeenCalledTimes(1);
   });
@@ -85,10 +84,10 @@ describe('EnvKeyProvider', () => {
     process.env.TOKEN_AUTH_TEST_KEYS = `${key.id}:${key.key}`;
     try {
       const provider = new EnvKeyProvider({ variable: 'TOKEN_AUTH_TEST_KEYS' });
-      expect((await provider.load(signal))[0]!.id).toBe(key.id);
+      expect((await provider.load())[0]!.id).toBe(key.id);
       const next = generateKey();
       process.env.TOKEN_AUTH_TEST_KEYS = `${next.id}:${next.key}`;
-      expect((await provider.load(signal))[0]!.id).toBe(next.id);
+      expect((await provider.load())[0]!.id).toBe(next.id);
     } finally {
       if (saved === undefined) delete process.env.TOKEN_AUTH_TEST_KEYS;
       else process.env.TOKEN_AUTH_TEST_KEYS = saved;
