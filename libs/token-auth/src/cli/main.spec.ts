@@ -67,7 +67,7 @@ describe('nestjs-token-auth CLI', () => {
   });
 
   it('prints usage for --help and no command, and fails on an unknown command', async () => {
-    expect(await cli('--help')).toMatchObject({ out: '', exitCode: 0, err: expect.stringContaining('Usage: nestjs-token-auth keygen') });
+    expect(await cli('--help')).toMatchObject({ out: '', exitCode: 0, err: expect.stringMatching(/^Usage: nestjs-token-auth [^]*keygen/) });
     expect(await cli()).toMatchObject({ exitCode: 0, err: expect.stringContaining('Usage:') });
     expect(await cli('keyggen')).toMatchObject({ out: '', exitCode: 2, err: expect.stringContaining('Usage:') });
   });
