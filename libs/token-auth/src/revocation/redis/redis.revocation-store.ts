@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
 import { TokenAuthError } from '../../errors/token-auth.error.js';
@@ -37,7 +37,8 @@ export interface RedisRevocationStoreOptions {
   startTimeout?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
-  logger?: Logger;
+  /** Where connection-state lines go. Default Nest's `Logger` with context `TokenAuth`. */
+  logger?: LoggerService;
 }
 
 const KIND_CODE: Record<RevocationKind, string> = { token: 't', session: 's', user: 'u' };
@@ -88,9 +89,11 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
   private readonly writeTimeoutMs: number;
   private readonly startTimeoutMs: number;
   private readonly clock: () => number;
-  private readonly logger: Logger;
+  private readonly logger: LoggerService;
   private readonly replica: RevocationSet;
   private readonly pending = new Map<string, Revocation>();
+  /** Revocations of the current tick, written together: one pipeline and one message per batch. */
+  private outgoing: { revocation: Revocation; done: (result: RevocationResult) => void }[] = [];
   private readonly sweeper: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private syncing?: Promise<void>;
@@ -217,18 +220,32 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     if (this.ownsClient) this.client.disconnect();
   }
 
-  private async revoke(revocation: Revocation): Promise<RevocationResult> {
+  private revoke(revocation: Revocation): Promise<RevocationResult> {
     // Enforced here at once, whatever happens to the write.
     this.replica.add(revocation);
-    if (this.client.status === 'ready') {
-      try {
-        await this.withTimeout(this.persist([revocation]));
-        return { persisted: true };
-      } catch (error) {
-        this.logger.warn(`revocations: write to Redis failed (${describe(error)}); queued for retry`);
-      }
+    if (this.client.status !== 'ready') return Promise.resolve(this.queue([revocation]));
+    return new Promise((done) => {
+      if (this.outgoing.length === 0) setImmediate(() => void this.writeOutgoing());
+      this.outgoing.push({ revocation, done });
+    });
+  }
+
+  private async writeOutgoing(): Promise<void> {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    const revocations = batch.map((item) => item.revocation);
+    let result: RevocationResult = { persisted: true };
+    try {
+      await this.withTimeout(this.persist(revocations));
+    } catch (error) {
+      this.logger.warn(`revocations: write to Redis failed (${describe(error)}); queued for retry`);
+      result = this.queue(revocations);
     }
-    this.pending.set(this.keyOf(revocation), revocation);
+    for (const item of batch) item.done(result);
+  }
+
+  private queue(revocations: readonly Revocation[]): RevocationResult {
+    for (const revocation of revocations) this.pending.set(this.keyOf(revocation), revocation);
     this.scheduleRetry();
     return { persisted: false };
   }
@@ -238,9 +255,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     const now = String(this.clock());
     for (let i = 0; i < revocations.length; i += BATCH) {
       const batch = revocations.slice(i, i + BATCH);
-      await Promise.all(
-        batch.map((r) => this.merge(this.keyOf(r), String(r.issuedBefore), String(r.expiresAt), now)),
-      );
+      await Promise.all(batch.map((r) => this.merge(this.keyOf(r), String(r.issuedBefore), String(r.expiresAt), now)));
       const wire: Wire[] = batch.map((r) => [KIND_CODE[r.kind], r.id, r.issuedBefore, r.expiresAt]);
       await this.client.publish(this.channel, JSON.stringify(wire));
     }

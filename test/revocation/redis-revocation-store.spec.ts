@@ -1,0 +1,270 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { LoggerService } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { TokenAuthConfigError, TokenAuthError, type RevocationCheck } from 'nestjs-token-auth';
+import { RedisRevocationStore, type RedisRevocationStoreOptions } from 'nestjs-token-auth/redis';
+import { RedisServer } from '../support/redis-server.js';
+
+/** Keeps the store's log lines for assertions instead of printing them. */
+class CapturedLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: string) {
+    this.lines.push(`log ${message}`);
+  }
+  warn(message: string) {
+    this.lines.push(`warn ${message}`);
+  }
+  error(message: string) {
+    this.lines.push(`error ${message}`);
+  }
+}
+
+async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function token(fields: Partial<RevocationCheck> = {}): RevocationCheck {
+  return { jti: 'jti-none', sid: 'sid-none', sub: 'nobody', issuedAt: Date.now(), ...fields };
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof TokenAuthError ? error.code : `not a TokenAuthError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+const stores: RedisRevocationStore[] = [];
+const clients: Redis[] = [];
+
+async function storeOn(server: RedisServer, options: Partial<RedisRevocationStoreOptions> = {}): Promise<RedisRevocationStore> {
+  const store = new RedisRevocationStore({
+    connection: { port: server.port, host: '127.0.0.1', retryStrategy: () => 50 },
+    logger: new CapturedLogger(),
+    ...options,
+  });
+  stores.push(store);
+  await store.start();
+  return store;
+}
+
+function clientOf(server: RedisServer): Redis {
+  const client = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => 50 });
+  client.on('error', () => undefined);
+  clients.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.onModuleDestroy()));
+  clients.splice(0).forEach((client) => client.disconnect());
+});
+
+describe('RedisRevocationStore', () => {
+  let server: RedisServer;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+
+  afterAll(async () => {
+    await server.kill();
+  });
+
+  it('propagates each kind of revocation to another instance, and a new instance loads them at start', async () => {
+    const a = await storeOn(server);
+    const b = await storeOn(server);
+    const now = Date.now();
+    expect(await a.revokeToken('jti-1', now + 60_000)).toEqual({ persisted: true });
+    expect(await a.revokeSession('sid-1', now + 60_000)).toEqual({ persisted: true });
+    expect(await a.revokeUser('user-1', now, now + 60_000)).toEqual({ persisted: true });
+    await eventually(() => b.isRevoked(token({ jti: 'jti-1' })), 'B sees the token');
+    await eventually(() => b.isRevoked(token({ sid: 'sid-1' })), 'B sees the session');
+    await eventually(() => b.isRevoked(token({ sub: 'user-1', issuedAt: now - 1 })), 'B sees the user');
+    expect(b.isRevoked(token({ sub: 'user-1', issuedAt: now }))).toBe(false);
+    expect(b.isRevoked(token())).toBe(false);
+
+    const c = await storeOn(server);
+    expect(c.isRevoked(token({ jti: 'jti-1' }))).toBe(true);
+    expect(c.isRevoked(token({ sid: 'sid-1' }))).toBe(true);
+    expect(c.isRevoked(token({ sub: 'user-1', issuedAt: now - 1 }))).toBe(true);
+    expect(c.health()).toMatchObject({ store: 'redis', connected: true, tokens: 1, sessions: 1, users: 1, pendingWrites: 0 });
+  });
+
+  it('keeps the later cut-off of a user, whichever instance wrote last', async () => {
+    const a = await storeOn(server);
+    const b = await storeOn(server);
+    const now = Date.now();
+    await a.revokeUser('user-2', now + 1000, now + 60_000);
+    await b.revokeUser('user-2', now, now + 30_000);
+    const stored = await clientOf(server).get('nta:revocation:u:user-2');
+    expect(stored).toBe(`${now + 1000}:${now + 60_000}`);
+    await eventually(() => b.isRevoked(token({ sub: 'user-2', issuedAt: now + 999 })), 'B keeps the later cut-off');
+  });
+
+  it('gives every key a TTL that ends when the tokens it covers expire', async () => {
+    const a = await storeOn(server);
+    const redis = clientOf(server);
+    await a.revokeToken('jti-short', Date.now() + 300);
+    const ttl = await redis.pttl('nta:revocation:t:jti-short');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300);
+    await eventually(async () => (await redis.exists('nta:revocation:t:jti-short')) === 0, 'the key expires');
+    await eventually(() => !a.isRevoked(token({ jti: 'jti-short' })), 'the local entry is dropped');
+  });
+
+  it('decides the first use of a refresh token once across instances', async () => {
+    const a = await storeOn(server);
+    const b = await storeOn(server);
+    const expiresAt = Date.now() + 60_000;
+    const uses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).useRefreshToken('refresh-1', 1000 + i, expiresAt)),
+    );
+    const firsts = uses.filter((use) => use === undefined);
+    expect(firsts).toHaveLength(1);
+    const first = 1000 + uses.indexOf(undefined);
+    expect(uses.filter((use) => use !== undefined).every((use) => use === first)).toBe(true);
+  });
+
+  it('refuses a configuration without a connection, with both, or with a bad prefix', () => {
+    expect(() => new RedisRevocationStore({})).toThrow(TokenAuthConfigError);
+    expect(() => new RedisRevocationStore({ connection: server.url, keyPrefix: 'bad prefix*' })).toThrow(/keyPrefix/);
+    expect(() => new RedisRevocationStore({ connection: server.url, maxStaleness: -1 })).toThrow(/maxStaleness/);
+  });
+});
+
+describe('RedisRevocationStore when Redis goes away', () => {
+  let server: RedisServer;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+
+  afterAll(async () => {
+    await server.kill();
+  });
+
+  it('serves the replica up to maxStaleness, then fails closed (default) or open (opt-in), and logs it', async () => {
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const closedLog = new CapturedLogger();
+    const openLog = new CapturedLogger();
+    const closed = await storeOn(server, { maxStaleness: 30, clock, logger: closedLog });
+    const open = await storeOn(server, { maxStaleness: 30, clock, failOpen: true, logger: openLog });
+    await closed.revokeToken('jti-before', clock() + 600_000);
+    await eventually(() => open.isRevoked(token({ jti: 'jti-before' })), 'the other instance sees it');
+
+    await server.kill();
+    await eventually(() => closed.health().connected === false && open.health().connected === false, 'both notice');
+    expect(closed.isRevoked(token({ jti: 'jti-before' }))).toBe(true);
+    expect(closed.isRevoked(token())).toBe(false);
+
+    offset += 31_000;
+    expect(codeOf(() => closed.isRevoked(token()))).toBe('revocation_unavailable');
+    expect(codeOf(() => closed.isRevoked(token({ jti: 'jti-before' })))).toBe('revocation_unavailable');
+    expect(open.isRevoked(token({ jti: 'jti-before' }))).toBe(true);
+    expect(open.isRevoked(token())).toBe(false);
+    expect(closedLog.lines.some((line) => /^error .*failing closed/.test(line))).toBe(true);
+    expect(openLog.lines.some((line) => /^error .*failing open/.test(line))).toBe(true);
+
+    await server.start();
+    await eventually(() => closed.health().connected === true, 'the store re-synchronises');
+    expect(closed.isRevoked(token())).toBe(false);
+  });
+
+  it('queues revocations made while Redis is down, enforces them at once and writes them on reconnect', async () => {
+    const a = await storeOn(server);
+    const b = await storeOn(server);
+    await server.kill();
+    await eventually(() => a.health().connected === false, 'A notices');
+    const result = await a.revokeSession('sid-offline', Date.now() + 600_000);
+    expect(result).toEqual({ persisted: false });
+    expect(a.isRevoked(token({ sid: 'sid-offline' }))).toBe(true);
+    expect(a.health().pendingWrites).toBe(1);
+
+    await server.start();
+    await eventually(() => a.health().pendingWrites === 0, 'the queue is flushed');
+    await eventually(() => b.isRevoked(token({ sid: 'sid-offline' })), 'B learns it after the outage');
+    expect(await clientOf(server).exists('nta:revocation:s:sid-offline')).toBe(1);
+  });
+
+  it('loses nothing when Redis restarts empty: instances write back, and a new instance sees it all', async () => {
+    const a = await storeOn(server);
+    const b = await storeOn(server);
+    const now = Date.now();
+    await a.revokeToken('jti-kept', now + 600_000);
+    await b.revokeUser('user-kept', now, now + 600_000);
+    await eventually(() => a.isRevoked(token({ sub: 'user-kept', issuedAt: now - 1 })), 'A sees B’s revocation');
+
+    await server.restartEmpty();
+    const redis = clientOf(server);
+    await eventually(
+      async () => (await redis.exists('nta:revocation:t:jti-kept', 'nta:revocation:u:user-kept')) === 2,
+      'the revocations are written back',
+    );
+    const fresh = await storeOn(server);
+    expect(fresh.isRevoked(token({ jti: 'jti-kept' }))).toBe(true);
+    expect(fresh.isRevoked(token({ sub: 'user-kept', issuedAt: now - 1 }))).toBe(true);
+    expect(fresh.isRevoked(token({ sub: 'user-kept', issuedAt: now }))).toBe(false);
+  });
+
+  it('starts stale when Redis cannot be reached, and catches up once it can', async () => {
+    const down = await RedisServer.start();
+    await down.kill();
+    const log = new CapturedLogger();
+    const store = await storeOn(down, { startTimeout: 200, maxStaleness: 0, logger: log });
+    expect(log.lines.some((line) => /^error .*not reachable/.test(line))).toBe(true);
+    expect(codeOf(() => store.isRevoked(token()))).toBe('revocation_unavailable');
+    await down.start();
+    await eventually(() => store.health().connected === true, 'the store synchronises');
+    expect(store.isRevoked(token())).toBe(false);
+    await store.onModuleDestroy();
+    await down.kill();
+  });
+});
+
+describe('memory', () => {
+  let server: RedisServer;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+
+  afterAll(async () => {
+    await server.kill();
+  });
+
+  it('100 000 short-lived revocations leave both instances and Redis back near their baseline once expired', async () => {
+    const a = await storeOn(server);
+    const b = await storeOn(server);
+    const redis = clientOf(server);
+    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const baselineKeys = await redis.dbsize();
+    const baselineMemory = await usedMemory();
+
+    const count = 100_000;
+    // Far enough ahead that all writes land before the first expiry, even on a slow machine.
+    const expiresAt = Date.now() + 20_000;
+    for (let i = 0; i < count; i += 2000) {
+      const results = await Promise.all(
+        Array.from({ length: 2000 }, (_, j) => a.revokeToken(`jti-${i + j}`, expiresAt)),
+      );
+      expect(results.every((result) => result.persisted)).toBe(true);
+    }
+    expect(await redis.dbsize()).toBe(baselineKeys + count);
+    const peakMemory = await usedMemory();
+    await eventually(() => b.health().tokens === count, 'B holds every revocation', 60_000);
+    expect(a.health().tokens).toBe(count);
+
+    await eventually(() => a.footprint === 0 && b.footprint === 0, 'both replicas are empty', 60_000);
+    await eventually(async () => (await redis.dbsize()) === baselineKeys, 'Redis has expired every key', 60_000);
+    const afterMemory = await usedMemory();
+    expect(afterMemory - baselineMemory).toBeLessThan((peakMemory - baselineMemory) / 10);
+  }, 180_000);
+});
