@@ -53,8 +53,7 @@ export class TokenCookies {
 
   /** The cookie name used for this request: `__Host-` unless development over plain http. */
   nameFor(request: HttpRequestLike, kind: TokenCookieKind): string {
-    const name = TOKEN_COOKIE_NAMES[kind];
-    return this.secure(request) ? name : name.slice(HOST_PREFIX.length);
+    return cookieName(kind, this.secure(request));
   }
 
   /** Sets the cookie for `kind`, expiring with the token (Max-Age never exceeds its remaining lifetime). */
@@ -111,7 +110,10 @@ export class TokenCookies {
 
   private serialize(request: HttpRequestLike, kind: TokenCookieKind, value: string, maxAge: number): string {
     const secure = this.secure(request);
-    const name = secure ? TOKEN_COOKIE_NAMES[kind] : TOKEN_COOKIE_NAMES[kind].slice(HOST_PREFIX.length);
-    return `${name}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly;${secure ? ' Secure;' : ''} SameSite=${this.settings().sameSite}`;
+    return `${cookieName(kind, secure)}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly;${secure ? ' Secure;' : ''} SameSite=${this.settings().sameSite}`;
   }
+}
+
+function cookieName(kind: TokenCookieKind, secure: boolean): string {
+  return secure ? TOKEN_COOKIE_NAMES[kind] : TOKEN_COOKIE_NAMES[kind].slice(HOST_PREFIX.length);
 }
