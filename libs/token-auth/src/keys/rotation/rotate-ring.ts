@@ -62,7 +62,7 @@ export class KeyRotationError extends Error {
  */
 export function readRingDocument(text: string, source: string, now: Date): RingDocument {
   const specs = parseKeyRingText(text, source);
-  validate(specs, source);
+  validate(specs, source, false);
   return {
     keys: specs.map((spec) => ({
       id: spec.id,
@@ -169,7 +169,7 @@ function toIso(value: string | Date | undefined): string | undefined {
   return value === undefined ? undefined : new Date(value).toISOString();
 }
 
-function validate(keys: readonly KeySpec[] | undefined, source: string): void {
+function validate(keys: readonly KeySpec[] | undefined, source: string, requireCreatedAt = true): void {
   try {
     KeyRing.from(keys as KeySpec[]);
   } catch (error) {
@@ -177,6 +177,6 @@ function validate(keys: readonly KeySpec[] | undefined, source: string): void {
     throw error;
   }
   for (const key of keys!) {
-    if (key.createdAt === undefined) throw new KeyRotationError(`${source}: key "${key.id}" has no createdAt`);
+    if (requireCreatedAt && key.createdAt === undefined) throw new KeyRotationError(`${source}: key "${key.id}" has no createdAt`);
   }
 }

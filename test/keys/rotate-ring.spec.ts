@@ -1,0 +1,156 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { KeyRing, KeyRotationError, createRing, readRingDocument, rotateRing, generateKey, type RingDocument } from 'nestjs-token-auth';
+
+const T0 = new Date('2026-11-01T00:00:00Z');
+const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
+const REFRESH = 300;
+const GRACE = 86_400 + 30 + REFRESH;
+
+function byState(ring: RingDocument): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const key of ring.keys) (out[key.retireAfter ? 'retiring' : key.state] ??= []).push(key.id);
+  return out;
+}
+
+describe('rotateRing', () => {
+  it('promotes next, retires the old active key for the grace period and publishes a new next', () => {
+    const ring = createRing(T0);
+    const [active, next] = ring.keys;
+    const result = rotateRing(ring, { now: at(3600), gracePeriod: GRACE, refreshInterval: REFRESH });
+    expect(result).toMatchObject({ active: next!.id, activated: next!.id, retiring: active!.id, dropped: [] });
+    const retired = result.ring.keys.find((key) => key.id === active!.id)!;
+    expect(retired).toMatchObject({ state: 'verify-only', retireAfter: at(3600 + GRACE).toISOString() });
+    const published = result.ring.keys.find((key) => key.id === result.published)!;
+    expect(published).toMatchObject({ state: 'verify-only', createdAt: at(3600).toISOString() });
+    expect(published.retireAfter).toBeUndefined();
+    expect(byState(result.ring)).toEqual({ active: [next!.id], 'verify-only': [result.published], retiring: [active!.id] });
+    expect(() => KeyRing.from(result.ring.keys)).not.toThrow();
+    expect(ring.keys).toEqual(createRingCopy(ring));
+  });
+
+  it('drops keys once their grace period has passed, not before', () => {
+    let ring = createRing(T0);
+    const first = ring.keys[0]!.id;
+    ring = rotateRing(ring, { now: at(REFRESH), gracePeriod: GRACE, refreshInterval: REFRESH }).ring;
+    const before = rotateRing(ring, { now: at(REFRESH + GRACE - 1), gracePeriod: GRACE, refreshInterval: REFRESH });
+    expect(before.dropped).toEqual([]);
+    expect(before.ring.keys.some((key) => key.id === first)).toBe(true);
+    const after = rotateRing(ring, { now: at(REFRESH + GRACE), gracePeriod: GRACE, refreshInterval: REFRESH });
+    expect(after.dropped).toEqual([first]);
+    expect(after.ring.keys.some((key) => key.id === first)).toBe(false);
+  });
+
+  it('refuses to promote a next key published less than one refresh interval ago', () => {
+    const ring = createRing(T0);
+    expect(() => rotateRing(ring, { now: at(REFRESH - 1), gracePeriod: GRACE, refreshInterval: REFRESH })).toThrow(
+      KeyRotationError,
+    );
+    expect(() => rotateRing(ring, { now: at(REFRESH - 1), gracePeriod: GRACE, refreshInterval: REFRESH })).toThrow(
+      /published 299 s ago, less than one refresh interval \(300 s\)/,
+    );
+  });
+
+  it('emergency: drops the compromised active key at once and promotes next whatever its age', () => {
+    const ring = createRing(T0);
+    const [active, next] = ring.keys;
+    const result = rotateRing(ring, { now: at(1), gracePeriod: GRACE, refreshInterval: REFRESH, emergency: true });
+    expect(result).toMatchObject({ active: next!.id, activated: next!.id, dropped: [active!.id] });
+    expect(result.retiring).toBeUndefined();
+    expect(result.ring.keys.map((key) => key.id)).not.toContain(active!.id);
+    expect(byState(result.ring)).toEqual({ active: [next!.id], 'verify-only': [result.published] });
+  });
+
+  it('emergency on a ring without a next key signs with a fresh key', () => {
+    const ring = readRingDocument(JSON.stringify({ keys: [generateKey('active')] }), 'test', T0);
+    const compromised = ring.keys[0]!.id;
+    const result = rotateRing(ring, { now: at(1), gracePeriod: GRACE, emergency: true });
+    expect(result.dropped).toEqual([compromised]);
+    expect(result.active).not.toBe(compromised);
+    expect(result.ring.keys).toHaveLength(2);
+  });
+
+  it('a migrated ring without a next key first only publishes one; its verify-only keys start their grace period', () => {
+    const active = generateKey('active');
+    const old = generateKey('verify-only');
+    const ring = readRingDocument(`${active.id}:${active.key},${old.id}:${old.key}`, 'env TOKEN_AUTH_KEYS', T0);
+    expect(ring.keys.every((key) => key.createdAt === T0.toISOString())).toBe(true);
+    // The compact form's verify-only key counts as the next key: it is the only candidate.
+    const first = rotateRing(ring, { now: at(REFRESH), gracePeriod: GRACE, refreshInterval: REFRESH });
+    expect(first.activated).toBe(old.id);
+
+    const single = readRingDocument(`${active.id}:${active.key}`, 'env', T0);
+    const published = rotateRing(single, { now: at(1), gracePeriod: GRACE, refreshInterval: REFRESH });
+    expect(published.activated).toBeUndefined();
+    expect(published.active).toBe(active.id);
+    expect(byState(published.ring)).toEqual({ active: [active.id], 'verify-only': [published.published] });
+  });
+
+  it.each([
+    [{ gracePeriod: -1 }, 'gracePeriod must be a number of seconds'],
+    [{ gracePeriod: 10, refreshInterval: 20 }, 'shorter than refreshInterval'],
+  ])('refuses %j', (options, message) => {
+    expect(() => rotateRing(createRing(T0), { now: at(REFRESH), gracePeriod: GRACE, ...options })).toThrow(message);
+  });
+
+  it('refuses to rotate an invalid ring', () => {
+    const ring = createRing(T0);
+    ring.keys[1]!.state = 'active';
+    expect(() => rotateRing(ring, { now: at(REFRESH), gracePeriod: GRACE })).toThrow(/2 active keys/);
+  });
+
+  /**
+   * The safety argument, checked over random schedules: rotation steps at least one refresh interval apart, so at
+   * any moment two instances hold rings at most one step apart. A token signed by any instance, verified by any
+   * instance at any time before it expires, always finds its key.
+   */
+  it('property: no instance meets a valid token signed with a key it does not know', () => {
+    const maxTtl = 3600;
+    const refresh = 60;
+    const grace = maxTtl + refresh;
+    // Where in a window a token is signed, and how far into its lifetime it is verified: the ends matter most.
+    const fraction = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1));
+    fc.assert(
+      fc.property(
+        // Gaps of at least one refresh interval, often near the grace period where a key is dropped.
+        fc.array(fc.oneof(fc.integer({ min: refresh, max: 3 * maxTtl }), fc.integer({ min: maxTtl - refresh, max: grace + refresh })), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        fc.array(fc.tuple(fc.nat(), fc.boolean(), fraction, fraction), { minLength: 1, maxLength: 30 }),
+        (gaps, tokens) => {
+          const rings: { at: number; ring: RingDocument }[] = [{ at: 0, ring: createRing(at(0)) }];
+          let t = 0;
+          for (const gap of gaps) {
+            t += gap;
+            rings.push({ at: t, ring: rotateRing(rings.at(-1)!.ring, { now: at(t), gracePeriod: grace, refreshInterval: refresh }).ring });
+          }
+          const activeOf = (ring: RingDocument): string => ring.keys.find((key) => key.state === 'active')!.id;
+          // An instance holds the ring current at time t, or, within one refresh interval of a publication, the one before.
+          const heldAt = (time: number): RingDocument[] => {
+            const current = rings.findLastIndex((r) => r.at <= time);
+            return time < rings[current]!.at + refresh && current > 0 ? [rings[current]!.ring, rings[current - 1]!.ring] : [rings[current]!.ring];
+          };
+          for (const [index, lagging, when, age] of tokens) {
+            const i = index % rings.length;
+            const span = lagging ? refresh : (rings[i + 1]?.at ?? rings[i]!.at + maxTtl) - rings[i]!.at;
+            const signedAt = rings[i]!.at + when * span * 0.999;
+            const verifiedAt = signedAt + age * maxTtl;
+            for (const signer of heldAt(signedAt)) {
+              for (const verifier of heldAt(verifiedAt)) {
+                if (!verifier.keys.some((key) => key.id === activeOf(signer))) return false;
+              }
+            }
+          }
+          return true;
+        },
+      ),
+      // The boundary: the last token the old key signs, verified at its expiry, just as the next step drops that key.
+      { numRuns: 200, examples: [[[refresh, grace], [[1, true, 1, 1]]]] },
+    );
+  });
+});
+
+function createRingCopy(ring: RingDocument): RingDocument['keys'] {
+  return JSON.parse(JSON.stringify(ring.keys)) as RingDocument['keys'];
+}
