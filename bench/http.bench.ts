@@ -24,6 +24,7 @@ interface App {
 
 async function startApp(platform: Platform): Promise<App> {
   const child = fork(fileURLToPath(new URL('./http/bench-app.main.js', import.meta.url)), [platform], {
+    execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [message] = (await Promise.race([

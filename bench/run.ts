@@ -8,7 +8,7 @@ import { recorded } from './support/report.js';
 import { renderChart } from './support/svg-chart.js';
 
 /** Our suites in publishing order; every other `*.bench.js` beside this file runs after them, by name. */
-const OWN_SUITES = ['ops.bench.js', 'http.bench.js', 'memory.bench.js'];
+const OWN_SUITES = ['ops.bench.js', 'profile.bench.js', 'http.bench.js', 'memory.bench.js'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
