@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { EnvKeyProvider, TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
+import { TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
 import { AuthModule } from './auth/auth.module.js';
 import { DEMO_CONFIG, type DemoConfig } from './config/demo-config.js';
 import { DemoConfigModule } from './config/demo-config.module.js';
+import { keyProviderFromEnv } from './config/key-provider.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotesModule } from './notes/notes.module.js';
@@ -21,8 +22,8 @@ export class AppModule {
         TokenAuthModule.forRootAsync({
           isGlobal: true,
           inject: [DEMO_CONFIG],
-          useFactory: (demo: DemoConfig) => ({
-            keyProvider: new EnvKeyProvider({ env: demo.env }),
+          useFactory: async (demo: DemoConfig) => ({
+            keyProvider: await keyProviderFromEnv(demo.env),
             accessTokenTtl: demo.accessTokenTtl,
           }),
         }),
