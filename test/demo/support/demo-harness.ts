@@ -47,7 +47,9 @@ export async function startDemo(adapter: DemoAdapter, env: NodeJS.ProcessEnv = {
     },
     async login(username, password = PASSWORD) {
       const response = await http().post('/auth/login').send({ username, password }).expect(200);
-      return `Bearer ${(response.body as { access_token: string }).access_token}`;
+      const token: unknown = response.body.access_token;
+      if (typeof token !== 'string') throw new Error(`login answered no access_token: ${response.text}`);
+      return `Bearer ${token}`;
     },
     close: () => app.close(),
   };
