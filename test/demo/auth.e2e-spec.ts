@@ -61,7 +61,12 @@ describe.each(ADAPTERS)('demo auth routes (%s)', (adapter) => {
       const response = await demo.http().post('/auth/login').send({ username: 'dave', password: PASSWORD });
       expect(response.status).toBe(200);
       expect(response.headers['cache-control']).toBe('no-store');
-      expect(response.body).toEqual({ access_token: expect.stringMatching(/^nta1\./), token_type: 'Bearer', expires_in: 900 });
+      expect(response.body).toEqual({
+        access_token: expect.stringMatching(/^nta1\./),
+        token_type: 'Bearer',
+        expires_in: 900,
+        refresh_token: expect.stringMatching(/^nta1\./),
+      });
       const me = await demo.http().get('/me').set('Authorization', `Bearer ${response.body.access_token}`);
       expect(me.status).toBe(200);
       expect(me.body.username).toBe('dave');

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
+import { RedisRevocationStore } from 'nestjs-token-auth/redis';
 import { AuthModule } from './auth/auth.module.js';
 import { DEMO_CONFIG, type DemoConfig } from './config/demo-config.js';
 import { DemoConfigModule } from './config/demo-config.module.js';
@@ -25,6 +26,9 @@ export class AppModule {
           useFactory: async (demo: DemoConfig) => ({
             keyProvider: await keyProviderFromEnv(demo.env),
             accessTokenTtl: demo.accessTokenTtl,
+            // One instance keeps revocations in memory; several share them through Redis.
+            revocationStore:
+              demo.redis && new RedisRevocationStore({ connection: demo.redis.url, maxStaleness: demo.redis.maxStaleness }),
           }),
         }),
         DatabaseModule,

@@ -1,15 +1,20 @@
-import { Body, Controller, Header, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { Public } from 'nestjs-token-auth';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Public, TokenCookies } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
+import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { sendPair, type CookieRequest, type CookieResponse, type CookieSessionResponse } from './token-response.js';
 
 @Public()
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookies: TokenCookies,
+  ) {}
 
   @Post('register')
   register(@Body() body: CredentialsDto): Promise<PublicUser> {
@@ -21,7 +26,34 @@ export class AuthController {
   @UseGuards(LoginRateLimitGuard)
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
-  login(@Body() body: CredentialsDto): Promise<AccessTokenResponse> {
-    return this.auth.login(body.username, body.password);
+  async login(
+    @Body() body: CredentialsDto,
+    @Req() request: CookieRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
+  ): Promise<AccessTokenResponse | CookieSessionResponse> {
+    return sendPair(await this.auth.login(body.username, body.password), this.cookies, request, response);
+  }
+
+  /**
+   * Swaps a refresh token for a new pair; the old refresh token is spent. The token comes in the body, or in
+   * cookie mode from the refresh cookie (with the CSRF header).
+   */
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @Header('Cache-Control', 'no-store')
+  async refresh(
+    @Body() body: RefreshTokenDto,
+    @Req() request: CookieRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
+  ): Promise<AccessTokenResponse | CookieSessionResponse> {
+    let token = body.refresh_token;
+    if (token === undefined && this.cookies.enabled) {
+      this.cookies.assertCsrf(request);
+      token = this.cookies.read(request, 'refresh');
+    }
+    if (token === undefined) {
+      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'token_missing', message: 'no refresh token' });
+    }
+    return sendPair(await this.auth.refresh(token), this.cookies, request, response);
   }
 }

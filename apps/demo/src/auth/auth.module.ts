@@ -4,10 +4,11 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
+import { SessionController } from './session.controller.js';
 
 @Module({
   imports: [UsersModule],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionController],
   providers: [AuthService, LoginRateLimiter, LoginRateLimitGuard],
 })
 export class AuthModule {}

@@ -1,10 +1,15 @@
-import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { TokenService } from 'nestjs-token-auth';
+import {
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { TokenAuthError, TokenService, type TokenPair } from 'nestjs-token-auth';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
 import { UsernameTakenError } from '../users/username-taken.error.js';
 import { UsersService } from '../users/users.service.js';
-import type { AccessTokenResponse } from './dto/access-token.response.js';
 
 /** The one message for an unknown user and a wrong password: a login must not reveal which names exist. */
 const BAD_CREDENTIALS = 'invalid username or password';
@@ -27,12 +32,53 @@ export class AuthService {
   }
 
   /** The only password check of a session; every later request is authenticated by its token. */
-  async login(username: string, password: string): Promise<AccessTokenResponse> {
+  async login(username: string, password: string): Promise<TokenPair> {
     const user = this.users.findByUsername(username);
     // One scrypt either way, so response time does not tell an unknown name from a wrong password.
     const matches = await this.hasher.verify(password, user?.passwordHash ?? this.hasher.dummyHash);
     if (user === undefined || !matches) throw new UnauthorizedException(BAD_CREDENTIALS);
-    const { token, expiresIn } = this.tokens.issue(String(user.id));
-    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+    return this.tokens.issuePair(String(user.id));
   }
+
+  /**
+   * Rotates the pair. A bad, expired or revoked refresh token is a 401 with its code (a reused one also revokes
+   * its session); 503 when the shared revocation store cannot decide, so the client retries.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    try {
+      return await this.tokens.refresh(refreshToken);
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  }
+
+  /** Ends the session of the token: its access token, its refresh token and every pair refreshed from them. */
+  async logout(sessionId: string): Promise<void> {
+    await this.tokens.revokeSession(sessionId);
+  }
+
+  /** Ends every session of the user, on every device. */
+  async logoutAll(userId: number): Promise<void> {
+    await this.tokens.revokeAllForUser(String(userId));
+  }
+
+  /** Checks the old password, stores the new one, ends every older session and starts a new one for this client. */
+  async changePassword(userId: number, oldPassword: string, newPassword: string): Promise<TokenPair> {
+    const user = this.users.findById(userId);
+    if (user === undefined) throw new UnauthorizedException('the user of this token no longer exists');
+    if (!(await this.hasher.verify(oldPassword, user.passwordHash))) {
+      throw new ForbiddenException('the old password is wrong');
+    }
+    await this.users.changePassword(userId, newPassword);
+    await this.tokens.revokeAllForUser(String(userId));
+    return this.tokens.issuePair(String(userId));
+  }
+}
+
+function toHttpError(error: unknown): unknown {
+  if (!(error instanceof TokenAuthError)) return error;
+  const body = { code: error.code, message: error.message };
+  return error.code === 'revocation_unavailable'
+    ? new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', ...body })
+    : new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', ...body });
 }

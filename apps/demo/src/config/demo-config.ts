@@ -17,6 +17,11 @@ export interface DemoConfig {
   accessTokenTtl: number;
   /** `LOGIN_RATE_LIMIT`: login attempts per minute per client IP, default 10. */
   loginRateLimit: number;
+  /**
+   * `REDIS_URL`: share revocations between instances through Redis, serving them from a local replica for up to
+   * `REVOCATION_MAX_STALENESS` seconds (default 60) while Redis is unreachable. Unset: revocations stay in memory.
+   */
+  redis?: { url: string; maxStaleness: number };
   /** The environment the key ring is read from (`TOKEN_AUTH_KEYS`). */
   env: NodeJS.ProcessEnv;
 }
@@ -33,6 +38,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function redis(env: NodeJS.ProcessEnv): DemoConfig['redis'] {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\/./.test(url)) {
+    throw new DemoConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  return { url, maxStaleness: integer(env, 'REVOCATION_MAX_STALENESS', 60, 0, 86_400) };
+}
+
 export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const adapter = env.DEMO_ADAPTER?.trim() || 'express';
   if (!(DEMO_ADAPTERS as readonly string[]).includes(adapter)) {
@@ -45,6 +59,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     dbPath: env.DEMO_DB_PATH?.trim() || '.data/demo.sqlite',
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86_400),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
+    redis: redis(env),
     env,
   };
 }

@@ -22,6 +22,7 @@ export class UsersService {
   private readonly insert: Database.Statement<[string, string, string]>;
   private readonly byUsername: Database.Statement<[string], UserRow>;
   private readonly byId: Database.Statement<[number], UserRow>;
+  private readonly updateHash: Database.Statement<[string, number]>;
 
   constructor(
     @Inject(DATABASE) db: Database.Database,
@@ -30,6 +31,7 @@ export class UsersService {
     this.insert = db.prepare('INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)');
     this.byUsername = db.prepare('SELECT * FROM users WHERE username = ?');
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
+    this.updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
   }
 
   /** Stores a new user with a scrypt hash of the password; throws `UsernameTakenError` if the name exists. */
@@ -45,6 +47,12 @@ export class UsersService {
       }
       throw error;
     }
+  }
+
+  /** Replaces the user's password hash; false when the user does not exist. */
+  async changePassword(id: number, password: string): Promise<boolean> {
+    const passwordHash = await this.hasher.hash(password);
+    return this.updateHash.run(passwordHash, id).changes === 1;
   }
 
   findByUsername(username: string): User | undefined {

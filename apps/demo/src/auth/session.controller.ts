@@ -1,0 +1,59 @@
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { CurrentUser, TokenCookies } from 'nestjs-token-auth';
+import { CurrentUserId } from '../users/current-user-id.decorator.js';
+import { AuthService } from './auth.service.js';
+import type { AccessTokenResponse } from './dto/access-token.response.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { sendPair, type CookieRequest, type CookieResponse, type CookieSessionResponse } from './token-response.js';
+
+/** The routes that end sessions; each needs a valid access token. */
+@Controller('auth')
+export class SessionController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookies: TokenCookies,
+  ) {}
+
+  /** Revokes the current access token and its whole refresh family (the session). */
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async logout(
+    @CurrentUser('sid') sessionId: string,
+    @Req() request: CookieRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
+  ): Promise<void> {
+    await this.auth.logout(sessionId);
+    if (this.cookies.enabled) this.cookies.clear(request, response);
+  }
+
+  /** Revokes every token of the user, on every device. */
+  @Post('logout-all')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async logoutAll(
+    @CurrentUserId() userId: number,
+    @Req() request: CookieRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
+  ): Promise<void> {
+    await this.auth.logoutAll(userId);
+    if (this.cookies.enabled) this.cookies.clear(request, response);
+  }
+
+  /**
+   * Changes the password and revokes every older token of the user; this client gets a new pair. Rate-limited
+   * like login: the old password can be guessed here too.
+   */
+  @Post('password')
+  @UseGuards(LoginRateLimitGuard)
+  @HttpCode(HttpStatus.OK)
+  @Header('Cache-Control', 'no-store')
+  async changePassword(
+    @CurrentUserId() userId: number,
+    @Body() body: ChangePasswordDto,
+    @Req() request: CookieRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
+  ): Promise<AccessTokenResponse | CookieSessionResponse> {
+    const pair = await this.auth.changePassword(userId, body.old_password, body.new_password);
+    return sendPair(pair, this.cookies, request, response);
+  }
+}
