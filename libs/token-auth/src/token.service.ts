@@ -260,8 +260,11 @@ function toClaims(parsed: ParsedToken, purpose: TokenPurposeName, kid: string, i
   };
 }
 
+/** Shared, as it has no bytes to change: `Buffer.alloc(0)` per token costs about a tenth of the HMAC. */
+const NO_CLAIMS = Buffer.alloc(0);
+
 function encodeClaims(claims: Record<string, unknown> | undefined): Buffer {
-  if (claims === undefined) return Buffer.alloc(0);
+  if (claims === undefined) return NO_CLAIMS;
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new TypeError('claims must be a plain object');
   }
@@ -273,7 +276,7 @@ function encodeClaims(claims: Record<string, unknown> | undefined): Buffer {
   if (json.length > MAX_CLAIMS_BYTES) {
     throw new RangeError(`claims must encode to at most ${MAX_CLAIMS_BYTES} bytes of JSON, got ${json.length}`);
   }
-  return json.length === 2 ? Buffer.alloc(0) : json;
+  return json.length === 2 ? NO_CLAIMS : json;
 }
 
 function decodeSessionId(sessionId: string): Buffer {
