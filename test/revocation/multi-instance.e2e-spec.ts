@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey } from 'nestjs-token-auth';
+import { BuiltDemo, cleanEnv, ensureBuilt } from '../demo/support/built-demo.js';
+import { RedisServer } from '../support/redis-server.js';
+
+const PASSWORD = 'correct horse battery';
+
+interface Pair {
+  access_token: string;
+  refresh_token: string;
+}
+
+interface Instance {
+  demo: BuiltDemo;
+  url: string;
+}
+
+async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function post(instance: Instance, path: string, body: object, token?: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${instance.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
+}
+
+/** GET /me with the access token: the status and error code. */
+async function me(instance: Instance, pair: Pair): Promise<string> {
+  const response = await fetch(`${instance.url}/me`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
+  const body = (await response.json()) as { code?: string };
+  return response.status === 200 ? '200' : `${response.status} ${body.code}`;
+}
+
+describe('revocations shared by three demo processes through one Redis', () => {
+  const instances: BuiltDemo[] = [];
+  let redis: RedisServer;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let a: Instance, b: Instance, c: Instance;
+
+  async function startInstance(): Promise<Instance> {
+    const demo = new BuiltDemo(env, dir);
+    instances.push(demo);
+    return { demo, url: (await demo.listening()).replace('[::1]', '127.0.0.1') };
+  }
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    redis = await RedisServer.start();
+    dir = mkdtempSync(join(tmpdir(), 'nta-multi-'));
+    const key = generateKey();
+    env = cleanEnv({
+      PORT: '0',
+      TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
+      DEMO_DB_PATH: join(dir, 'demo.sqlite'),
+      LOGIN_RATE_LIMIT: '1000',
+      REDIS_URL: redis.url,
+      REVOCATION_MAX_STALENESS: '2',
+    });
+    // The first creates the shared SQLite file; the others open it.
+    a = await startInstance();
+    [b, c] = await Promise.all([startInstance(), startInstance()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.map((demo) => demo.kill()));
+    await redis?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  let loggedOut: Pair;
+  let everywhere: Pair[];
+  let kept: Pair;
+
+  it('a token revoked through one instance is rejected by the others', async () => {
+    expect((await post(a, '/auth/register', { username: 'multi', password: PASSWORD })).status).toBe(201);
+    expect((await post(a, '/auth/register', { username: 'other', password: PASSWORD })).status).toBe(201);
+    expect((await post(a, '/auth/register', { username: 'solo', password: PASSWORD })).status).toBe(201);
+    const login = async (instance: Instance, username = 'multi') =>
+      (await post(instance, '/auth/login', { username, password: PASSWORD })).body as Pair;
+
+    // Separate users, so each revocation kind is checked on its own: a session (logout), a user (logout-all).
+    loggedOut = await login(a, 'solo');
+    kept = await login(c, 'other');
+    for (const instance of [a, b, c]) expect(await me(instance, loggedOut)).toBe('200');
+    expect((await post(a, '/auth/logout', {}, loggedOut.access_token)).status).toBe(204);
+    for (const instance of [b, c]) {
+      await eventually(async () => (await me(instance, loggedOut)) === '401 revoked_token', 'the logout reaches every instance');
+    }
+    expect((await post(b, '/auth/refresh', { refresh_token: loggedOut.refresh_token })).body.code).toBe('revoked_token');
+
+    everywhere = [await login(a), await login(c)];
+    expect((await post(b, '/auth/logout-all', {}, everywhere[1]!.access_token)).status).toBe(204);
+    for (const instance of [a, b, c]) {
+      for (const pair of everywhere) {
+        await eventually(async () => (await me(instance, pair)) === '401 revoked_token', 'logout-all reaches every instance');
+      }
+      expect(await me(instance, kept)).toBe('200');
+    }
+  }, 60_000);
+
+  it('Redis killed: past maxStaleness every instance fails closed with 503 revocation_unavailable', async () => {
+    await redis.kill();
+    for (const instance of [a, b, c]) {
+      await eventually(async () => (await me(instance, kept)) === '503 revocation_unavailable', 'the instance fails closed');
+    }
+  }, 60_000);
+
+  it('Redis restarted empty: revoked tokens stay rejected everywhere, also on a freshly started fourth instance', async () => {
+    await redis.start();
+    for (const instance of [a, b, c]) {
+      await eventually(async () => (await me(instance, kept)) === '200', 'the instance re-synchronises');
+      expect(await me(instance, loggedOut)).toBe('401 revoked_token');
+      for (const pair of everywhere) expect(await me(instance, pair)).toBe('401 revoked_token');
+    }
+    // An instance serves again only once it has written back what Redis lacked: a new instance loads it all.
+    const d = await startInstance();
+    expect(await me(d, kept)).toBe('200');
+    expect(await me(d, loggedOut)).toBe('401 revoked_token');
+    for (const pair of everywhere) expect(await me(d, pair)).toBe('401 revoked_token');
+  }, 60_000);
+});
