@@ -84,10 +84,10 @@ export class LocalSecretsManager {
 
   constructor(readonly region = 'us-east-1') {}
 
-  /** Listens on a free loopback port; returns the endpoint URL for the SDK's `endpoint` option. */
-  async start(): Promise<string> {
+  /** Listens on loopback (a free port by default); returns the endpoint URL for the SDK's `endpoint` option. */
+  async start(port = 0): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
     this.server = server;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.url;
