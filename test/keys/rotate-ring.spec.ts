@@ -89,8 +89,8 @@ describe('rotateRing', () => {
   it.each([
     [{ gracePeriod: -1 }, 'gracePeriod must be a number of seconds'],
     [{ gracePeriod: 10, refreshInterval: 20 }, 'shorter than refreshInterval'],
-  ])('refuses %j', (options, message) => {
-    expect(() => rotateRing(createRing(T0), { now: at(REFRESH), gracePeriod: GRACE, ...options })).toThrow(message);
+  ])('refuses %j', (options: { gracePeriod: number; refreshInterval?: number }, message) => {
+    expect(() => rotateRing(createRing(T0), { now: at(REFRESH), ...options })).toThrow(message);
   });
 
   it('refuses to rotate an invalid ring', () => {
