@@ -96,7 +96,8 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       '(`bench/http/bench-app.main.ts`); autocannon runs in the runner process, on the same machine: on 2 cores the ' +
       'load generator and the server compete for CPU, which lowers absolute req/s but hits every route alike. ' +
       'Routes and platforms are interleaved; req/s, p50 and p99 are medians over rounds, and each ratio is the ' +
-      'median of per-round ratios to the unguarded route of the same platform. Every response was checked to be 2xx.',
+      'median of per-round ratios to the unguarded route of the same platform. Every response was checked to be 2xx. ' +
+      'Latencies are in whole milliseconds, as autocannon records them.',
   ];
   const ratios = new Map<string, number>();
   for (const platform of PLATFORMS) {

@@ -1,4 +1,5 @@
 import { readdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchOptions, BenchRun } from './support/bench-options.js';
@@ -12,6 +13,18 @@ const OWN_SUITES = ['ops.bench.js', 'profile.bench.js', 'http.bench.js', 'memory
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
+
+/** Says so when other work shared the machine: the load average before the first suite, and after the last. */
+function busyNote(loadAtStart: string, cores: number): string[] {
+  const loadAtEnd = loadavg()[0]!;
+  if (Number(loadAtStart) < 0.5 && loadAtEnd < 1.5) return [];
+  return [
+    `**This run shared the machine with other work** (1-minute load average ${loadAtStart} at the start and ` +
+      `${loadAtEnd.toFixed(2)} at the end, on ${cores} cores): absolute figures are noisy; the ratios within the ` +
+      'run are the figures to read.',
+    '',
+  ];
+}
 
 async function main(): Promise<void> {
   const options: BenchOptions = { quick: process.argv.includes('--quick') };
@@ -44,14 +57,13 @@ async function main(): Promise<void> {
       'Absolute numbers move with the machine and its load; ratios measured in the same run (interleaved, so drift ' +
       'hits every candidate alike) are the figures to compare.',
     '',
-    table(['', ''], [
-      ['CPU', `${info.cpu} (${info.cores} cores)`],
-      ['RAM', info.ram],
-      ['OS', info.os],
-      ['Node.js', info.node],
-      ['Date', info.date],
-      ['Load average (1 min) at start', info.load],
-    ]),
+    ...busyNote(info.load, info.cores),
+    `- CPU: ${info.cpu}, ${info.cores} cores`,
+    `- RAM: ${info.ram}`,
+    `- OS: ${info.os}`,
+    `- Node.js: ${info.node}`,
+    `- Date: ${info.date}`,
+    `- Load average (1 min) at the start: ${info.load}`,
     '',
     '## Reproduce',
     '',
@@ -67,7 +79,7 @@ async function main(): Promise<void> {
     '',
     '## Targets',
     '',
-    table(['target', 'this run', ''], targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**'])),
+    table(['target', 'this run', 'result'], targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**'])),
     '',
     `![Benchmark chart](${chartPath})`,
     '',

@@ -28,8 +28,10 @@ function scaleOf(chart: Chart): { x: (value: number) => number; ticks: number[] 
     const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
     return { x: (v) => ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * PLOT_WIDTH, ticks };
   }
-  const hi = Math.max(1.2, Math.ceil(Math.max(...values) * 5) / 5);
-  const ticks = Array.from({ length: Math.round(hi / 0.2) + 1 }, (_, i) => Math.round(i * 2) / 10);
+  const max = Math.max(1.2, ...values);
+  const step = [0.2, 0.25, 0.5, 1, 2, 5].find((s) => max / s <= 8) ?? 10;
+  const hi = Math.ceil(max / step) * step;
+  const ticks = Array.from({ length: Math.round(hi / step) + 1 }, (_, i) => Math.round(i * step * 100) / 100);
   return { x: (v) => (Math.max(0, v) / hi) * PLOT_WIDTH, ticks };
 }
 
@@ -40,8 +42,10 @@ function panel(chart: Chart, top: number): { svg: string; height: number } {
   const parts = [`<text x="10" y="${top + 22}" class="title">${escape(chart.title)}</text>`];
   for (const tick of ticks) {
     const tx = LABEL_WIDTH + x(tick);
+    // On a ratio chart, 1.00x is the reference (the unguarded route): drawn darker.
+    const grid = chart.format === 'ratio' && tick === 1 ? 'reference' : 'grid';
     parts.push(
-      `<line x1="${tx.toFixed(1)}" y1="${plotTop}" x2="${tx.toFixed(1)}" y2="${plotTop + plotHeight}" class="grid"/>`,
+      `<line x1="${tx.toFixed(1)}" y1="${plotTop}" x2="${tx.toFixed(1)}" y2="${plotTop + plotHeight}" class="${grid}"/>`,
       `<text x="${tx.toFixed(1)}" y="${plotTop + plotHeight + 15}" class="tick">${escape(formatValue(chart, tick))}</text>`,
     );
   }
@@ -74,6 +78,7 @@ export function renderChart(charts: readonly Chart[]): string {
     '.value { font-size: 11px; fill: #333; }',
     '.tick { font-size: 10px; fill: #777; text-anchor: middle; }',
     '.grid { stroke: #ddd; stroke-width: 1; }',
+    '.reference { stroke: #555; stroke-width: 1; stroke-dasharray: 4 3; }',
     '.ours { fill: #2a7ae2; }',
     '.other { fill: #a0a7b4; }',
     '</style>',
