@@ -269,6 +269,20 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(local.count('GetSecretValue') - before).toBe(1);
   });
+
+  it('on an unknown key during an outage: one attempt, the token still rejected, the ring kept', async () => {
+    const secretId = await createSecret(ringOf('active').text);
+    const verifier = await tokenServiceFor(provider(secretId));
+    const own = verifier.issue('user-1').token;
+    local.fail({ type: 'InternalServiceError' }, { times: Infinity });
+    const stranger = await tokenServiceFor(new StaticKeyProvider([generateKey()]));
+    const before = local.count('GetSecretValue');
+    for (let i = 0; i < 20; i++) expect(codeOf(() => verifier.verify(stranger.issue('u').token))).toBe('unknown_key');
+    await until(() => local.count('GetSecretValue') - before === 1, 3000, 'the one refresh');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(local.count('GetSecretValue') - before).toBe(1);
+    expect(verifier.verify(own).sub).toBe('user-1');
+  });
 });
 
 @Controller()
@@ -305,6 +319,9 @@ describe('maxStaleness', () => {
     await until(() => keys.health().stale === true, 5000, 'staleness');
     expect(codeOf(() => tokens.verify(token))).toBe('key_ring_stale');
     expect(codeOf(() => tokens.issue('user-2'))).toBe('key_ring_stale');
+    // An unknown key changes nothing: the ring itself is not trusted, so the answer is still 503, not 401.
+    const stranger = (await tokenServiceFor(new StaticKeyProvider([generateKey()]))).issue('user-3').token;
+    expect(codeOf(() => tokens.verify(stranger))).toBe('key_ring_stale');
     const stale = await request(app.getHttpServer()).get('/me').set('Authorization', `Bearer ${token}`).expect(503);
     expect(stale.body).toMatchObject({ statusCode: 503, code: 'key_ring_stale' });
     expect(keys.health().lastError?.message).toMatch(/^InternalServiceError: /);
