@@ -29,6 +29,8 @@ export class AppModule {
             // One instance keeps revocations in memory; several share them through Redis.
             revocationStore:
               demo.redis && new RedisRevocationStore({ connection: demo.redis.url, maxStaleness: demo.redis.maxStaleness }),
+            // The page at / signs in with HttpOnly cookies; API clients keep using bearer tokens.
+            cookie: { sameSite: 'strict' },
           }),
         }),
         DatabaseModule,

@@ -1,5 +1,5 @@
 import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { Public, TokenCookies } from 'nestjs-token-auth';
+import { Public, TokenAuthError, TokenCookies } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
@@ -36,7 +36,7 @@ export class AuthController {
 
   /**
    * Swaps a refresh token for a new pair; the old refresh token is spent. The token comes in the body, or in
-   * cookie mode from the refresh cookie (with the CSRF header).
+   * cookie mode from the refresh cookie (then with the CSRF header); both at once is refused as ambiguous.
    */
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
@@ -47,13 +47,27 @@ export class AuthController {
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<AccessTokenResponse | CookieSessionResponse> {
     let token = body.refresh_token;
-    if (token === undefined && this.cookies.enabled) {
+    const cookie = this.refreshCookie(request);
+    if (cookie !== undefined) {
+      if (token !== undefined) throw unauthorized('token_ambiguous', 'refresh token sent both in the body and a cookie');
       this.cookies.assertCsrf(request);
-      token = this.cookies.read(request, 'refresh');
+      token = cookie;
     }
-    if (token === undefined) {
-      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'token_missing', message: 'no refresh token' });
-    }
+    if (token === undefined) throw unauthorized('token_missing', 'no refresh token');
     return sendPair(await this.auth.refresh(token), this.cookies, request, response);
   }
+
+  /** The refresh cookie, or undefined (also when cookie mode is off); a cookie sent twice is a 401. */
+  private refreshCookie(request: CookieRequest): string | undefined {
+    try {
+      return this.cookies.read(request, 'refresh');
+    } catch (error) {
+      if (error instanceof TokenAuthError) throw unauthorized(error.code, error.message);
+      throw error;
+    }
+  }
+}
+
+function unauthorized(code: string, message: string): UnauthorizedException {
+  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code, message });
 }

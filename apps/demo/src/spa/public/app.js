@@ -122,14 +122,14 @@ $('#note-form').addEventListener('submit', async (event) => {
   }
 });
 
+// Through `authed`: an access token that lapsed while the page was idle is renewed first, so the session is
+// really revoked and its cookies cleared.
 $('#logout').addEventListener('click', async () => {
-  await api('POST', '/auth/logout');
-  signedOut('Signed out.');
+  if ((await authed('POST', '/auth/logout')).ok) signedOut('Signed out.');
 });
 
 $('#logout-all').addEventListener('click', async () => {
-  await api('POST', '/auth/logout-all');
-  signedOut('Signed out on every device.');
+  if ((await authed('POST', '/auth/logout-all')).ok) signedOut('Signed out on every device.');
 });
 
 // A reload keeps the session: the refresh cookie is still there, so renew it and learn the new expiry.
