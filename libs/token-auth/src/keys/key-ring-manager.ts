@@ -17,9 +17,25 @@ export interface KeyRingHealth {
 const LOAD_TIMEOUT_MS = 10_000;
 const UNKNOWN_KEY_REFRESH_MS = 30_000;
 
-/** Logs name the error class and message only: a provider's payload never reaches a log line. */
+/** 32+ hex digits, or 24+ base64/base64url characters mixing upper case, lower case and digits: key-like text. */
+const HEX_RUN = /[0-9a-fA-F]{32,}/g;
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+
+function redactKeyLikeText(text: string): string {
+  return text
+    .replace(HEX_RUN, '[redacted]')
+    .replace(BASE64_RUN, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) ? '[redacted]' : run));
+}
+
+/**
+ * Logs and health name the error class and message only, never a provider's payload. A message written elsewhere
+ * may still quote what the provider read, so key-like text in it is redacted, and a parse error's message (which
+ * quotes its input) is dropped. Our own configuration errors never carry key material and pass unchanged.
+ */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof TokenAuthConfigError) return `${error.name}: ${error.message}`;
+  if (error instanceof SyntaxError) return `${error.name} (message withheld: it may quote the text being parsed)`;
+  return redactKeyLikeText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
 
 /**
