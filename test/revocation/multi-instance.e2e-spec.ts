@@ -114,6 +114,9 @@ describe('revocations shared by three demo processes through one Redis', () => {
     await redis.kill();
     for (const instance of [a, b, c]) {
       await eventually(async () => (await me(instance, kept)) === '503 revocation_unavailable', 'the instance fails closed');
+      // Refresh cannot be decided without the shared store either: 503, so the client retries rather than logging out.
+      const refresh = await post(instance, '/auth/refresh', { refresh_token: kept.refresh_token });
+      expect([refresh.status, refresh.body.code]).toEqual([503, 'revocation_unavailable']);
     }
   }, 60_000);
 

@@ -137,8 +137,8 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     });
     this.subscriber.on('ready', () => void this.resync());
     this.subscriber.on('close', () => this.markStale());
-    // ioredis reconnects by itself; without a listener an 'error' event would crash the process.
-    this.subscriber.on('error', () => this.markStale());
+    // ioredis reconnects by itself ('close' marks the replica stale); unheard, an 'error' event would crash the process.
+    this.subscriber.on('error', () => undefined);
     this.client.on('ready', () => {
       if (this.staleSince !== undefined) void this.resync();
     });
@@ -147,9 +147,10 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
 
   /** Loads the replica before the first request. If Redis cannot be reached in time, the app starts stale. */
   async start(): Promise<void> {
-    const synced = this.resync();
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, this.startTimeoutMs, 'timeout').unref());
-    if ((await Promise.race([synced, timeout])) === 'timeout') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.startTimeoutMs, 'timeout')));
+    const outcome = await Promise.race([this.resync(), timeout]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') {
       this.logger.error(
         `revocations: Redis not reachable within ${this.startTimeoutMs} ms; starting with an empty replica ` +
           `(stale since start; ${this.failOpen ? 'fails open' : 'fails closed'} after ${this.maxStalenessMs / 1000} s)`,
