@@ -343,6 +343,14 @@ describe('maxStaleness', () => {
     expect(m.health().stale).toBeUndefined();
   });
 
+  it('refuses maxStaleness on a provider that never refreshes', async () => {
+    const keys = [generateKey()];
+    const provider = { description: 'fixed keys', maxStaleness: 60, load: async () => keys };
+    await expect(new KeyRingManager(provider, new CapturingLogger()).start()).rejects.toThrow(
+      'fixed keys: maxStaleness needs a provider that refreshes (refreshInterval)',
+    );
+  });
+
   it.each([[0.1], [0.05], [-1]])('refuses maxStaleness %s s with a 0.1 s refresh interval', async (maxStaleness) => {
     const secretId = await createSecret(ringOf('active').text);
     await expect(manager(provider(secretId, { refreshInterval: 0.1, maxStaleness })).start()).rejects.toThrow(

@@ -122,7 +122,10 @@ export class KeyRingManager implements OnModuleDestroy {
   private checkMaxStaleness(): void {
     const { maxStaleness, refreshInterval, description } = this.provider;
     if (maxStaleness === undefined) return;
-    if (typeof maxStaleness !== 'number' || !(maxStaleness > 0) || !refreshInterval || maxStaleness <= refreshInterval) {
+    if (!refreshInterval) {
+      throw new TokenAuthConfigError(`${description}: maxStaleness needs a provider that refreshes (refreshInterval)`);
+    }
+    if (typeof maxStaleness !== 'number' || !(maxStaleness > refreshInterval)) {
       throw new TokenAuthConfigError(
         `${description}: maxStaleness (${String(maxStaleness)} s) must be longer than the refresh interval ` +
           `(${String(refreshInterval)} s), or the ring would go stale between two normal refreshes`,
