@@ -139,6 +139,8 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     this.subscriber.on('close', () => this.markStale());
     // ioredis reconnects by itself ('close' marks the replica stale); unheard, an 'error' event would crash the process.
     this.subscriber.on('error', () => undefined);
+    // Whichever connection notices first: a dead server drops both.
+    this.client.on('close', () => this.markStale());
     this.client.on('ready', () => {
       if (this.staleSince !== undefined) void this.resync();
     });
@@ -370,7 +372,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     if (this.closed || this.staleSince !== undefined) return;
     this.staleSince = this.clock();
     this.logger.warn(
-      `revocations: lost the Redis subscription; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
+      `revocations: lost the Redis subscription or connection; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
     );
   }
 
