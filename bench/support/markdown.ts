@@ -7,8 +7,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
 /** Nanoseconds in the unit that reads best: ns, µs or ms. */
 export function formatNs(ns: number): string {
   if (ns < 1_000) return `${ns.toFixed(0)} ns`;
-  if (ns < 1_000_000) return `${(ns / 1_000).toFixed(ns < 10_000 ? 2 : 1)} µs`;
-  return `${(ns / 1_000_000).toFixed(1)} ms`;
+  if (ns < 1_000_000) return `${(ns / 1_000).toFixed(ns < 10_000 ? 2 : ns < 100_000 ? 1 : 0)} µs`;
+  return `${(ns / 1_000_000).toFixed(ns < 100_000_000 ? 1 : 0)} ms`;
 }
 
 export function formatRatio(ratio: number): string {
