@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { run } from '../../bench/ops.bench.js';
+import { recorded } from '../../bench/support/report.js';
+import { renderChart } from '../../bench/support/svg-chart.js';
+
+/**
+ * Smoke test of the in-process benchmark (`npm run bench -- --quick` runs it with the HTTP, profile and memory
+ * suites, which need the compiled bench in child processes). Checks that every operation runs and is reported,
+ * never how fast.
+ */
+describe('bench: per-operation suite, quick mode', () => {
+  it('measures every operation, checks the verify and issue targets and charts them', async () => {
+    const markdown = await run({ quick: true });
+
+    for (const operation of [
+      'floor: createHmac(sha256, KeyObject) over the token body',
+      'TokenService.verify',
+      'TokenService.issue',
+      '@nestjs/jwt verify, string secret (docs)',
+      '@nestjs/jwt verify, KeyObject secret',
+      'jose jwtVerify HS256, Uint8Array secret (docs)',
+      'fast-jwt createVerifier HS256 (docs)',
+      'bcrypt compare, cost 10',
+      'scrypt verify, N=16384 r=8 p=1',
+      '**sum: the least `verify` can cost**',
+      '**sum: the least `issue` can cost**',
+    ]) {
+      expect(markdown).toContain(`| ${operation} |`);
+    }
+    const { targets, charts } = recorded();
+    expect(targets.map((t) => t.target)).toEqual([
+      'TokenService.verify <= 1.25x the HMAC floor',
+      'TokenService.verify (no claims) <= 1.25x the HMAC floor',
+      'TokenService.issue <= 1.5x the HMAC floor',
+      'TokenService.issue (no claims) <= 1.5x the HMAC floor',
+    ]);
+    expect(targets.every((t) => /^\d+\.\d{2}x$/.test(t.measured))).toBe(true);
+    const svg = renderChart(charts);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('>TokenService.verify</text>');
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  }, 60_000);
+});
