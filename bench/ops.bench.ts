@@ -58,11 +58,10 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       fn: () => timingSafeEqual(scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 }), scryptHash),
     },
   ];
+  const stepList = hotPathSteps(token, tokenBytes, claims);
+  const stepOf = new Map(stepList.map((step) => [step.name, step]));
   const steps = await measure(
-    [
-      { name: FLOOR, fn: () => createHmac('sha256', macKey).update(body).digest() },
-      ...hotPathSteps(token, tokenBytes, claims),
-    ],
+    [{ name: FLOOR, fn: () => createHmac('sha256', macKey).update(body).digest() }, ...stepList],
     quick ? { rounds: 2, batchMs: 5, warmupMs: 5 } : { rounds: 11, batchMs: 100, warmupMs: 200 },
   );
   const results = await measure(
@@ -73,14 +72,28 @@ export async function run({ quick }: BenchOptions): Promise<string> {
 
   const floor = results.find((r) => r.name === FLOOR)!.nsPerOp;
   const ratioOf = (name: string) => results.find((r) => r.name === name)!.nsPerOp / floor;
-  for (const [name, limit] of [
-    [VERIFY, 1.25],
-    [`${VERIFY} (no claims)`, 1.25],
-    [ISSUE, 1.5],
-    [`${ISSUE} (no claims)`, 1.5],
+  const stepFloor = steps[0]!.nsPerOp;
+  /** The least an operation can cost, as a ratio to the floor: the floor plus the steps it cannot skip. */
+  const stepsOf = (operation: Step['operation'], withClaims: boolean) =>
+    steps.filter((measured) => {
+      const step = stepOf.get(measured.name);
+      return step?.operation === operation && (withClaims || !step.claimsOnly);
+    });
+  const least = (operation: Step['operation'], withClaims: boolean) =>
+    (stepFloor + stepsOf(operation, withClaims).reduce((sum, step) => sum + step.nsPerOp, 0)) / stepFloor;
+  for (const [name, operation, withClaims, limit] of [
+    [VERIFY, 'verify', true, 1.25],
+    [`${VERIFY} (no claims)`, 'verify', false, 1.25],
+    [ISSUE, 'issue', true, 1.5],
+    [`${ISSUE} (no claims)`, 'issue', false, 1.5],
   ] as const) {
     const ratio = ratioOf(name);
-    recordTarget({ target: `${name} <= ${limit}x the HMAC floor`, measured: formatRatio(ratio), pass: ratio <= limit });
+    recordTarget({
+      target: `${name} <= ${limit}x the HMAC floor`,
+      measured: formatRatio(ratio),
+      pass: ratio <= limit,
+      note: `the steps it cannot skip sum to ${formatRatio(least(operation, withClaims))}`,
+    });
   }
   recordChart({
     title: 'Cost of one operation (log scale, lower is better)',
@@ -96,13 +109,13 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     `${formatNs(Math.min(...r.rounds))} - ${formatNs(Math.max(...r.rounds))}`,
     String(r.iterationsPerRound),
   ]);
-  const stepFloor = steps[0]!.nsPerOp;
   const stepRows = (operation: Step['operation']) => {
-    const own = steps.filter((step) => stepOf.get(step.name)?.operation === operation);
-    const total = stepFloor + own.reduce((sum, step) => sum + step.nsPerOp, 0);
+    const own = stepsOf(operation, true);
+    const bold = (name: string, ratio: number) => [`**${name}**`, `**${formatNs(ratio * stepFloor)}**`, `**${formatRatio(ratio)}**`];
     return [
       ...[steps[0]!, ...own].map((step) => [step.name, formatNs(step.nsPerOp), formatRatio(step.nsPerOp / stepFloor)]),
-      [`**sum: the least \`${operation}\` can cost**`, `**${formatNs(total)}**`, `**${formatRatio(total / stepFloor)}**`],
+      bold(`sum: the least \`${operation}\` can cost`, least(operation, true)),
+      bold('the same, for a token without claims', least(operation, false)),
     ];
   };
   return [
@@ -112,7 +125,8 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       `${quick ? 5 : 250} ms, in an order that rotates each round. The token carries subject \`${SUBJECT}\` and ` +
       `claims \`${JSON.stringify(claims)}\` (${tokenBytes.length} bytes); the JWT carries the same subject and roles. ` +
       'Our tokens are signed and verified with the HMAC key derived for access tokens; the floor hashes the same ' +
-      'body bytes with the same KeyObject.',
+      'body bytes with the same KeyObject (a token without claims is shorter, but hashes the same number of ' +
+      'SHA-256 blocks).',
     '',
     'Each library is used as its documentation shows, and where a faster configuration exists it is measured too:',
     '',
@@ -148,9 +162,9 @@ export async function run({ quick }: BenchOptions): Promise<string> {
 
 interface Step extends Candidate {
   operation: 'verify' | 'issue';
+  /** Work done only for a token that carries claims. */
+  claimsOnly?: boolean;
 }
-
-const stepOf = new Map<string, Step>();
 
 /** The steps verify and issue cannot skip, each done alone with Node's functions on the benchmark token. */
 function hotPathSteps(token: string, bytes: Buffer, claims: Record<string, unknown>): Step[] {
@@ -165,7 +179,7 @@ function hotPathSteps(token: string, bytes: Buffer, claims: Record<string, unkno
     pool.copy(out, 0, 64, 80);
     return out;
   };
-  const steps: Step[] = [
+  return [
     { operation: 'verify', name: 'decode: Buffer.from(text, base64url)', fn: () => Buffer.from(text, 'base64url') },
     { operation: 'verify', name: 'canonical check: re-encode and compare', fn: () => bytes.toString('base64url') === text },
     { operation: 'verify', name: 'timingSafeEqual of the 32-byte tag', fn: () => timingSafeEqual(tag, bytes.subarray(bodyLength)) },
@@ -178,9 +192,14 @@ function hotPathSteps(token: string, bytes: Buffer, claims: Record<string, unkno
         bytes.toString('base64url', ...TOKEN_ID) +
         bytes.toString('base64url', ...SESSION_ID),
     },
-    { operation: 'verify', name: 'JSON.parse of the claims', fn: () => JSON.parse(claimsJson) },
+    { operation: 'verify', name: 'JSON.parse of the claims', claimsOnly: true, fn: () => JSON.parse(claimsJson) },
     { operation: 'issue', name: 'two 16-byte nonces from a pool', fn: () => [nonce(), nonce()] },
-    { operation: 'issue', name: 'claims: JSON.stringify + Buffer.from', fn: () => Buffer.from(JSON.stringify(claims), 'utf8') },
+    {
+      operation: 'issue',
+      name: 'claims: JSON.stringify + Buffer.from',
+      claimsOnly: true,
+      fn: () => Buffer.from(JSON.stringify(claims), 'utf8'),
+    },
     { operation: 'issue', name: 'encode: toString(base64url) + prefix', fn: () => TOKEN_PREFIX + bytes.toString('base64url') },
     {
       operation: 'issue',
@@ -189,6 +208,4 @@ function hotPathSteps(token: string, bytes: Buffer, claims: Record<string, unkno
     },
     { operation: 'issue', name: 'Date.now() and new Date(expiry)', fn: () => new Date(Date.now() + 900_000) },
   ];
-  for (const step of steps) stepOf.set(step.name, step);
-  return steps;
 }

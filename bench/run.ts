@@ -79,7 +79,10 @@ async function main(): Promise<void> {
     '',
     '## Targets',
     '',
-    table(['target', 'this run', 'result'], targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**'])),
+    table(
+      ['target', 'this run', 'result', 'note'],
+      targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**', t.note ?? '']),
+    ),
     '',
     `![Benchmark chart](${chartPath})`,
     '',

@@ -3,6 +3,8 @@ export interface TargetCheck {
   target: string;
   measured: string;
   pass: boolean;
+  /** What bounds the figure, when that is worth saying next to it (the floor a target cannot go below). */
+  note?: string;
 }
 
 export interface ChartBar {

@@ -24,6 +24,7 @@ describe('bench: per-operation suite, quick mode', () => {
       'scrypt verify, N=16384 r=8 p=1',
       '**sum: the least `verify` can cost**',
       '**sum: the least `issue` can cost**',
+      '**the same, for a token without claims**',
     ]) {
       expect(markdown).toContain(`| ${operation} |`);
     }
