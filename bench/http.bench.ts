@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { ROUTES, type AppReady, type Platform, type RoutePath } from './http/bench-app.constants.js';
+import { CPU_USAGE_REQUEST, ROUTES, type AppReady, type CpuUsageReply, type Platform, type RoutePath } from './http/bench-app.constants.js';
 import type { BenchOptions } from './support/bench-options.js';
 import { formatRatio, table } from './support/markdown.js';
 import { median } from './support/measure.js';
@@ -15,6 +15,9 @@ interface Sample {
   requestsPerSecond: number;
   p50: number;
   p99: number;
+  /** CPU time the app process spent per request, in microseconds: in JavaScript (user) and in the kernel. */
+  userUs: number;
+  systemUs: number;
 }
 
 interface App {
@@ -43,8 +46,15 @@ async function stopApp({ child }: App): Promise<void> {
   clearTimeout(timer);
 }
 
+async function cpuUsage({ child }: App): Promise<NodeJS.CpuUsage> {
+  const reply = once(child, 'message') as Promise<[CpuUsageReply]>;
+  child.send(CPU_USAGE_REQUEST);
+  return (await reply)[0].cpuUsage;
+}
+
 async function load(app: App, route: RoutePath, duration: number): Promise<Sample> {
   const authorization = app.ready.authorization[route];
+  const before = await cpuUsage(app);
   const result = await autocannon({
     url: `http://127.0.0.1:${app.ready.port}/${route}`,
     connections: CONNECTIONS,
@@ -57,7 +67,15 @@ async function load(app: App, route: RoutePath, duration: number): Promise<Sampl
       `/${route}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of ${result.requests.total}`,
     );
   }
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  const after = await cpuUsage(app);
+  const requests = result.requests.total;
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    userUs: (after.user - before.user) / requests,
+    systemUs: (after.system - before.system) / requests,
+  };
 }
 
 /**
@@ -97,7 +115,9 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       'load generator and the server compete for CPU, which lowers absolute req/s but hits every route alike. ' +
       'Routes and platforms are interleaved; req/s, p50 and p99 are medians over rounds, and each ratio (to the ' +
       'unguarded route, or between our guard and an anchor) is the median of the ratios within each round. Every response was checked to be 2xx. ' +
-      'Latencies are in whole milliseconds, as autocannon records them.',
+      'Latencies are in whole milliseconds, as autocannon records them. The last two columns are the CPU time the ' +
+      'app process spent per request (`process.cpuUsage()` before and after each run, over the requests served): ' +
+      'user time is JavaScript, the framework, the guard and the handler; kernel time is mostly sending the response.',
   ];
   /** Median over rounds of one route's req/s divided by another's in the same round. */
   const ratio = (platform: Platform, route: RoutePath, base: RoutePath) => {
@@ -115,10 +135,14 @@ export async function run({ quick }: BenchOptions): Promise<string> {
         `${median(route.map((s) => s.p50))} ms`,
         `${median(route.map((s) => s.p99))} ms`,
         formatRatio(ratios.get(`${platform} ${path}`)!),
+        median(route.map((s) => s.userUs)).toFixed(1),
+        median(route.map((s) => s.systemUs)).toFixed(1),
       ];
     });
     sections.push('', `### ${platform === 'fastify' ? 'Fastify' : 'Express'}`, '');
-    sections.push(table(['route', 'req/s', 'p50', 'p99', 'vs unguarded'], rows));
+    sections.push(
+      table(['route', 'req/s', 'p50', 'p99', 'vs unguarded', 'app CPU µs/req, user', 'app CPU µs/req, kernel'], rows),
+    );
   }
 
   const fastifyRatio = ratios.get('fastify token-auth')!;

@@ -25,3 +25,10 @@ export interface AppReady {
   /** The Authorization header each route needs; absent for the unguarded ones. */
   authorization: Partial<Record<RoutePath, string>>;
 }
+
+/** Asked of the app process before and after each load run: the CPU time it has used so far. */
+export const CPU_USAGE_REQUEST = 'cpu-usage';
+
+export interface CpuUsageReply {
+  cpuUsage: NodeJS.CpuUsage;
+}

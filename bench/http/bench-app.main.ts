@@ -4,12 +4,13 @@ import { JwtService } from '@nestjs/jwt';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TokenService } from 'nestjs-token-auth';
 import { benchJwtSecret, benchKeys, BASIC_PASSWORD, BASIC_USER, ROLES, SUBJECT } from '../support/fixtures.js';
-import type { AppReady, Platform } from './bench-app.constants.js';
+import { CPU_USAGE_REQUEST, type AppReady, type CpuUsageReply, type Platform } from './bench-app.constants.js';
 import { BenchAppModule } from './bench-app.module.js';
 
 /**
  * The benchmark app in its own process, so the load generator does not share its event loop. Started by
- * http.bench.ts with the platform as argument; reports its port and credentials over IPC, exits on disconnect.
+ * http.bench.ts with the platform as argument; reports its port and credentials over IPC, answers CPU-usage
+ * requests (so the runner can tell what each request cost the server), exits on disconnect.
  */
 async function main(platform: Platform): Promise<void> {
   const module = BenchAppModule.register(benchKeys(), benchJwtSecret());
@@ -33,6 +34,9 @@ async function main(platform: Platform): Promise<void> {
       'basic-bcrypt': `Basic ${basic}`,
     },
   };
+  process.on('message', (message) => {
+    if (message === CPU_USAGE_REQUEST) process.send!({ cpuUsage: process.cpuUsage() } satisfies CpuUsageReply);
+  });
   process.once('disconnect', () => void app.close().finally(() => process.exit(0)));
   process.send!(ready);
 }
