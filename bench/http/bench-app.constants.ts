@@ -2,6 +2,7 @@ export const JWT_SECRET = Symbol('JWT_SECRET');
 export const JWT_KEY_OBJECT = Symbol('JWT_KEY_OBJECT');
 export const JWT_KEY_OBJECT_SERVICE = Symbol('JWT_KEY_OBJECT_SERVICE');
 export const BASIC_USERS = Symbol('BASIC_USERS');
+export const HMAC_FLOOR_INPUT = Symbol('HMAC_FLOOR_INPUT');
 
 export type Platform = 'fastify' | 'express';
 
@@ -9,6 +10,7 @@ export type Platform = 'fastify' | 'express';
 export const ROUTES = [
   { path: 'unguarded', label: 'unguarded' },
   { path: 'allow-all', label: 'no-op guard (Nest guard pipeline only)' },
+  { path: 'hmac-floor', label: 'floor: a guard computing one createHmac, nothing else' },
   { path: 'token-auth', label: 'TokenAuthGuard (nestjs-token-auth)' },
   { path: 'nestjs-jwt', label: '@nestjs/jwt guard, string secret (docs)' },
   { path: 'nestjs-jwt-key-object', label: '@nestjs/jwt guard, KeyObject secret' },

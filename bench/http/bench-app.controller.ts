@@ -3,6 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { TokenAuthGuard } from 'nestjs-token-auth';
 import { AllowAllGuard } from './allow-all.guard.js';
 import { BasicBcryptGuard } from './basic-bcrypt.guard.js';
+import { HmacFloorGuard } from './hmac-floor.guard.js';
 import { JwtDocsGuard } from './jwt-docs.guard.js';
 import { JwtKeyObjectGuard } from './jwt-key-object.guard.js';
 
@@ -19,6 +20,12 @@ export class BenchAppController {
   @Get('allow-all')
   @UseGuards(AllowAllGuard)
   allowAll() {
+    return BODY;
+  }
+
+  @Get('hmac-floor')
+  @UseGuards(HmacFloorGuard)
+  hmacFloor() {
     return BODY;
   }
 

@@ -1,14 +1,15 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule, JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import bcrypt from 'bcrypt';
-import { StaticKeyProvider, TokenAuthModule, type KeySpec } from 'nestjs-token-auth';
+import { KeyRingManager, StaticKeyProvider, TokenAuthModule, type KeySpec } from 'nestjs-token-auth';
 import { BASIC_PASSWORD, BASIC_USER, TTL_SECONDS } from '../support/fixtures.js';
 import { AllowAllGuard } from './allow-all.guard.js';
 import { BasicBcryptGuard } from './basic-bcrypt.guard.js';
+import { HmacFloorGuard } from './hmac-floor.guard.js';
 import { BenchAppController } from './bench-app.controller.js';
-import { BASIC_USERS, JWT_KEY_OBJECT, JWT_KEY_OBJECT_SERVICE, JWT_SECRET } from './bench-app.constants.js';
+import { BASIC_USERS, HMAC_FLOOR_INPUT, JWT_KEY_OBJECT, JWT_KEY_OBJECT_SERVICE, JWT_SECRET } from './bench-app.constants.js';
 import { JwtDocsGuard } from './jwt-docs.guard.js';
 import { JwtKeyObjectGuard } from './jwt-key-object.guard.js';
 import { JwtKeyObjectStrategy, JwtStrategy } from './jwt.strategy.js';
@@ -30,9 +31,16 @@ export class BenchAppModule {
         { provide: JWT_SECRET, useValue: jwtSecret },
         { provide: JWT_KEY_OBJECT, useValue: keyObject },
         { provide: JWT_KEY_OBJECT_SERVICE, useValue: new JwtService({ secret: keyObject }) },
+        {
+          // The active access key and a body the size of the benchmark token's.
+          provide: HMAC_FLOOR_INPUT,
+          useFactory: (keys: KeyRingManager) => ({ key: keys.current.active.macKeys.access, body: randomBytes(83) }),
+          inject: [KeyRingManager],
+        },
         { provide: BASIC_USERS, useFactory: async () => new Map([[BASIC_USER, await bcrypt.hash(BASIC_PASSWORD, 10)]]) },
         AllowAllGuard,
         BasicBcryptGuard,
+        HmacFloorGuard,
         JwtDocsGuard,
         JwtKeyObjectGuard,
         JwtStrategy,
