@@ -10,7 +10,7 @@ export type Platform = 'fastify' | 'express';
 export const ROUTES = [
   { path: 'unguarded', label: 'unguarded' },
   { path: 'allow-all', label: 'no-op guard (Nest guard pipeline only)' },
-  { path: 'hmac-floor', label: 'floor: a guard computing one createHmac, nothing else' },
+  { path: 'hmac-floor', label: 'floor: a guard that only computes one createHmac' },
   { path: 'token-auth', label: 'TokenAuthGuard (nestjs-token-auth)' },
   { path: 'nestjs-jwt', label: '@nestjs/jwt guard, string secret (docs)' },
   { path: 'nestjs-jwt-key-object', label: '@nestjs/jwt guard, KeyObject secret' },
