@@ -13,7 +13,6 @@ import {
   KeyRingManager,
   StaticKeyProvider,
   TokenAuthConfigError,
-  TokenAuthError,
   TokenAuthGuard,
   TokenAuthModule,
   TokenService,
@@ -23,6 +22,7 @@ import {
 import { AwsSecretsManagerKeyProvider, type AwsSecretsManagerKeyProviderOptions } from 'nestjs-token-auth/aws';
 import { LocalSecretsManager, type Fault } from '../support/secrets-manager/local-secrets-manager.js';
 import { CapturingLogger, localClient, ringOf, until, type TextKey } from '../support/secrets-manager/helpers.js';
+import { codeOf } from '../support/error-code.js';
 
 const local = new LocalSecretsManager();
 let admin: SecretsManagerClient;
@@ -66,15 +66,6 @@ function manager(p: AwsSecretsManagerKeyProvider, logger = new CapturingLogger()
   const m = new KeyRingManager(p, logger);
   managers.push(m);
   return m;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof TokenAuthError ? error.code : `not a TokenAuthError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 function expectNoKeyMaterial(lines: string[], keys: TextKey[]): void {

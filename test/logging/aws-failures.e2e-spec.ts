@@ -1,34 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Controller, Get, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
-import { generateKey, KeyRingManager, TokenAuthGuard, TokenAuthModule, TokenService } from 'nestjs-token-auth';
+import { generateKey, KeyRingManager, TokenService } from 'nestjs-token-auth';
 import { AwsSecretsManagerKeyProvider } from 'nestjs-token-auth/aws';
 import { LocalSecretsManager, type Fault } from '../support/secrets-manager/local-secrets-manager.js';
+import { guardedAppModule } from './guarded-app.js';
 import { captureOutput, expectNoSecrets, secretForms } from './output-capture.js';
 
 jest.setTimeout(30_000);
-
-@Controller()
-class PrivateController {
-  @Get('private')
-  get() {
-    return { ok: true };
-  }
-}
-
-function appModule(keyProvider: AwsSecretsManagerKeyProvider): DynamicModule {
-  @Module({})
-  class AppModule {}
-  return {
-    module: AppModule,
-    imports: [TokenAuthModule.forRoot({ keyProvider })],
-    controllers: [PrivateController],
-    providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
-  };
-}
 
 describe('secrets never logged: AWS Secrets Manager failures', () => {
   const local = new LocalSecretsManager();
@@ -80,7 +62,7 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: firstText }));
     capture = captureOutput();
     const provider = new AwsSecretsManagerKeyProvider({ secretId, client: client(), refreshInterval: 300, requestTimeout: 200 });
-    app = await NestFactory.create(appModule(provider), { logger: capture.logger, abortOnError: false });
+    app = await NestFactory.create(guardedAppModule({ keyProvider: provider }), { logger: capture.logger, abortOnError: false });
     await app.init();
     const manager = app.get(KeyRingManager);
     const token = app.get(TokenService).issue('user-1').token;
@@ -132,7 +114,7 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: text }));
     capture = captureOutput();
     const provider = new AwsSecretsManagerKeyProvider({ secretId, client: client(), refreshInterval: 300 });
-    const error = await NestFactory.create(appModule(provider), { logger: capture.logger, abortOnError: false }).then(
+    const error = await NestFactory.create(guardedAppModule({ keyProvider: provider }), { logger: capture.logger, abortOnError: false }).then(
       (started) => {
         app = started;
         return new Error('the app started');

@@ -1,23 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { generateKey, KeyRingManager, StaticKeyProvider, TokenAuthGuard, TokenAuthModule, TokenService } from 'nestjs-token-auth';
+import { generateKey, KeyRingManager, StaticKeyProvider, TokenService } from 'nestjs-token-auth';
 import { RedisRevocationStore } from 'nestjs-token-auth/redis';
 import { RedisServer } from '../support/redis-server.js';
+import { guardedAppModule } from './guarded-app.js';
 import { captureOutput, expectNoSecrets, secretForms } from './output-capture.js';
 
 jest.setTimeout(60_000);
-
-@Controller()
-class PrivateController {
-  @Get('private')
-  get() {
-    return { ok: true };
-  }
-}
 
 async function eventually(condition: () => boolean, what: string): Promise<void> {
   await eventuallyAsync(async () => condition(), what);
@@ -60,20 +53,12 @@ describe('secrets never logged: Redis revocation failures', () => {
     const key = generateKey();
     capture = captureOutput();
 
-    @Module({
-      imports: [
-        TokenAuthModule.forRoot({
-          keyProvider: new StaticKeyProvider([key]),
-          revocationStore: new RedisRevocationStore({ connection: url, maxStaleness: 30, writeTimeout: 300, clock }),
-          clock,
-        }),
-      ],
-      controllers: [PrivateController],
-      providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
-    })
-    class AppModule {}
-
-    app = await NestFactory.create(AppModule, { logger: capture.logger, abortOnError: false });
+    const appModule = guardedAppModule({
+      keyProvider: new StaticKeyProvider([key]),
+      revocationStore: new RedisRevocationStore({ connection: url, maxStaleness: 30, writeTimeout: 300, clock }),
+      clock,
+    });
+    app = await NestFactory.create(appModule, { logger: capture.logger, abortOnError: false });
     await app.init();
     const tokens = app.get(TokenService);
     const pairs = [tokens.issuePair('user-1'), tokens.issuePair('user-2'), tokens.issuePair('user-3')];

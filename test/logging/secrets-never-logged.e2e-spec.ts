@@ -2,8 +2,8 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { Controller, Get, Module, type DynamicModule, type INestApplication, type LoggerService } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
@@ -11,38 +11,18 @@ import {
   EnvKeyProvider,
   generateKey,
   KeyRingManager,
-  TokenAuthGuard,
-  TokenAuthModule,
   TokenService,
   type KeyProvider,
   type KeySpec,
 } from 'nestjs-token-auth';
+import { guardedAppModule } from './guarded-app.js';
 import { captureOutput, expectNoSecrets, secretForms } from './output-capture.js';
-
-@Controller()
-class PrivateController {
-  @Get('private')
-  get() {
-    return { ok: true };
-  }
-}
-
-function appModule(keyProvider: KeyProvider): DynamicModule {
-  @Module({})
-  class AppModule {}
-  return {
-    module: AppModule,
-    imports: [TokenAuthModule.forRoot({ keyProvider })],
-    controllers: [PrivateController],
-    providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
-  };
-}
 
 type AdapterName = 'express' | 'fastify';
 
 async function startApp(adapter: AdapterName, keyProvider: KeyProvider, logger: LoggerService): Promise<INestApplication> {
   const httpAdapter = adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
-  const app = await NestFactory.create(appModule(keyProvider), httpAdapter, { logger, abortOnError: false });
+  const app = await NestFactory.create(guardedAppModule({ keyProvider: keyProvider }), httpAdapter, { logger, abortOnError: false });
   await app.listen(0, '127.0.0.1');
   return app;
 }

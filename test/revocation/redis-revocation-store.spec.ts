@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { TokenAuthConfigError, TokenAuthError, type RevocationCheck } from 'nestjs-token-auth';
+import { TokenAuthConfigError, type RevocationCheck } from 'nestjs-token-auth';
 import { RedisRevocationStore, type RedisRevocationStoreOptions } from 'nestjs-token-auth/redis';
 import { RedisServer } from '../support/redis-server.js';
+import { codeOf } from '../support/error-code.js';
 
 /** Keeps the store's log lines for assertions instead of printing them. */
 class CapturedLogger implements LoggerService {
@@ -29,15 +30,6 @@ async function eventually(condition: () => boolean | Promise<boolean>, what: str
 
 function token(fields: Partial<RevocationCheck> = {}): RevocationCheck {
   return { jti: 'jti-none', sid: 'sid-none', sub: 'nobody', issuedAt: Date.now(), ...fields };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof TokenAuthError ? error.code : `not a TokenAuthError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 const stores: RedisRevocationStore[] = [];

@@ -5,12 +5,12 @@ import {
   REVOCATION_STORE,
   StaticKeyProvider,
   TokenAuthConfigError,
-  TokenAuthError,
   TokenAuthModule,
   TokenService,
   generateKey,
   type TokenAuthModuleOptions,
 } from 'nestjs-token-auth';
+import { asyncCodeOf, codeOf } from '../support/error-code.js';
 
 const T0 = 1_700_000_000_000;
 const modules: TestingModule[] = [];
@@ -42,24 +42,6 @@ async function fixture(options: Partial<TokenAuthModuleOptions> = {}): Promise<F
   await moduleRef.init();
   modules.push(moduleRef);
   return { tokens: moduleRef.get(TokenService), store, advance: (ms) => (now += ms) };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof TokenAuthError ? error.code : `not a TokenAuthError: ${String(error)}`;
-  }
-  return undefined;
-}
-
-async function asyncCodeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof TokenAuthError ? error.code : `not a TokenAuthError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 describe('revoking one token', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
-import { TokenAuthError } from './errors/token-auth.error.js';
 import { MAX_TOKEN_LENGTH } from './format/token-format.js';
 import { generateKey } from './keys/generate-key.js';
 import type { KeyProvider } from './keys/key-provider.interface.js';
@@ -10,21 +9,13 @@ import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { TokenAuthModule } from './token-auth.module.js';
 import type { TokenAuthModuleOptions } from './token-auth.options.js';
 import { TokenService } from './token.service.js';
+import { codeOf } from '../../../test/support/error-code.js';
 
 async function serviceWith(options: Partial<TokenAuthModuleOptions> = {}): Promise<TokenService> {
   const moduleRef = await Test.createTestingModule({
     imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), ...options })],
   }).compile();
   return moduleRef.get(TokenService);
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof TokenAuthError ? error.code : `not a TokenAuthError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 describe('TokenService', () => {
