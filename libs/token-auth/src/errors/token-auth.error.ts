@@ -14,7 +14,10 @@ export type TokenAuthErrorCode =
   | 'key_ring_stale'
   | 'revocation_unavailable';
 
-/** Thrown by `TokenService.verify` and answered by the guard with 401. The message never contains the token. */
+/**
+ * Thrown by `TokenService.verify` and answered by the guard with 401, or 503 for `key_ring_stale` and
+ * `revocation_unavailable`, where the server rather than the token is at fault. The message never contains the token.
+ */
 export class TokenAuthError extends Error {
   override readonly name = 'TokenAuthError';
 
