@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { UseGuards, type INestApplication } from '@nestjs/common';
 import { Field, GraphQLModule, ID, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Test } from '@nestjs/testing';
@@ -14,7 +13,7 @@ import {
   generateKey,
   type AuthenticatedUser,
 } from 'nestjs-token-auth';
-import { ExpressApolloDriver } from './support/express-apollo.driver.js';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 
 @ObjectType()
 class Note {
@@ -68,7 +67,7 @@ describe('GraphQL (Apollo, Express)', () => {
       imports: [
         TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), isGlobal: true }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ExpressApolloDriver,
+          driver: ApolloDriver,
           autoSchemaFile: true,
           fieldResolverEnhancers: ['guards'],
           context: ({ req }: { req: unknown }) => ({ req }),
