@@ -58,6 +58,25 @@ function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOpt
   return value;
 }
 
+/** A token lifetime and the longest one the verifier accepts: the lifetime must be 1 second up to that maximum. */
+function lifetime(
+  options: TokenAuthModuleOptions,
+  name: keyof TokenAuthModuleOptions,
+  fallback: number,
+  maxName: keyof TokenAuthModuleOptions,
+  maxFallback: number,
+): { ttl: number; max: number } {
+  const ttl = seconds(options, name, fallback);
+  const max = seconds(options, maxName, maxFallback);
+  if (ttl === 0) {
+    throw new TokenAuthConfigError(`${name} must be at least 1 second`);
+  }
+  if (ttl > max) {
+    throw new TokenAuthConfigError(`${name} (${ttl} s) exceeds ${maxName} (${max} s); lower the TTL or raise the maximum`);
+  }
+  return { ttl, max };
+}
+
 /** Checks the options once, at bootstrap, and says what to fix. */
 export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAuthOptions {
   if (!options || typeof options.keyProvider?.load !== 'function') {
@@ -65,17 +84,8 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       'keyProvider is required: pass new EnvKeyProvider(), a StaticKeyProvider or your own KeyProvider',
     );
   }
-  const ttl = seconds(options, 'accessTokenTtl', 900);
-  const maxTtl = seconds(options, 'maxAccessTokenTtl', 86_400);
+  const access = lifetime(options, 'accessTokenTtl', 900, 'maxAccessTokenTtl', 86_400);
   const tolerance = seconds(options, 'clockTolerance', 30);
-  if (ttl === 0) {
-    throw new TokenAuthConfigError('accessTokenTtl must be at least 1 second');
-  }
-  if (ttl > maxTtl) {
-    throw new TokenAuthConfigError(
-      `accessTokenTtl (${ttl} s) exceeds maxAccessTokenTtl (${maxTtl} s); lower the TTL or raise the maximum`,
-    );
-  }
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TokenAuthConfigError('clock must be a function returning milliseconds since the epoch, like Date.now');
   }
@@ -84,17 +94,8 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `clockTolerance (${tolerance} s) is over ${MAX_CLOCK_TOLERANCE} s; fix the clocks (NTP) instead of widening it`,
     );
   }
-  const refreshTtl = seconds(options, 'refreshTokenTtl', 1_209_600);
-  const maxRefreshTtl = seconds(options, 'maxRefreshTokenTtl', 2_592_000);
+  const refresh = lifetime(options, 'refreshTokenTtl', 1_209_600, 'maxRefreshTokenTtl', 2_592_000);
   const reuseGrace = seconds(options, 'refreshReuseGrace', 10);
-  if (refreshTtl === 0) {
-    throw new TokenAuthConfigError('refreshTokenTtl must be at least 1 second');
-  }
-  if (refreshTtl > maxRefreshTtl) {
-    throw new TokenAuthConfigError(
-      `refreshTokenTtl (${refreshTtl} s) exceeds maxRefreshTokenTtl (${maxRefreshTtl} s); lower the TTL or raise the maximum`,
-    );
-  }
   if (reuseGrace > MAX_REFRESH_REUSE_GRACE) {
     throw new TokenAuthConfigError(
       `refreshReuseGrace (${reuseGrace} s) is over ${MAX_REFRESH_REUSE_GRACE} s; a stolen refresh token could be used that long after its owner refreshed`,
@@ -111,14 +112,14 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
   }
   return {
     keyProvider: options.keyProvider,
-    accessTokenTtlMs: ttl * 1000,
-    maxAccessTokenTtlMs: maxTtl * 1000,
+    accessTokenTtlMs: access.ttl * 1000,
+    maxAccessTokenTtlMs: access.max * 1000,
     clockToleranceMs: tolerance * 1000,
     clock: options.clock ?? Date.now,
     cookie: resolveCookieOptions(options.cookie),
     revocationStore: store,
-    refreshTokenTtlMs: refreshTtl * 1000,
-    maxRefreshTokenTtlMs: maxRefreshTtl * 1000,
+    refreshTokenTtlMs: refresh.ttl * 1000,
+    maxRefreshTokenTtlMs: refresh.max * 1000,
     refreshReuseGraceMs: reuseGrace * 1000,
   };
 }
