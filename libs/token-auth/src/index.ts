@@ -27,6 +27,7 @@ export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
 export { TokenAuthError, type TokenAuthErrorCode } from './errors/token-auth.error.js';
 export { TokenAuthConfigError } from './errors/token-auth-config.error.js';
+export { toHttpException } from './errors/token-auth-http.exception.js';
 export type { TokenClaims, AuthenticatedUser } from './format/token-claims.js';
 export { MAX_TOKEN_LENGTH, TOKEN_PREFIX, type TokenPurposeName } from './format/token-format.js';
 export { KeyRing, deriveKeyId, type KeySpec, type KeyState, type RingKey, type KeyDescription } from './keys/key-ring.js';

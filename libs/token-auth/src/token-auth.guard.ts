@@ -1,13 +1,6 @@
-import {
-  HttpException,
-  Injectable,
-  Optional,
-  ServiceUnavailableException,
-  UnauthorizedException,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext, type HttpException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { toHttpException } from './errors/token-auth-http.exception.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
 import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './token-auth.constants.js';
@@ -100,15 +93,12 @@ export class TokenAuthGuard implements CanActivate {
    * A WebSocket is closed with code 4401 and the error code as reason.
    */
   protected reject(context: ExecutionContext, error: TokenAuthError): HttpException {
-    if (error.code === 'key_ring_stale' || error.code === 'revocation_unavailable') {
-      return new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', code: error.code, message: error.message });
-    }
+    const exception = toHttpException(error);
+    if (exception.getStatus() !== 401) return exception;
     if (context.getType() === 'ws') {
       context.switchToWs().getClient<{ close?: (code: number, reason: string) => void }>().close?.(WS_CLOSE_UNAUTHORIZED, error.code);
     }
-    if (context.getType() !== 'http') {
-      return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: error.code, message: error.message });
-    }
+    if (context.getType() !== 'http') return exception;
     const challenge =
       error.code === 'token_missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${error.message}"`;
     const response = context.switchToHttp().getResponse<{
@@ -117,6 +107,6 @@ export class TokenAuthGuard implements CanActivate {
     }>();
     if (typeof response.header === 'function') response.header('WWW-Authenticate', challenge);
     else response.setHeader?.('WWW-Authenticate', challenge);
-    return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: error.code, message: error.message });
+    return exception;
   }
 }

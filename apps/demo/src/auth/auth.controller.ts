@@ -1,5 +1,5 @@
-import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { Public, TokenAuthError, TokenCookies } from 'nestjs-token-auth';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Public, toHttpException, TokenAuthError, TokenCookies } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
@@ -49,11 +49,11 @@ export class AuthController {
     let token = body.refresh_token;
     const cookie = this.refreshCookie(request);
     if (cookie !== undefined) {
-      if (token !== undefined) throw unauthorized('token_ambiguous', 'refresh token sent both in the body and a cookie');
+      if (token !== undefined) throw toHttpException(new TokenAuthError('token_ambiguous', 'refresh token sent both in the body and a cookie'));
       this.cookies.assertCsrf(request);
       token = cookie;
     }
-    if (token === undefined) throw unauthorized('token_missing', 'no refresh token');
+    if (token === undefined) throw toHttpException(new TokenAuthError('token_missing', 'no refresh token'));
     return sendPair(await this.auth.refresh(token), this.cookies, request, response);
   }
 
@@ -62,12 +62,8 @@ export class AuthController {
     try {
       return this.cookies.read(request, 'refresh');
     } catch (error) {
-      if (error instanceof TokenAuthError) throw unauthorized(error.code, error.message);
+      if (error instanceof TokenAuthError) throw toHttpException(error);
       throw error;
     }
   }
-}
-
-function unauthorized(code: string, message: string): UnauthorizedException {
-  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code, message });
 }

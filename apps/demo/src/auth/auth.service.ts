@@ -1,11 +1,5 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
-import { TokenAuthError, TokenService, type TokenPair } from 'nestjs-token-auth';
+import { ConflictException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { toHttpException, TokenAuthError, TokenService, type TokenPair } from 'nestjs-token-auth';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
 import { UsernameTakenError } from '../users/username-taken.error.js';
@@ -42,13 +36,14 @@ export class AuthService {
 
   /**
    * Rotates the pair. A bad, expired or revoked refresh token is a 401 with its code (a reused one also revokes
-   * its session); 503 when the shared revocation store cannot decide, so the client retries.
+   * its session); 503 when the server is at fault (revocation store unreachable, key ring stale), so the client
+   * retries.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     try {
       return await this.tokens.refresh(refreshToken);
     } catch (error) {
-      throw toHttpError(error);
+      throw error instanceof TokenAuthError ? toHttpException(error) : error;
     }
   }
 
@@ -73,12 +68,4 @@ export class AuthService {
     await this.tokens.revokeAllForUser(String(userId));
     return this.tokens.issuePair(String(userId));
   }
-}
-
-function toHttpError(error: unknown): unknown {
-  if (!(error instanceof TokenAuthError)) return error;
-  const body = { code: error.code, message: error.message };
-  return error.code === 'revocation_unavailable'
-    ? new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', ...body })
-    : new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', ...body });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { TokenAuthConfigError } from './token-auth-config.error.js';
 import { TokenAuthError } from './token-auth.error.js';
+import { toHttpException } from './token-auth-http.exception.js';
 
 describe('errors', () => {
   it('TokenAuthError carries a stable code, its own name and the message', () => {
@@ -15,5 +16,19 @@ describe('errors', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(TokenAuthError);
     expect(error.name).toBe('TokenAuthConfigError');
+  });
+});
+
+describe('toHttpException', () => {
+  it('answers a refused token with 401 and its code', () => {
+    const exception = toHttpException(new TokenAuthError('token_expired', 'token expired'));
+    expect(exception.getStatus()).toBe(401);
+    expect(exception.getResponse()).toEqual({ statusCode: 401, error: 'Unauthorized', code: 'token_expired', message: 'token expired' });
+  });
+
+  it.each(['key_ring_stale', 'revocation_unavailable'] as const)('answers %s, a server fault, with 503', (code) => {
+    const exception = toHttpException(new TokenAuthError(code, 'unavailable'));
+    expect(exception.getStatus()).toBe(503);
+    expect(exception.getResponse()).toMatchObject({ statusCode: 503, code });
   });
 });
