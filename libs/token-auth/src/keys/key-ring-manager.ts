@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { describeError } from '../errors/describe-error.js';
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRing, type KeyDescription } from './key-ring.js';
@@ -16,27 +17,6 @@ export interface KeyRingHealth {
 
 const LOAD_TIMEOUT_MS = 10_000;
 const UNKNOWN_KEY_REFRESH_MS = 30_000;
-
-/** 32+ hex digits, or 24+ base64/base64url characters mixing upper case, lower case and digits: key-like text. */
-const HEX_RUN = /[0-9a-fA-F]{32,}/g;
-const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
-
-function redactKeyLikeText(text: string): string {
-  return text
-    .replace(HEX_RUN, '[redacted]')
-    .replace(BASE64_RUN, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) ? '[redacted]' : run));
-}
-
-/**
- * Logs and health name the error class and message only, never a provider's payload. A message written elsewhere
- * may still quote what the provider read, so key-like text in it is redacted, and a parse error's message (which
- * quotes its input) is dropped. Our own configuration errors never carry key material and pass unchanged.
- */
-export function describeError(error: unknown): string {
-  if (error instanceof TokenAuthConfigError) return `${error.name}: ${error.message}`;
-  if (error instanceof SyntaxError) return `${error.name} (message withheld: it may quote the text being parsed)`;
-  return redactKeyLikeText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-}
 
 /**
  * Holds the ring in use and keeps it fresh: one load at a time, in the background, never on a request's path.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { describeError } from '../../errors/describe-error.js';
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
 import { TokenAuthError } from '../../errors/token-auth.error.js';
 import { RevocationSet, type Revocation, type RevocationKind } from '../revocation-set.js';
@@ -190,7 +191,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
       );
       return previous === null ? undefined : Number(previous);
     } catch (error) {
-      throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describe(error)}`);
+      throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describeError(error)}`);
     }
   }
 
@@ -241,7 +242,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     try {
       await this.withTimeout(this.persist(revocations));
     } catch (error) {
-      this.logger.warn(`revocations: write to Redis failed (${describe(error)}); queued for retry`);
+      this.logger.warn(`revocations: write to Redis failed (${describeError(error)}); queued for retry`);
       result = this.queue(revocations);
     }
     for (const item of batch) item.done(result);
@@ -269,7 +270,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
       return await this.client.evalsha(MERGE_SHA, 1, key, issuedBefore, expiresAt, now);
     } catch (error) {
       // A restarted Redis has lost its script cache.
-      if (!describe(error).includes('NOSCRIPT')) throw error;
+      if (!(error instanceof Error && error.message.includes('NOSCRIPT'))) throw error;
       return this.client.eval(MERGE_SCRIPT, 1, key, issuedBefore, expiresAt, now);
     }
   }
@@ -281,7 +282,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
         if (kind !== undefined) this.replica.add({ kind, id, issuedBefore, expiresAt });
       }
     } catch (error) {
-      this.logger.warn(`revocations: ignored a malformed message on ${this.channel}: ${describe(error)}`);
+      this.logger.warn(`revocations: ignored a malformed message on ${this.channel}: ${describeError(error)}`);
     }
   }
 
@@ -299,7 +300,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     })()
       .catch((error: unknown) => {
         if (this.closed) return;
-        this.logger.warn(`revocations: resync with Redis failed (${describe(error)}); retrying`);
+        this.logger.warn(`revocations: resync with Redis failed (${describeError(error)}); retrying`);
         this.scheduleRetry();
       })
       .finally(() => (this.syncing = undefined));
@@ -351,7 +352,7 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
       await this.withTimeout(this.persist(batch));
       for (const revocation of batch) this.pending.delete(this.keyOf(revocation));
     } catch (error) {
-      this.logger.warn(`revocations: ${batch.length} queued writes still failing (${describe(error)})`);
+      this.logger.warn(`revocations: ${batch.length} queued writes still failing (${describeError(error)})`);
       this.scheduleRetry();
     }
   }
@@ -408,8 +409,4 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
