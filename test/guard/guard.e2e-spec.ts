@@ -44,7 +44,7 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
         issuedAt: now,
         expiresAt: now + 60_000,
         subject: 'user-42',
-        claims: Buffer.alloc(0),
+        claims: '',
       },
       active.macKeys.refresh,
     );
@@ -63,7 +63,7 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
         issuedAt: now,
         expiresAt: now + 60_000,
         subject: 'user-42',
-        claims: Buffer.alloc(0),
+        claims: '',
       },
       ring.active.macKeys.access,
     );

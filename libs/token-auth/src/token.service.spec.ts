@@ -112,6 +112,39 @@ describe('TokenService', () => {
     expect(tokens.verify(tokens.issue('u', { claims: {} }).token).claims).toEqual({});
   });
 
+  it('refuses claims whose toJSON gives no JSON object', async () => {
+    const tokens = await serviceWith();
+    const claims = { toJSON: () => undefined } as unknown as Record<string, unknown>;
+    expect(() => tokens.issue('u', { claims })).toThrow(TypeError);
+  });
+
+  it('returns verified claims deeply frozen, one object for tokens that carry the same claims', async () => {
+    const tokens = await serviceWith();
+    const claims = { roles: ['admin'], org: { id: 7 } };
+    const first = tokens.verify(tokens.issue('a', { claims }).token);
+    const second = tokens.verify(tokens.issue('b', { claims }).token);
+    expect(first.claims).toEqual(claims);
+    expect(second.claims).toBe(first.claims);
+    expect(Object.isFrozen(first.claims)).toBe(true);
+    expect(Object.isFrozen(first.claims.roles)).toBe(true);
+    expect(Object.isFrozen(first.claims.org)).toBe(true);
+    expect(() => (first.claims.roles as string[]).push('root')).toThrow(TypeError);
+    expect(tokens.verify(tokens.issue('c', { claims: { roles: ['user'] } }).token).claims).toEqual({ roles: ['user'] });
+    expect(Object.isFrozen(tokens.verify(tokens.issue('d').token).claims)).toBe(true);
+  });
+
+  it('keeps at most 1000 parsed claims, dropping the oldest first', async () => {
+    const tokens = await serviceWith();
+    const tokenWith = (n: number) => tokens.issue('u', { claims: { n } }).token;
+    const oldest = tokens.verify(tokenWith(-1)).claims;
+    const newest = tokens.verify(tokenWith(-2)).claims;
+    for (let n = 0; n < 999; n++) tokens.verify(tokenWith(n));
+    expect(tokens.verify(tokenWith(-2)).claims).toBe(newest);
+    const again = tokens.verify(tokenWith(-1)).claims;
+    expect(again).toEqual(oldest);
+    expect(again).not.toBe(oldest);
+  });
+
   it('refuses a session id that is not 16 bytes of canonical base64url', async () => {
     const tokens = await serviceWith();
     const sid = tokens.issue('u').claims.sid;

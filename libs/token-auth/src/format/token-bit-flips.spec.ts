@@ -49,6 +49,8 @@ describe('every single-bit flip of a valid token is rejected', () => {
     ['no claims', 'user-42', undefined],
     ['claims and a multi-byte subject', 'zoë@例え.jp', { roles: ['admin', 'editor'], tenant: 'acme' }],
     ['one-byte subject', '7', { a: 1 }],
+    // 96 bytes: the text has no partial last group, so one more character is a lone sextet.
+    ['a byte count that is a multiple of 3', 'user-4', undefined],
   ];
   const tokenFor = (name: string, subject: string, claims?: Record<string, unknown>) => {
     if (!issued.has(name)) issued.set(name, tokens.issue(subject, { claims }).token);
@@ -72,6 +74,13 @@ describe('every single-bit flip of a valid token is rejected', () => {
         }
       }
       expect(flips).toBe(token.length * 8);
+    });
+
+    it('rejects the token with any one character appended, as malformed text', () => {
+      const token = tokenFor(name, subject, claims);
+      const characters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .';
+      const outcomes = new Set([...characters].map((character) => outcomeOf(tokens, token + character)));
+      expect([...outcomes]).toEqual(['token_malformed']);
     });
 
     it('rejects every flip of each bit of the decoded bytes, at the step that owns the field', () => {

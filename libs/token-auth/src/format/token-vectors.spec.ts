@@ -72,7 +72,7 @@ function encode(fields: VectorFields, key: VectorKey): string {
       issuedAt: fields.issuedAt,
       expiresAt: fields.expiresAt,
       subject: fields.subject,
-      claims: Buffer.from(fields.claims, 'utf8'),
+      claims: fields.claims,
     },
     createSecretKey(Buffer.from(fields.purpose === 'access' ? key.accessMacKey : key.refreshMacKey, 'hex')),
   );
