@@ -3,6 +3,7 @@ import { TokenAuthError } from '../errors/token-auth.error.js';
 import {
   KEY_ID_BYTES,
   MAX_CLAIMS_BYTES,
+  MAX_TOKEN_BYTES,
   MAX_TOKEN_LENGTH,
   MIN_TOKEN_BYTES,
   OFFSET_EXPIRES_AT,
@@ -36,8 +37,12 @@ export interface TokenFields {
   claims: string;
 }
 
-/** A token that passed the structural checks; nothing in it is authenticated yet. */
+/**
+ * A token that passed the structural checks; nothing in it is authenticated yet. Its bytes are valid until the
+ * next `parseToken`: read every field needed before calling out.
+ */
 export interface ParsedToken {
+  /** A shared buffer whose first `bodyLength + TAG_BYTES` bytes are the token's. */
   readonly bytes: Buffer;
   readonly purpose: number;
   readonly bodyLength: number;
@@ -68,6 +73,13 @@ export function encodeToken(fields: TokenFields, macKey: KeyObject): string {
   return TOKEN_PREFIX + bytes.toString('base64url');
 }
 
+/**
+ * Where every token is decoded. Verification is synchronous and reads each field before it returns, so one buffer
+ * serves all calls and no buffer is allocated per token. Longer text than a token can hold decodes short of its
+ * length and is refused as not canonical.
+ */
+const decoded = Buffer.allocUnsafe(MAX_TOKEN_BYTES);
+
 /** Steps 1-3 of verification: length cap, prefix, canonical base64url, version and layout. */
 export function parseToken(token: unknown): ParsedToken {
   if (typeof token !== 'string' || token.length === 0) {
@@ -82,8 +94,9 @@ export function parseToken(token: unknown): ParsedToken {
       : new TokenAuthError('token_malformed', 'not a token');
   }
   const encoded = token.slice(TOKEN_PREFIX.length);
-  const bytes = Buffer.from(encoded, 'base64url');
-  if (bytes.length < MIN_TOKEN_BYTES || !isCanonical(encoded, bytes.length)) {
+  const bytes = decoded;
+  const length = bytes.write(encoded, 'base64url');
+  if (length < MIN_TOKEN_BYTES || !isCanonical(encoded, length)) {
     throw new TokenAuthError('token_malformed', 'token is not canonical base64url');
   }
   if (bytes[0] !== TOKEN_VERSION) {
@@ -91,12 +104,12 @@ export function parseToken(token: unknown): ParsedToken {
   }
   const subjectLength = bytes[OFFSET_SUBJECT_LENGTH]!;
   const claimsLengthOffset = OFFSET_SUBJECT + subjectLength;
-  if (subjectLength === 0 || claimsLengthOffset + 2 + TAG_BYTES > bytes.length) {
+  if (subjectLength === 0 || claimsLengthOffset + 2 + TAG_BYTES > length) {
     throw new TokenAuthError('token_malformed', 'token layout is invalid');
   }
   const claimsLength = bytes.readUInt16BE(claimsLengthOffset);
   const bodyLength = claimsLengthOffset + 2 + claimsLength;
-  if (claimsLength > MAX_CLAIMS_BYTES || bodyLength + TAG_BYTES !== bytes.length) {
+  if (claimsLength > MAX_CLAIMS_BYTES || bodyLength + TAG_BYTES !== length) {
     throw new TokenAuthError('token_malformed', 'token layout is invalid');
   }
   return { bytes, purpose: bytes[OFFSET_PURPOSE]!, bodyLength, subjectLength, claimsLength };
@@ -133,7 +146,7 @@ export function keyIdOf(parsed: ParsedToken): string {
 export function tagMatches(parsed: ParsedToken, macKey: KeyObject): boolean {
   const { bytes, bodyLength } = parsed;
   const expected = createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest();
-  return timingSafeEqual(expected, bytes.subarray(bodyLength));
+  return timingSafeEqual(expected, bytes.subarray(bodyLength, bodyLength + TAG_BYTES));
 }
 
 export function issuedAtOf(parsed: ParsedToken): number {
