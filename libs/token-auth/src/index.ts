@@ -18,7 +18,7 @@ export {
   type RevocationStoreHealth,
 } from './revocation/revocation-store.interface.js';
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.revocation-store.js';
-export { TokenAuthGuard, type TokenAuthRequest } from './token-auth.guard.js';
+export { TokenAuthGuard, type RouteAccess, type TokenAuthRequest } from './token-auth.guard.js';
 export { TokenCookies, TOKEN_COOKIE_NAMES, type CookieToken, type TokenCookieKind } from './transport/token-cookies.js';
 export type { TokenAuthCookieOptions } from './transport/cookie-options.js';
 export { WsTokenAuth, WS_CLOSE_UNAUTHORIZED, type AuthenticatedSocket } from './websocket/ws-token-auth.js';

@@ -34,8 +34,18 @@ export interface TokenAuthRequest extends HttpRequestLike {
  * token is verified again on every message, so an expired or revoked one closes the socket). Subclasses may
  * override the protected hooks.
  */
+/** How a route is guarded, from its decorators. */
+export interface RouteAccess {
+  /** `@Public()`: no token is read. */
+  readonly isPublic: boolean;
+  /** `@OptionalAuth()`: a request without a token passes anonymously. */
+  readonly isOptional: boolean;
+}
+
 @Injectable()
 export class TokenAuthGuard implements CanActivate {
+  private readonly routeAccess = new WeakMap<object, WeakMap<object, RouteAccess>>();
+
   constructor(
     protected readonly tokens: TokenService,
     protected readonly reflector: Reflector,
@@ -43,8 +53,8 @@ export class TokenAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const access = this.accessOf(context);
+    if (access.isPublic) return true;
     const request = this.getRequest(context);
     // A socket lives on after its token expires or is revoked: verify on every message, never from the cache.
     const cacheable = context.getType() !== 'ws';
@@ -52,7 +62,7 @@ export class TokenAuthGuard implements CanActivate {
     try {
       const token = this.extractToken(request);
       if (token === undefined) {
-        if (this.reflector.getAllAndOverride<boolean>(IS_OPTIONAL_AUTH_KEY, targets)) return true;
+        if (access.isOptional) return true;
         throw new TokenAuthError('token_missing', 'authentication required');
       }
       request.user = this.tokens.verify(token);
@@ -62,6 +72,27 @@ export class TokenAuthGuard implements CanActivate {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
       throw error;
     }
+  }
+
+  /**
+   * `@Public()` and `@OptionalAuth()` of the route, read once per controller class and handler (a handler inherited
+   * by another controller is read again for it): route metadata does not change after bootstrap.
+   */
+  protected accessOf(context: ExecutionContext): RouteAccess {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.routeAccess.get(controller);
+    if (byHandler === undefined) this.routeAccess.set(controller, (byHandler = new WeakMap()));
+    let access = byHandler.get(handler);
+    if (access === undefined) {
+      const targets = [handler, controller];
+      access = {
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)),
+        isOptional: Boolean(this.reflector.getAllAndOverride<boolean>(IS_OPTIONAL_AUTH_KEY, targets)),
+      };
+      byHandler.set(handler, access);
+    }
+    return access;
   }
 
   /** The HTTP request, the request of a GraphQL operation, or the WebSocket. */
