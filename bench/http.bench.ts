@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -10,6 +11,8 @@ import { recordChart, recordTarget } from './support/report.js';
 
 const PLATFORMS: Platform[] = ['fastify', 'express'];
 const CONNECTIONS = 10;
+/** Read before any pinning: once this process is pinned, it would see only its own cores. */
+const CORES = availableParallelism();
 
 interface Sample {
   requestsPerSecond: number;
@@ -52,14 +55,34 @@ async function cpuUsage({ child }: App): Promise<NodeJS.CpuUsage> {
   return (await reply)[0].cpuUsage;
 }
 
+/**
+ * Pins the app to the last core and this process (autocannon) to the others, so the two never take turns on one
+ * core: the app is then the bottleneck, and its CPU per request decides throughput. Returns what to undo, or
+ * undefined where `taskset` or a second core is missing (the run is then unpinned, and says so).
+ */
+function pin(app: App): (() => void) | undefined {
+  const cores = CORES;
+  if (cores < 2) return undefined;
+  const taskset = (cpus: string, pid: number) =>
+    execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
+  try {
+    taskset(String(cores - 1), app.child.pid!);
+    taskset(`0-${cores - 2}`, process.pid);
+  } catch {
+    return undefined;
+  }
+  return () => taskset(`0-${cores - 1}`, process.pid);
+}
+
 async function load(app: App, route: RoutePath, duration: number): Promise<Sample> {
-  const authorization = app.ready.authorization[route];
+  // Routes that read no credentials get our token too: every request carries a header of the same size.
+  const authorization = app.ready.authorization[route] ?? app.ready.authorization['token-auth'];
   const before = await cpuUsage(app);
   const result = await autocannon({
     url: `http://127.0.0.1:${app.ready.port}/${route}`,
     connections: CONNECTIONS,
     duration,
-    headers: authorization ? { authorization } : {},
+    headers: { authorization: authorization! },
   });
   // A route that answers 401 or fails would measure the error path: refuse to publish that.
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.requests.total === 0) {
@@ -84,12 +107,20 @@ async function load(app: App, route: RoutePath, duration: number): Promise<Sampl
  * ratios are taken against the unguarded route of the same round.
  */
 export async function run({ quick }: BenchOptions): Promise<string> {
-  const rounds = quick ? 1 : 5;
+  const rounds = quick ? 1 : 7;
   const duration = quick ? 0.3 : 3;
   const apps = new Map<Platform, App>();
   const samples = new Map<string, Sample[]>();
+  const unpin: Array<() => void> = [];
+  let pinned = true;
   try {
-    for (const platform of PLATFORMS) apps.set(platform, await startApp(platform));
+    for (const platform of PLATFORMS) {
+      const app = await startApp(platform);
+      apps.set(platform, app);
+      const undo = pin(app);
+      if (undo) unpin.push(undo);
+      else pinned = false;
+    }
     if (!quick) {
       for (const platform of PLATFORMS) for (const { path } of ROUTES) await load(apps.get(platform)!, path, 1);
     }
@@ -103,6 +134,7 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       }
     }
   } finally {
+    unpin[0]?.();
     await Promise.all([...apps.values()].map(stopApp));
   }
 
@@ -111,8 +143,14 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     '',
     `autocannon ${CONNECTIONS} connections over loopback, ${rounds} rounds of ${duration} s per route` +
       `${quick ? '' : ' after a 1 s warm-up of each'}. Each platform's app runs in its own Node process ` +
-      '(`bench/http/bench-app.main.ts`); autocannon runs in the runner process, on the same machine: on 2 cores the ' +
-      'load generator and the server compete for CPU, which lowers absolute req/s but hits every route alike. ' +
+      '(`bench/http/bench-app.main.ts`); autocannon runs in the runner process, on the same machine. ' +
+      (pinned
+        ? 'Each app is pinned to the last core and the runner to the others (`taskset`), so the load generator ' +
+          'never takes CPU from the app: the app is the bottleneck, and its CPU time per request sets the req/s. '
+        : '**This run is not pinned** (`taskset` or a second core is missing): the load generator and the app ' +
+          'compete for CPU, which adds noise and caps the fastest routes at what autocannon can send. ') +
+      'Every request carries an `Authorization` header: the credentials its route checks, and our token on the ' +
+      'routes that check none, so the header costs every route alike and only the guard differs. ' +
       'Routes and platforms are interleaved; req/s, p50 and p99 are medians over rounds, and each ratio (to the ' +
       'unguarded route, or between our guard and an anchor) is the median of the ratios within each round. Every response was checked to be 2xx. ' +
       'Latencies are in whole milliseconds, as autocannon records them. The last two columns are the CPU time the ' +
