@@ -1,80 +1,22 @@
-import { createHmac, createSecretKey, randomBytes, randomFillSync, scryptSync, timingSafeEqual, webcrypto, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, scryptSync, timingSafeEqual, webcrypto } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import bcrypt from 'bcrypt';
 import { createVerifier } from 'fast-jwt';
 import { jwtVerify } from 'jose';
 import { TOKEN_PREFIX } from 'nestjs-token-auth';
+import { BareNoncePool, bareIssue, bareVerify, OFFSET_SUBJECT, SESSION_ID, TOKEN_ID } from './support/bare-token.js';
 import { benchJwtSecret, benchKeys, createTokenAuth, BASIC_PASSWORD, ROLES, SUBJECT, TTL_SECONDS } from './support/fixtures.js';
 import type { BenchOptions } from './support/bench-options.js';
 import { formatNs, formatRatio, table } from './support/markdown.js';
 import { measure, type Candidate } from './support/measure.js';
 import { recordChart, recordTarget } from './support/report.js';
 
-/** Offsets in a v1 token body (docs/token-format.md): token id, session id, subject length and subject. */
-const TOKEN_ID = [11, 27] as const;
-const SESSION_ID = [27, 43] as const;
-const EXPIRES_AT = 49;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const OFFSET_SUBJECT = 56;
 const FLOOR = 'floor: createHmac(sha256, KeyObject) over the token body';
 const VERIFY = 'TokenService.verify';
 const ISSUE = 'TokenService.issue';
 const BARE_ISSUE = 'bare issue: nonces, fields, HMAC, encode, ids as strings (no checks, no returned claims)';
 const BARE_VERIFY = 'bare verify: decode, length check, HMAC, timingSafeEqual, expiry (no fields returned)';
-
-/**
- * The least an issue of this format can do in JavaScript, written inline: two nonces from a pool, the fields
- * written into one buffer, one HMAC, the text encoded, and the ids as strings. No checks, no key lookup, no
- * returned object but the text.
- */
-function bareIssue(macKey: KeyObject, keyId: Buffer, claims: Record<string, unknown> | undefined, pool: NoncePool) {
-  const json = claims === undefined ? '' : JSON.stringify(claims);
-  const claimsLength = Buffer.byteLength(json);
-  const subjectLength = Buffer.byteLength(SUBJECT);
-  const bodyLength = OFFSET_SUBJECT + subjectLength + 2 + claimsLength;
-  const bytes = Buffer.allocUnsafe(bodyLength + 32);
-  bytes[0] = 1;
-  bytes[1] = 1;
-  keyId.copy(bytes, 2);
-  pool.fill(bytes, TOKEN_ID[0], 32);
-  const now = Date.now();
-  bytes.writeUIntBE(now, 43, 6);
-  bytes.writeUIntBE(now + TTL_SECONDS * 1000, EXPIRES_AT, 6);
-  bytes[OFFSET_SUBJECT - 1] = subjectLength;
-  bytes.write(SUBJECT, OFFSET_SUBJECT);
-  bytes.writeUInt16BE(claimsLength, OFFSET_SUBJECT + subjectLength);
-  bytes.write(json, OFFSET_SUBJECT + subjectLength + 2);
-  createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest().copy(bytes, bodyLength);
-  return [TOKEN_PREFIX + bytes.toString('base64url'), bytes.toString('base64url', ...TOKEN_ID), bytes.toString('base64url', ...SESSION_ID)];
-}
-
-/** Random bytes from a CSPRNG buffer refilled when used up, as the library's nonce pool does. */
-class NoncePool {
-  private readonly pool = Buffer.allocUnsafe(4096);
-  private offset = 4096;
-
-  fill(target: Buffer, at: number, length: number): void {
-    if (this.offset + length > this.pool.length) {
-      randomFillSync(this.pool);
-      this.offset = 0;
-    }
-    this.pool.copy(target, at, this.offset, this.offset + length);
-    this.offset += length;
-  }
-}
-
-/**
- * The least a verify of this format can do in JavaScript, written inline: no key lookup, no strings, no claims, no
- * revocation, no error codes. What it costs over the floor is what the 1.25x target leaves for everything else.
- */
-function bareVerify(token: string, macKey: KeyObject): boolean {
-  const text = token.slice(TOKEN_PREFIX.length);
-  const bytes = Buffer.from(text, 'base64url');
-  if (bytes.length !== (text.length * 3) >> 2) return false;
-  const bodyLength = bytes.length - 32;
-  const tag = createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest();
-  return timingSafeEqual(tag, bytes.subarray(bodyLength)) && bytes.readUIntBE(EXPIRES_AT, 6) > Date.now();
-}
 
 /** Per-operation cost, in process: our verify and issue, the HMAC floor, the JWT libraries and password hashing. */
 export async function run({ quick }: BenchOptions): Promise<string> {
@@ -87,7 +29,7 @@ export async function run({ quick }: BenchOptions): Promise<string> {
   const body = tokenBytes.subarray(0, tokenBytes.length - 32);
   const macKey = auth.keyRing.current.active.macKeys.access;
   const keyId = auth.keyRing.current.active.keyIdBytes;
-  const pool = new NoncePool();
+  const nonces = new BareNoncePool();
 
   const secret = benchJwtSecret();
   const jwtDocs = new JwtService({ secret, signOptions: { expiresIn: TTL_SECONDS } });
@@ -106,8 +48,8 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     { name: BARE_VERIFY, fn: () => bareVerify(token, macKey) },
     { name: VERIFY, fn: () => tokens.verify(token) },
     { name: `${VERIFY} (no claims)`, fn: () => tokens.verify(bareToken) },
-    { name: BARE_ISSUE, fn: () => bareIssue(macKey, keyId, claims, pool) },
-    { name: `${BARE_ISSUE}, no claims`, fn: () => bareIssue(macKey, keyId, undefined, pool) },
+    { name: BARE_ISSUE, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, claims, nonces) },
+    { name: `${BARE_ISSUE}, no claims`, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, undefined, nonces) },
     { name: ISSUE, fn: () => tokens.issue(SUBJECT, { claims }) },
     { name: `${ISSUE} (no claims)`, fn: () => tokens.issue(SUBJECT) },
     { name: '@nestjs/jwt verify, string secret (docs)', fn: () => jwtDocs.verify(jwt) },

@@ -2,6 +2,7 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenAuthGuard } from 'nestjs-token-auth';
 import { AllowAllGuard } from './allow-all.guard.js';
+import { BareVerifyGuard } from './bare-verify.guard.js';
 import { BasicBcryptGuard } from './basic-bcrypt.guard.js';
 import { HmacFloorGuard } from './hmac-floor.guard.js';
 import { JwtDocsGuard } from './jwt-docs.guard.js';
@@ -26,6 +27,12 @@ export class BenchAppController {
   @Get('hmac-floor')
   @UseGuards(HmacFloorGuard)
   hmacFloor() {
+    return BODY;
+  }
+
+  @Get('bare-verify')
+  @UseGuards(BareVerifyGuard)
+  bareVerify() {
     return BODY;
   }
 

@@ -6,6 +6,7 @@ import bcrypt from 'bcrypt';
 import { KeyRingManager, StaticKeyProvider, TokenAuthModule, type KeySpec } from 'nestjs-token-auth';
 import { BASIC_PASSWORD, BASIC_USER, TTL_SECONDS } from '../support/fixtures.js';
 import { AllowAllGuard } from './allow-all.guard.js';
+import { BareVerifyGuard } from './bare-verify.guard.js';
 import { BasicBcryptGuard } from './basic-bcrypt.guard.js';
 import { HmacFloorGuard } from './hmac-floor.guard.js';
 import { BenchAppController } from './bench-app.controller.js';
@@ -39,6 +40,7 @@ export class BenchAppModule {
         },
         { provide: BASIC_USERS, useFactory: async () => new Map([[BASIC_USER, await bcrypt.hash(BASIC_PASSWORD, 10)]]) },
         AllowAllGuard,
+        BareVerifyGuard,
         BasicBcryptGuard,
         HmacFloorGuard,
         JwtDocsGuard,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { run } from '../../bench/ops.bench.js';
+import { BareNoncePool, bareIssue, bareVerify } from '../../bench/support/bare-token.js';
+import { benchKeys, createTokenAuth } from '../../bench/support/fixtures.js';
 import { recorded } from '../../bench/support/report.js';
 import { renderChart } from '../../bench/support/svg-chart.js';
 
@@ -16,6 +18,8 @@ describe('bench: per-operation suite, quick mode', () => {
       'floor: createHmac(sha256, KeyObject) over the token body',
       'TokenService.verify',
       'TokenService.issue',
+      'bare verify: decode, length check, HMAC, timingSafeEqual, expiry (no fields returned)',
+      'bare issue: nonces, fields, HMAC, encode, ids as strings (no checks, no returned claims)',
       '@nestjs/jwt verify, string secret (docs)',
       '@nestjs/jwt verify, KeyObject secret',
       'jose jwtVerify HS256, Uint8Array secret (docs)',
@@ -41,4 +45,19 @@ describe('bench: per-operation suite, quick mode', () => {
     expect(svg).toContain('>TokenService.verify</text>');
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   }, 60_000);
+
+  it('has a bare verify and a bare issue that do the format\'s work: the library verifies what the bare issue signs', async () => {
+    const auth = await createTokenAuth(benchKeys());
+    try {
+      const key = auth.keyRing.current.active;
+      const [token, jti, sid] = bareIssue(key.macKeys.access, key.keyIdBytes, 'user-42', 60_000, { roles: ['user'] }, new BareNoncePool());
+      expect(auth.tokens.verify(token!)).toMatchObject({ sub: 'user-42', jti, sid, claims: { roles: ['user'] } });
+      expect(bareVerify(token!, key.macKeys.access)).toBe(true);
+      expect(bareVerify(auth.tokens.issue('user-7').token, key.macKeys.access)).toBe(true);
+      const forged = token!.slice(0, -2) + (token!.at(-2) === 'A' ? 'B' : 'A') + token!.at(-1);
+      expect(bareVerify(forged, key.macKeys.access)).toBe(false);
+    } finally {
+      await auth.close();
+    }
+  });
 });
