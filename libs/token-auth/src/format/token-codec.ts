@@ -80,6 +80,13 @@ export function encodeToken(fields: TokenFields, macKey: KeyObject): string {
  */
 const decoded = Buffer.allocUnsafe(MAX_TOKEN_BYTES);
 
+/**
+ * Views of `decoded` for each body length seen: the body the tag covers and the tag. Made once per length, since
+ * making a view costs a tenth of the HMAC and tokens of one app come in a few lengths.
+ */
+const bodyViews = new Array<Buffer | undefined>(MAX_TOKEN_BYTES);
+const tagViews = new Array<Buffer | undefined>(MAX_TOKEN_BYTES);
+
 /** Steps 1-3 of verification: length cap, prefix, canonical base64url, version and layout. */
 export function parseToken(token: unknown): ParsedToken {
   if (typeof token !== 'string' || token.length === 0) {
@@ -144,9 +151,10 @@ export function keyIdOf(parsed: ParsedToken): string {
 
 /** Step 5: constant-time comparison of the tag with the one the key computes. */
 export function tagMatches(parsed: ParsedToken, macKey: KeyObject): boolean {
-  const { bytes, bodyLength } = parsed;
-  const expected = createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest();
-  return timingSafeEqual(expected, bytes.subarray(bodyLength, bodyLength + TAG_BYTES));
+  const { bodyLength } = parsed;
+  const body = (bodyViews[bodyLength] ??= decoded.subarray(0, bodyLength));
+  const tag = (tagViews[bodyLength] ??= decoded.subarray(bodyLength, bodyLength + TAG_BYTES));
+  return timingSafeEqual(createHmac('sha256', macKey).update(body).digest(), tag);
 }
 
 export function issuedAtOf(parsed: ParsedToken): number {
