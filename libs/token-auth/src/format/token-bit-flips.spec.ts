@@ -83,6 +83,15 @@ describe('every single-bit flip of a valid token is rejected', () => {
       expect([...outcomes]).toEqual(['token_malformed']);
     });
 
+    it('rejects each character replaced by one with the same low byte, which the decoder reads alike', () => {
+      const token = tokenFor(name, subject, claims);
+      const outcomes = new Set<string>();
+      for (let i = 5; i < token.length; i++) {
+        outcomes.add(outcomeOf(tokens, token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) + 0x100) + token.slice(i + 1)));
+      }
+      expect([...outcomes]).toEqual(['token_malformed']);
+    });
+
     it('rejects every flip of each bit of the decoded bytes, at the step that owns the field', () => {
       const token = tokenFor(name, subject, claims);
       const bytes = Buffer.from(token.slice(5), 'base64url');
