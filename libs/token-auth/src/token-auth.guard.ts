@@ -26,14 +26,6 @@ export interface TokenAuthRequest extends HttpRequestLike {
   [VERIFIED]?: true;
 }
 
-/**
- * Reads `Authorization: Bearer <token>` (or, in cookie mode, the access cookie), verifies it and sets
- * `request.user`. Every bad token is a 401 with an RFC 6750 challenge and a stable `code`; the token is never
- * echoed. Works per controller or as `APP_GUARD` with `@Public()` and `@OptionalAuth()`, on HTTP routes, GraphQL
- * resolvers (verified once per request, however many fields are guarded) and WebSocket messages (the socket's
- * token is verified again on every message, so an expired or revoked one closes the socket). Subclasses may
- * override the protected hooks.
- */
 /** How a route is guarded, from its decorators. */
 export interface RouteAccess {
   /** `@Public()`: no token is read. */
@@ -42,6 +34,14 @@ export interface RouteAccess {
   readonly isOptional: boolean;
 }
 
+/**
+ * Reads `Authorization: Bearer <token>` (or, in cookie mode, the access cookie), verifies it and sets
+ * `request.user`. Every bad token is a 401 with an RFC 6750 challenge and a stable `code`; the token is never
+ * echoed. Works per controller or as `APP_GUARD` with `@Public()` and `@OptionalAuth()`, on HTTP routes, GraphQL
+ * resolvers (verified once per request, however many fields are guarded) and WebSocket messages (the socket's
+ * token is verified again on every message, so an expired or revoked one closes the socket). Subclasses may
+ * override the protected hooks.
+ */
 @Injectable()
 export class TokenAuthGuard implements CanActivate {
   private readonly routeAccess = new WeakMap<object, WeakMap<object, RouteAccess>>();
