@@ -14,5 +14,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
-  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/libs/token-auth/dist'],
+  // The consumer apps under test/consumers run their own Jest, against the packed tarball (scripts/test-consumers.mjs).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/libs/token-auth/dist', '<rootDir>/test/consumers/'],
 };

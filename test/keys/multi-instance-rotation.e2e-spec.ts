@@ -12,7 +12,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 
 const REFRESH_SECONDS = 2;
 const SECRET_ID = 'demo/token-keys';
-const CLI = join(REPO_ROOT, 'libs/token-auth/dist/cli/main.js');
+const CLI = join(REPO_ROOT, 'libs/token-auth/bin/nestjs-token-auth.js');
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDLOCAL', AWS_SECRET_ACCESS_KEY: 'local-secret', AWS_REGION: 'us-east-1' };
 
 /** Three demo processes sharing one secret (and one SQLite file) on the local Secrets Manager endpoint. */

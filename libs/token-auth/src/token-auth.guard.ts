@@ -12,7 +12,7 @@ import { TokenCookies } from './transport/token-cookies.js';
 import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
 /** Marks a request whose token was verified, so GraphQL field guards and stacked guards verify it once. */
-const VERIFIED = Symbol('nestjs-token-auth:verified');
+const VERIFIED = Symbol.for('nestjs-token-auth:verified');
 
 /**
  * The request shape the guard reads: Express's request, Fastify's with its raw Node request, or for WebSockets

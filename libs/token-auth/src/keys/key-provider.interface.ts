@@ -22,4 +22,4 @@ export interface KeyProvider {
 }
 
 /** Injection token of the `KeyProvider` in use. */
-export const KEY_PROVIDER = Symbol('nestjs-token-auth:key-provider');
+export const KEY_PROVIDER = Symbol.for('nestjs-token-auth:key-provider');

@@ -50,4 +50,4 @@ export interface RevocationStore {
 }
 
 /** Injection token of the `RevocationStore` in use. */
-export const REVOCATION_STORE = Symbol('nestjs-token-auth:revocation-store');
+export const REVOCATION_STORE = Symbol.for('nestjs-token-auth:revocation-store');

@@ -7,7 +7,7 @@ import { bearerTokenOf } from '../transport/authorization-header.js';
 import { TokenCookies } from '../transport/token-cookies.js';
 
 /** Where a socket keeps the token it connected with; the guard verifies it again on every message. */
-export const SOCKET_TOKEN = Symbol('nestjs-token-auth:socket-token');
+export const SOCKET_TOKEN = Symbol.for('nestjs-token-auth:socket-token');
 
 /** Close code sent when a socket's token is missing, bad, expired or revoked (4000-4999 are for applications). */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
