@@ -1,0 +1,44 @@
+import { INestApplication } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import request from 'supertest';
+import { App } from 'supertest/types';
+import { AppModule } from './../src/app.module';
+
+describe('AppModule (e2e) with the Redis revocation store', () => {
+  let app: INestApplication<App>;
+
+  beforeAll(() => {
+    // scripts/test-consumers.mjs in the repository starts a redis-server on a free port for this.
+    if (!process.env.REDIS_URL) throw new Error('set REDIS_URL to a running redis-server (redis://127.0.0.1:6379)');
+  });
+
+  beforeEach(async () => {
+    const moduleFixture: TestingModule = await Test.createTestingModule({
+      imports: [AppModule],
+    }).compile();
+
+    app = moduleFixture.createNestApplication();
+    await app.init();
+  });
+
+  afterEach(() => app.close());
+
+  it('/me (GET) without a token is 401 with a stable code', () => {
+    return request(app.getHttpServer()).get('/me').expect(401).expect((res) => expect(res.body.code).toBe('token_missing'));
+  });
+
+  it('logs in (200, @Public), reads /me (@CurrentUser), logs out, and the revoked token is 401', async () => {
+    const login = await request(app.getHttpServer()).post('/auth/login').send({ username: 'ada' }).expect(200);
+    const auth = `Bearer ${login.body.access_token}`;
+    await request(app.getHttpServer()).get('/me').set('Authorization', auth).expect(200, { id: 'ada', role: 'reader' });
+    await request(app.getHttpServer()).post('/auth/logout').set('Authorization', auth).expect(204);
+    const after = await request(app.getHttpServer()).get('/me').set('Authorization', auth).expect(401);
+    expect(after.body.code).toBe('revoked_token');
+  });
+
+  it('/health (GET) reports the key ring and the connected Redis store through terminus', async () => {
+    const res = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.token_auth).toMatchObject({ status: 'up', revocation: { store: 'redis', connected: true } });
+  });
+});
