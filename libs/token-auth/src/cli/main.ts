@@ -19,7 +19,8 @@ const USAGE = `Usage: nestjs-token-auth <command> [options]
       (default ${DEFAULT_REFRESH_SECONDS}). --emergency drops the active key at once (it is compromised).
 
   Credentials come from the AWS SDK's default chain; --endpoint and --region default to
-  AWS_SECRETS_MANAGER_ENDPOINT and AWS_REGION. See docs/key-rotation.md.`;
+  AWS_SECRETS_MANAGER_ENDPOINT and AWS_REGION. Key rotation, step by step:
+  https://github.com/nestjs-token-auth/nestjs-token-auth/blob/main/docs/key-rotation.md`;
 
 function keygen(args: string[]): string {
   const key = generateKey('active');
@@ -36,7 +37,8 @@ async function run(command: string | undefined, args: string[]): Promise<string>
     case 'init':
       return initCommand(args, process.env);
     default:
-      throw new UsageError(command === undefined || command === '--help' ? '' : `unknown command "${command}"`);
+      if (command === '--help' || command === '-h') throw new UsageError('');
+      throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
   }
 }
 

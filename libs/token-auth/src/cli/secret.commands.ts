@@ -6,6 +6,17 @@ export const DEFAULT_GRACE_SECONDS = 86_730;
 export const DEFAULT_REFRESH_SECONDS = 300;
 
 const CLIENT_OPTIONS = ['secret-id', 'endpoint', 'region'];
+const SDK = '@aws-sdk/client-secrets-manager';
+
+class MissingDependencyError extends Error {
+  override readonly name = 'MissingDependencyError';
+}
+
+/** Node's "cannot find" error for `name` itself (ESM or CommonJS), not for something it failed to load. */
+function isMissing(error: unknown, name: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(`'${name}'`);
+}
 
 // The AWS SDK is an optional peer dependency: load it only for the commands that need it.
 async function connect(options: Map<string, string>, env: NodeJS.ProcessEnv) {
@@ -14,7 +25,9 @@ async function connect(options: Map<string, string>, env: NodeJS.ProcessEnv) {
   const [{ SecretsManagerClient }, aws] = await Promise.all([
     import('@aws-sdk/client-secrets-manager'),
     import('../keys/aws/index.js'),
-  ]);
+  ]).catch((error: unknown) => {
+    throw isMissing(error, SDK) ? new MissingDependencyError(`this command needs the AWS SDK: run  npm install ${SDK}`) : error;
+  });
   const endpoint = options.get('endpoint') ?? env.AWS_SECRETS_MANAGER_ENDPOINT;
   const region = options.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const client = new SecretsManagerClient({ ...(endpoint && { endpoint }), ...(region && { region }) });
