@@ -116,6 +116,20 @@ describe('TokenAuthModule', () => {
     expect(error.message).toContain('clockTolerance (600 s) is over 300 s');
   });
 
+  it('stops bootstrap on a misspelt option, from forRoot and from a forRootAsync factory; isGlobal is no option', async () => {
+    const keyProvider = new StaticKeyProvider([key]);
+    const options = { keyProvider, accessTokenTTL: 60 } as Parameters<typeof TokenAuthModule.forRoot>[0];
+    const message = 'unknown option "accessTokenTTL": did you mean "accessTokenTtl"?';
+    const sync = await failureOf(Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ ...options, isGlobal: true })] }).compile());
+    expect(sync.message).toBe(message);
+    const async = await failureOf(
+      Test.createTestingModule({ imports: [TokenAuthModule.forRootAsync({ isGlobal: true, useFactory: () => options })] }).compile(),
+    );
+    expect(async.message).toBe(message);
+    const app = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider, isGlobal: true })] }).compile();
+    await app.close();
+  });
+
   it('stops bootstrap when the key ring is invalid, naming the source', async () => {
     const error = await failureOf(
       Test.createTestingModule({

@@ -30,6 +30,18 @@ describe('resolveOptions', () => {
     });
   });
 
+  it('refuses an unknown option, naming it and the nearest valid name', () => {
+    expect(messageOf({ keyProvider, accessTokenTTL: 60 } as Partial<TokenAuthModuleOptions>)).toBe(
+      'unknown option "accessTokenTTL": did you mean "accessTokenTtl"?',
+    );
+    expect(messageOf({ keyProvider, refreshReuseGarce: 5 } as Partial<TokenAuthModuleOptions>)).toBe(
+      'unknown option "refreshReuseGarce": did you mean "refreshReuseGrace"?',
+    );
+    expect(messageOf({ keyProvider, banana: true } as Partial<TokenAuthModuleOptions>)).toMatch(
+      /^unknown option "banana"; the options are keyProvider, accessTokenTtl, .*refreshReuseGrace/,
+    );
+  });
+
   it('takes the values it is given', () => {
     const clock = () => 0;
     expect(

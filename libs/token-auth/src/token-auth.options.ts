@@ -1,4 +1,5 @@
 import type { KeyProvider } from './keys/key-provider.interface.js';
+import { nearestName } from './errors/nearest-name.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import type { RevocationStore } from './revocation/revocation-store.interface.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './transport/cookie-options.js';
@@ -30,6 +31,36 @@ export interface TokenAuthModuleOptions {
    * succeeds; after that, reuse revokes the whole session. Default 10, at most 60; 0 disables the grace.
    */
   refreshReuseGrace?: number;
+}
+
+/**
+ * Every option name, once: a key not listed here stops bootstrap (a misspelt option must not be ignored), and the
+ * type makes a new option in `TokenAuthModuleOptions` fail to compile until it is listed.
+ */
+const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
+  keyProvider: true,
+  accessTokenTtl: true,
+  maxAccessTokenTtl: true,
+  clockTolerance: true,
+  clock: true,
+  cookie: true,
+  revocationStore: true,
+  refreshTokenTtl: true,
+  maxRefreshTokenTtl: true,
+  refreshReuseGrace: true,
+};
+
+function rejectUnknownOptions(options: object): void {
+  const known = Object.keys(OPTION_NAMES);
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(OPTION_NAMES, name)) continue;
+    const nearest = nearestName(name, known);
+    throw new TokenAuthConfigError(
+      nearest
+        ? `unknown option "${name}": did you mean "${nearest}"?`
+        : `unknown option "${name}"; the options are ${known.join(', ')}`,
+    );
+  }
 }
 
 /** The options after validation, with times in milliseconds. */
@@ -84,6 +115,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       'keyProvider is required: pass new EnvKeyProvider(), a StaticKeyProvider or your own KeyProvider',
     );
   }
+  rejectUnknownOptions(options);
   const access = lifetime(options, 'accessTokenTtl', 900, 'maxAccessTokenTtl', 86_400);
   const tolerance = seconds(options, 'clockTolerance', 30);
   if (options.clock !== undefined && typeof options.clock !== 'function') {
