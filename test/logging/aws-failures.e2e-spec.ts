@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { INestApplication } from '@nestjs/common';
@@ -6,6 +9,8 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { generateKey, KeyRingManager, TokenService } from 'nestjs-token-auth';
 import { AwsSecretsManagerKeyProvider } from 'nestjs-token-auth/aws';
+import { REPO_ROOT } from '../demo/support/built-demo.js';
+import { freePort } from '../support/redis-server.js';
 import { LocalSecretsManager, type Fault } from '../support/secrets-manager/local-secrets-manager.js';
 import { guardedAppModule } from './guarded-app.js';
 import { captureOutput, expectNoSecrets, secretForms } from './output-capture.js';
@@ -105,6 +110,36 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
     expectNoSecrets(output, map);
     expectNoSecrets(JSON.stringify(manager.health()), map);
     expectNoSecrets(bad.text, map);
+  });
+
+  it('stops startup on an unreachable endpoint with the cause: the refused connection and where it went', async () => {
+    const port = await freePort();
+    const unreachable = new SecretsManagerClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials, maxAttempts: 1 });
+    clients.push(unreachable);
+    capture = captureOutput();
+    const provider = new AwsSecretsManagerKeyProvider({ secretId: 'app/unreachable', client: unreachable, refreshInterval: 300 });
+    const error = await NestFactory.create(guardedAppModule({ keyProvider: provider }), { logger: capture.logger, abortOnError: false }).then(
+      (started) => {
+        app = started;
+        return new Error('the app started');
+      },
+      (caught: unknown) => caught as Error,
+    );
+    expect(error.message).toContain(`the request for app/unreachable failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expectNoSecrets(`${error.message}\n${capture.text()}`, secretMap([], []));
+  });
+
+  it('the CLI, outside Jest, reports an unreachable endpoint with the cause from the error itself', async () => {
+    const port = await freePort();
+    const cli = join(REPO_ROOT, 'libs/token-auth/bin/nestjs-token-auth.js');
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'us-east-1' };
+    const failure = await promisify(execFile)(process.execPath, [cli, 'rotate', '--secret-id', 'app/keys', '--endpoint', `http://127.0.0.1:${port}`], { env }).then(
+      () => undefined,
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain(`error: ECONNREFUSED: the request for app/keys failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expectNoSecrets(failure!.stderr, secretMap([], []));
   });
 
   it('stops startup on an unusable secret with a message that names it, without its value', async () => {

@@ -20,6 +20,31 @@ export class SecretsManagerError extends Error {
 interface AwsErrorShape {
   name?: unknown;
   $metadata?: { httpStatusCode?: number };
+  /** Node's network errors (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…), which the SDK passes on as they are. */
+  code?: unknown;
+  syscall?: unknown;
+  address?: unknown;
+  port?: unknown;
+  hostname?: unknown;
+  message?: unknown;
+}
+
+// Node's own wording of a network error, which the SDK keeps when it re-wraps an error from another realm.
+const NETWORK_MESSAGE = /\b(connect|getaddrinfo|read|write|socket) (E[A-Z0-9_]{1,30})(?: ([\w.:[\]-]{1,100}))?$/;
+
+/**
+ * "connect ECONNREFUSED 127.0.0.1:4566": the failed call, its code and where it went. Built from the error's
+ * fields, or from the few characters of Node's message that can only be these, so nothing else is copied.
+ */
+function networkCause(shape: AwsErrorShape): { code: string; text: string } | undefined {
+  if (typeof shape.code === 'string' && /^E[A-Z0-9_]{1,30}$/.test(shape.code)) {
+    const where =
+      typeof shape.address === 'string' ? `${shape.address}${typeof shape.port === 'number' ? `:${shape.port}` : ''}` : shape.hostname;
+    const parts = [shape.syscall, shape.code, where].filter((part) => typeof part === 'string' && /^[\w.:[\]-]{1,100}$/.test(part));
+    return { code: shape.code, text: parts.join(' ') };
+  }
+  const match = typeof shape.message === 'string' ? NETWORK_MESSAGE.exec(shape.message) : null;
+  return match ? { code: match[2]!, text: match.slice(1).filter(Boolean).join(' ') } : undefined;
 }
 
 /** Wraps whatever the SDK threw for `operation` on `secretId`. `timedOut` marks our own abort. */
@@ -38,6 +63,14 @@ export function toSecretsManagerError(
     );
   }
   const shape = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;
+  const network = networkCause(shape);
+  if (network) {
+    return new SecretsManagerError(
+      network.code,
+      undefined,
+      `the request for ${secretId} failed: ${network.text}; check the endpoint and the network path to Secrets Manager (${operation})`,
+    );
+  }
   const code = typeof shape.name === 'string' && /^[A-Za-z]{1,64}$/.test(shape.name) ? shape.name : 'UnknownError';
   const status = shape.$metadata?.httpStatusCode;
   const where = status === undefined ? operation : `${operation}, HTTP ${status}`;
