@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     'npm run bench -- --quick # smoke run: checks that every benchmark runs; writes dist/bench/BENCHMARKS.quick.md',
     '```',
     '',
-    '`npm run bench` builds the library (`tsc -p libs/token-auth/tsconfig.lib.json`), compiles `bench/` ' +
+    '`npm run bench` builds the library (`npm run build -w nestjs-token-auth`), compiles `bench/` ' +
       '(`tsc -p bench/tsconfig.json`) and runs `node dist/bench/run.js`. Everything it uses is on npm, at the versions ' +
       'pinned in package-lock.json.',
     '',
