@@ -1,6 +1,11 @@
 import type { KeyProvider } from './keys/key-provider.interface.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import type { RevocationStore } from './revocation/revocation-store.interface.js';
+import {
+  resolveVerifyCacheOptions,
+  type ResolvedVerifyCacheOptions,
+  type VerifyCacheOptions,
+} from './cache/verify-cache-options.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './transport/cookie-options.js';
 
 export interface TokenAuthModuleOptions {
@@ -30,6 +35,12 @@ export interface TokenAuthModuleOptions {
    * succeeds; after that, reuse revokes the whole session. Default 10, at most 60; 0 disables the grace.
    */
   refreshReuseGrace?: number;
+  /**
+   * Remembers tokens that passed verification, so verifying one again skips decoding and the HMAC; expiry, the key
+   * ring and revocation are checked on every use all the same. Default `{ maxEntries: 10000, maxBytes: 8 MiB }`;
+   * `false` turns it off.
+   */
+  verifyCache?: VerifyCacheOptions | false;
 }
 
 /** The options after validation, with times in milliseconds. */
@@ -45,6 +56,7 @@ export interface ResolvedTokenAuthOptions {
   refreshTokenTtlMs: number;
   maxRefreshTokenTtlMs: number;
   refreshReuseGraceMs: number;
+  verifyCache: ResolvedVerifyCacheOptions | false;
 }
 
 export const MAX_CLOCK_TOLERANCE = 300;
@@ -121,5 +133,6 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     refreshTokenTtlMs: refresh.ttl * 1000,
     maxRefreshTokenTtlMs: refresh.max * 1000,
     refreshReuseGraceMs: reuseGrace * 1000,
+    verifyCache: resolveVerifyCacheOptions(options.verifyCache),
   };
 }
