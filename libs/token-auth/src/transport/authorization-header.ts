@@ -10,7 +10,8 @@ export function bearerTokenOf(rawHeaders: readonly string[]): string | undefined
   let value: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+    // The two usual spellings first: they need no lower-cased copy.
+    if (name.length === 13 && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')) {
       if (value !== undefined) throw new TokenAuthError('token_malformed', 'more than one Authorization header');
       value = rawHeaders[i + 1]!;
     }
