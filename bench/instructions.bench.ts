@@ -18,10 +18,13 @@ interface Count {
   name: string;
   iterations: number;
   perUnit: number;
+  /** (largest - smallest) / median over the repeats. */
+  spread: number;
 }
 
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
+const spread = (c: Count) => `${(100 * c.spread).toFixed(1)}%`;
 
 /** In-process operations: one callgrind process, each operation warmed up with n calls, then n and 2n. */
 async function countOperations(n: number): Promise<Count[]> {
@@ -29,10 +32,10 @@ async function countOperations(n: number): Promise<Count[]> {
   const counts: Count[] = [];
   try {
     for (const { name, slow } of (ready as { operations: { name: string; slow?: boolean }[] }).operations) {
-      const iterations = slow ? Math.max(1, Math.round(n / 10)) : n;
+      const iterations = slow ? Math.max(1, Math.round(n / 50)) : n;
       const run = (units: number) => counter.ask<unknown>({ operation: name, iterations: units } satisfies CountRequest).then(() => {});
       await run(iterations);
-      counts.push({ name, iterations, perUnit: (await perUnit(counter, iterations, run)).perUnit });
+      counts.push({ name, iterations, ...(await perUnit(counter, iterations, run)) });
       console.log(`bench: instructions: ${name}: ${formatCount(counts.at(-1)!.perUnit)}`);
     }
   } finally {
@@ -43,7 +46,7 @@ async function countOperations(n: number): Promise<Count[]> {
 
 /** Per request, in the app process: one callgrind process per platform, each route warmed up, then n and 2n requests. */
 async function countRequests(platform: Platform, n: number): Promise<Count[]> {
-  const { process: app, ready } = await CallgrindProcess.start(script('./http/bench-app.main.js'), [platform, 'callgrind']);
+  const { process: app, ready } = await CallgrindProcess.start(script('./http/bench-app.main.js'), [platform]);
   const { port, authorization } = ready as AppReady;
   const counts: Count[] = [];
   try {
@@ -65,7 +68,7 @@ async function countRequests(platform: Platform, n: number): Promise<Count[]> {
       }
       const run = (units: number) => sendRequests(port, `/${path}`, units, header);
       await run(requests);
-      counts.push({ name: route, iterations: requests, perUnit: (await perUnit(app, requests, run)).perUnit });
+      counts.push({ name: route, iterations: requests, ...(await perUnit(app, requests, run)) });
       console.log(`bench: instructions: ${platform} /${route}: ${formatCount(counts.at(-1)!.perUnit)}`);
     }
   } finally {
@@ -93,8 +96,8 @@ export async function run({ quick }: BenchOptions): Promise<string> {
         'are checked against instruction counts and are missing from this run.',
     ].join('\n');
   }
-  const n = quick ? 20 : 2_000;
-  const requests = quick ? 20 : 1_000;
+  const n = quick ? 20 : 500;
+  const requests = quick ? 20 : 200;
   const ops = await countOperations(n);
   const http = new Map<Platform, Count[]>();
   for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests));
@@ -128,19 +131,22 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     '',
     `\`${version}\`, \`valgrind --tool=callgrind --dump-instr=no --trace-children=no\`, started by the bench ` +
       '(`bench/instructions.bench.ts`). Each figure is the difference of two counts in one warm process: after a ' +
-      `warm-up of n calls, \`callgrind_control --dump\`, n calls, dump, 2n calls, dump; (count of 2n - count of n) / n. ` +
-      'Start-up, JIT warm-up and what the process does besides the calls (timers, IPC, the dumps) cancel out. Counts ' +
+      'warm-up of n calls, a full GC (`--expose-gc`), `callgrind_control --dump`, n calls, dump; a full GC, dump, ' +
+      '2n calls, dump; (count of 2n - count of n) / n. Start-up, JIT warm-up and what the process does besides the ' +
+      'calls (IPC, the dumps) cancel out, and no collection owed by earlier work lands in a count; the collections ' +
+      'the calls themselves cause are in. Three such pairs per figure: the median, and their spread ' +
+      '((largest - smallest) / median). Counts ' +
       'are user-space instructions of every thread of the process (callgrind sums threads unless told to separate ' +
       'them), so work handed to V8\'s background threads (concurrent GC, compilation) is in. ' +
-      `n = ${n} calls in process (a tenth for the operations over 100 µs a call), ${requests} requests per route ` +
+      `n = ${n} calls in process (a fiftieth for the operations over 100 µs a call), ${requests} requests per route ` +
       '(a twentieth for the two string-secret routes, which cost milliseconds under callgrind); callgrind runs ' +
       'code about 50 times slower than native, which bounds n. Password hashing is left out (seconds a call).',
     '',
     '### In process',
     '',
     table(
-      ['operation', 'instructions per call', 'vs one HMAC', 'n'],
-      ops.map((c) => [c.name, formatCount(c.perUnit), formatRatio(c.perUnit / floor), String(c.iterations)]),
+      ['operation', 'instructions per call', 'vs one HMAC', 'n', 'spread'],
+      ops.map((c) => [c.name, formatCount(c.perUnit), formatRatio(c.perUnit / floor), String(c.iterations), spread(c)]),
     ),
     '',
     ...PLATFORMS.flatMap((platform) => {
@@ -150,8 +156,8 @@ export async function run({ quick }: BenchOptions): Promise<string> {
         `### Per HTTP request, ${platform === 'fastify' ? 'Fastify' : 'Express'} (app process, all threads)`,
         '',
         table(
-          ['route', 'instructions per request', 'vs unguarded', 'added over unguarded', 'n'],
-          counts.map((c) => [label(c.name), formatCount(c.perUnit), formatRatio(c.perUnit / base), formatCount(c.perUnit - base), String(c.iterations)]),
+          ['route', 'instructions per request', 'vs unguarded', 'added over unguarded', 'n', 'spread'],
+          counts.map((c) => [label(c.name), formatCount(c.perUnit), formatRatio(c.perUnit / base), formatCount(c.perUnit - base), String(c.iterations), spread(c)]),
         ),
         '',
       ];

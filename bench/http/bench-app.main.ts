@@ -13,6 +13,7 @@ import {
   type Platform,
 } from './bench-app.constants.js';
 import { BenchAppModule } from './bench-app.module.js';
+import { settle, SETTLE } from '../instructions/callgrind.js';
 
 /**
  * The benchmark app in its own process, so the load generator does not share its event loop. Started by
@@ -44,6 +45,10 @@ async function main(platform: Platform): Promise<void> {
   const tokens = app.get(TokenService);
   process.on('message', (message: unknown) => {
     if (message === CPU_USAGE_REQUEST) process.send!({ cpuUsage: process.cpuUsage() } satisfies CpuUsageReply);
+    if ((message as Partial<typeof SETTLE>)?.settle) {
+      settle();
+      process.send!({ settled: true });
+    }
     const fresh = (message as Partial<FreshTokensRequest>)?.freshTokens;
     if (typeof fresh === 'number') {
       const reply: FreshTokensReply = {
@@ -52,8 +57,6 @@ async function main(platform: Platform): Promise<void> {
       process.send!(reply);
     }
   });
-  // Under callgrind (instructions.bench.ts): a timer keeps the event loop waking, so dump requests are seen promptly.
-  if (process.argv[3] === 'callgrind') setInterval(() => {}, 20);
   process.once('disconnect', () => void app.close().finally(() => process.exit(0)));
   process.send!(ready);
 }

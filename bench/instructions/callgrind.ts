@@ -39,6 +39,7 @@ export class CallgrindProcess {
         '--trace-children=no',
         `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
         process.execPath,
+        '--expose-gc',
       ],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
@@ -83,20 +84,39 @@ export class CallgrindProcess {
   }
 }
 
+/** What a process under count answers to `SETTLE`: a full GC, so no collection owed by earlier work lands in a count. */
+export const SETTLE = { settle: true } as const;
+
+/** Runs a full GC in this process when started with --expose-gc; the handler of `SETTLE`. */
+export function settle(): void {
+  globalThis.gc?.();
+  globalThis.gc?.();
+}
+
 /**
- * Instructions per unit of work by the method of this bench: after a warm-up, run `n` units, dump, run `2n`
- * units, dump; the difference is what `n` units cost, with everything the process does besides them (timers, IPC,
- * the dump itself) cancelled out.
+ * Instructions per unit of work by the method of this bench, after a warm-up: full GC, dump, n units, dump; full
+ * GC, dump, 2n units, dump; the difference of the two counts is what n units cost, with everything the process
+ * does besides them (IPC, the dump itself) cancelled out. Done `repeats` times; the figure is the median.
  */
 export async function perUnit(
   process: CallgrindProcess,
   n: number,
   run: (units: number) => Promise<void>,
-): Promise<{ single: number; double: number; perUnit: number }> {
-  await process.dump();
-  await run(n);
-  const single = await process.dump();
-  await run(2 * n);
-  const double = await process.dump();
-  return { single, double, perUnit: (double - single) / n };
+  repeats = 3,
+): Promise<{ perUnit: number; spread: number }> {
+  const counted = async (units: number) => {
+    await process.ask(SETTLE);
+    await process.dump();
+    await run(units);
+    return process.dump();
+  };
+  const figures: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const single = await counted(n);
+    const double = await counted(2 * n);
+    figures.push((double - single) / n);
+  }
+  figures.sort((a, b) => a - b);
+  const median = figures[figures.length >> 1]!;
+  return { perUnit: median, spread: (figures.at(-1)! - figures[0]!) / median };
 }

@@ -21,7 +21,7 @@ export const FAST_JWT_CACHE = 'fast-jwt createVerifier HS256, cache: true';
  * Distinct tokens cycled through by the cold verify (a power of two). The service's verified-token cache holds half
  * as many, so each token has been evicted again before its next turn and every call is a miss that fills the cache.
  */
-export const COLD_TOKENS = 4096;
+export const COLD_TOKENS = 2048;
 
 /** One operation of the per-operation benchmark; `slow` ones run fewer iterations under callgrind. */
 export interface Operation extends Candidate {
