@@ -7,7 +7,7 @@ import { CPU_USAGE_REQUEST, ROUTES, type AppReady, type CpuUsageReply, type Plat
 import type { BenchOptions } from './support/bench-options.js';
 import { formatRatio, table } from './support/markdown.js';
 import { median } from './support/measure.js';
-import { recordChart, recordTarget } from './support/report.js';
+import { recordChart } from './support/report.js';
 
 const PLATFORMS: Platform[] = ['fastify', 'express'];
 const CONNECTIONS = 10;
@@ -201,29 +201,6 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       'times what it costs in the tight loop of the per-operation table; a guard is bounded by that cost, not by ' +
       'the loop figure.',
   );
-  const fastifyRatio = ratios.get('fastify token-auth')!;
-  recordTarget({
-    target: 'TokenAuthGuard on Fastify >= 0.90x the unguarded route',
-    measured: formatRatio(fastifyRatio),
-    pass: fastifyRatio >= 0.9,
-    note:
-      `a guard that checks nothing: ${formatRatio(ratios.get('fastify allow-all')!)}; one that only computes ` +
-      `one createHmac: ${formatRatio(ratios.get('fastify hmac-floor')!)}; one that only runs the bare verify: ` +
-      `${formatRatio(ratios.get('fastify bare-verify')!)}; ours adds ` +
-      `${(cpuPerRequest('fastify', 'token-auth') - cpuPerRequest('fastify', 'unguarded')).toFixed(1)} µs of app CPU ` +
-      'per request',
-  });
-  for (const platform of PLATFORMS) {
-    for (const anchor of ['nestjs-jwt', 'passport-jwt'] as const) {
-      const times = ratio(platform, 'token-auth', anchor);
-      const label = ROUTES.find((r) => r.path === anchor)!.label;
-      recordTarget({
-        target: `TokenAuthGuard >= 10x the throughput of ${label}, ${platform}`,
-        measured: formatRatio(times),
-        pass: times >= 10,
-      });
-    }
-  }
   recordChart({
     title: 'Throughput through HTTP, relative to the unguarded route (higher is better)',
     format: 'ratio',

@@ -9,7 +9,7 @@ import { recorded } from './support/report.js';
 import { renderChart } from './support/svg-chart.js';
 
 /** Our suites in publishing order; every other `*.bench.js` beside this file runs after them, by name. */
-const OWN_SUITES = ['ops.bench.js', 'profile.bench.js', 'http.bench.js', 'memory.bench.js'];
+const OWN_SUITES = ['instructions.bench.js', 'ops.bench.js', 'profile.bench.js', 'http.bench.js', 'memory.bench.js'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -71,15 +71,20 @@ async function main(): Promise<void> {
     '',
     '```sh',
     'npm ci',
-    'npm run bench            # full run, about 10 minutes; rewrites BENCHMARKS.md and bench/results.svg',
+    'npm run bench            # full run, 30 to 60 minutes (callgrind is slow); rewrites BENCHMARKS.md and bench/results.svg',
     'npm run bench -- --quick # smoke run: checks that every benchmark runs; writes dist/bench/BENCHMARKS.quick.md',
     '```',
     '',
     '`npm run bench` builds the library (`npm run build -w nestjs-token-auth`), compiles `bench/` ' +
       '(`tsc -p bench/tsconfig.json`) and runs `node dist/bench/run.js`. Everything it uses is on npm, at the versions ' +
-      'pinned in package-lock.json.',
+      'pinned in package-lock.json. The instruction counts need valgrind (`apt-get install valgrind`); without it ' +
+      'that section says so and its targets are missing.',
     '',
     '## Targets',
+    '',
+    'Checked against instruction counts (see [Instructions per operation](#instructions-per-operation-callgrind) for ' +
+      'the method), which repeat within a few percent on a busy machine, and against memory readings. Wall-clock ' +
+      'figures below are for throughput and latency.',
     '',
     table(
       ['target', 'this run', 'result', 'note'],

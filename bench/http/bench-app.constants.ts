@@ -35,3 +35,12 @@ export const CPU_USAGE_REQUEST = 'cpu-usage';
 export interface CpuUsageReply {
   cpuUsage: NodeJS.CpuUsage;
 }
+
+/** Asked by the instruction counts: this many new tokens, never verified, for the route where every token is new. */
+export interface FreshTokensRequest {
+  freshTokens: number;
+}
+
+export interface FreshTokensReply {
+  tokens: string[];
+}

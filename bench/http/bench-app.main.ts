@@ -4,8 +4,16 @@ import { JwtService } from '@nestjs/jwt';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TokenService } from 'nestjs-token-auth';
 import { benchJwtSecret, benchKeys, BASIC_PASSWORD, BASIC_USER, ROLES, SUBJECT } from '../support/fixtures.js';
-import { CPU_USAGE_REQUEST, type AppReady, type CpuUsageReply, type Platform } from './bench-app.constants.js';
+import {
+  CPU_USAGE_REQUEST,
+  type AppReady,
+  type CpuUsageReply,
+  type FreshTokensReply,
+  type FreshTokensRequest,
+  type Platform,
+} from './bench-app.constants.js';
 import { BenchAppModule } from './bench-app.module.js';
+import { settle, SETTLE } from '../instructions/callgrind.js';
 
 /**
  * The benchmark app in its own process, so the load generator does not share its event loop. Started by
@@ -34,8 +42,20 @@ async function main(platform: Platform): Promise<void> {
       'basic-bcrypt': `Basic ${basic}`,
     },
   };
-  process.on('message', (message) => {
+  const tokens = app.get(TokenService);
+  process.on('message', (message: unknown) => {
     if (message === CPU_USAGE_REQUEST) process.send!({ cpuUsage: process.cpuUsage() } satisfies CpuUsageReply);
+    if ((message as Partial<typeof SETTLE>)?.settle) {
+      settle();
+      process.send!({ settled: true });
+    }
+    const fresh = (message as Partial<FreshTokensRequest>)?.freshTokens;
+    if (typeof fresh === 'number') {
+      const reply: FreshTokensReply = {
+        tokens: Array.from({ length: fresh }, () => tokens.issue(SUBJECT, { claims: { roles: ROLES } }).token),
+      };
+      process.send!(reply);
+    }
   });
   process.once('disconnect', () => void app.close().finally(() => process.exit(0)));
   process.send!(ready);

@@ -1,7 +1,15 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import { KeyRingManager, StaticKeyProvider, TokenAuthModule, TokenService, generateKey, type KeySpec } from 'nestjs-token-auth';
+import {
+  KeyRingManager,
+  StaticKeyProvider,
+  TokenAuthModule,
+  TokenService,
+  generateKey,
+  type KeySpec,
+  type TokenAuthModuleOptions,
+} from 'nestjs-token-auth';
 
 /** Who every benchmark token is for: the same subject and roles in our tokens and in the JWTs. */
 export const SUBJECT = 'user-42';
@@ -23,9 +31,9 @@ export function benchJwtSecret(): string {
 }
 
 /** The library as applications get it: TokenAuthModule in a Nest context, the service and key ring from it. */
-export async function createTokenAuth(keys: KeySpec[]) {
+export async function createTokenAuth(keys: KeySpec[], options: Partial<TokenAuthModuleOptions> = {}) {
   const context = await NestFactory.createApplicationContext(
-    TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider(keys), accessTokenTtl: TTL_SECONDS }),
+    TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider(keys), accessTokenTtl: TTL_SECONDS, ...options }),
     { logger: false },
   );
   return { tokens: context.get(TokenService), keyRing: context.get(KeyRingManager), close: () => context.close() };

@@ -11,7 +11,7 @@ import { renderChart } from '../../bench/support/svg-chart.js';
  * never how fast.
  */
 describe('bench: per-operation suite, quick mode', () => {
-  it('measures every operation, checks the verify and issue targets and charts them', async () => {
+  it('measures every operation and charts them', async () => {
     const markdown = await run({ quick: true });
 
     for (const operation of [
@@ -24,6 +24,8 @@ describe('bench: per-operation suite, quick mode', () => {
       '@nestjs/jwt verify, KeyObject secret',
       'jose jwtVerify HS256, Uint8Array secret (docs)',
       'fast-jwt createVerifier HS256 (docs)',
+      'fast-jwt createVerifier HS256, cache: true',
+      'TokenService.verify, every token new',
       'bcrypt compare, cost 10',
       'scrypt verify, N=16384 r=8 p=1',
       '**sum: the least `verify` can cost**',
@@ -32,14 +34,9 @@ describe('bench: per-operation suite, quick mode', () => {
     ]) {
       expect(markdown).toContain(`| ${operation} |`);
     }
+    // Targets are checked against instruction counts (instructions.bench.ts); this suite only charts.
     const { targets, charts } = recorded();
-    expect(targets.map((t) => t.target)).toEqual([
-      'TokenService.verify <= 1.25x the HMAC floor',
-      'TokenService.verify (no claims) <= 1.25x the HMAC floor',
-      'TokenService.issue <= 1.5x the HMAC floor',
-      'TokenService.issue (no claims) <= 1.5x the HMAC floor',
-    ]);
-    expect(targets.every((t) => /^\d+\.\d{2}x$/.test(t.measured))).toBe(true);
+    expect(targets).toEqual([]);
     const svg = renderChart(charts);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('>TokenService.verify</text>');

@@ -2,6 +2,11 @@ import type { KeyProvider } from './keys/key-provider.interface.js';
 import { nearestName } from './errors/nearest-name.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import type { RevocationStore } from './revocation/revocation-store.interface.js';
+import {
+  resolveVerifyCacheOptions,
+  type ResolvedVerifyCacheOptions,
+  type VerifyCacheOptions,
+} from './cache/verify-cache-options.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './transport/cookie-options.js';
 
 export interface TokenAuthModuleOptions {
@@ -31,6 +36,12 @@ export interface TokenAuthModuleOptions {
    * succeeds; after that, reuse revokes the whole session. Default 10, at most 60; 0 disables the grace.
    */
   refreshReuseGrace?: number;
+  /**
+   * Remembers tokens that passed verification, so verifying one again skips decoding and the HMAC; expiry, the key
+   * ring and revocation are checked on every use all the same. Default `{ maxEntries: 10000, maxBytes: 8 MiB }`;
+   * `false` turns it off.
+   */
+  verifyCache?: VerifyCacheOptions | false;
 }
 
 /**
@@ -76,6 +87,7 @@ export interface ResolvedTokenAuthOptions {
   refreshTokenTtlMs: number;
   maxRefreshTokenTtlMs: number;
   refreshReuseGraceMs: number;
+  verifyCache: ResolvedVerifyCacheOptions | false;
 }
 
 export const MAX_CLOCK_TOLERANCE = 300;
@@ -153,5 +165,6 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     refreshTokenTtlMs: refresh.ttl * 1000,
     maxRefreshTokenTtlMs: refresh.max * 1000,
     refreshReuseGraceMs: reuseGrace * 1000,
+    verifyCache: resolveVerifyCacheOptions(options.verifyCache),
   };
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { VerifiedTokenCache } from './cache/verified-token-cache.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import { NoncePool } from './format/nonce-pool.js';
 import type { TokenClaims } from './format/token-claims.js';
@@ -24,6 +25,7 @@ import {
   type TokenPurposeName,
 } from './format/token-format.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
+import type { RingKey } from './keys/key-ring.js';
 import {
   REVOCATION_STORE,
   type RevocationResult,
@@ -73,12 +75,16 @@ export class TokenService {
   private readonly logger = new Logger('TokenAuth');
   /** Tokens issued from now on are not covered by the latest `revokeAllForUser` made here, even in its millisecond. */
   private notBefore = 0;
+  /** Access tokens that passed `verify`; undefined with `verifyCache: false`. */
+  private readonly verified?: VerifiedTokenCache;
 
   constructor(
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
     private readonly keys: KeyRingManager,
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
-  ) {}
+  ) {
+    if (options.verifyCache !== false) this.verified = new VerifiedTokenCache(options.verifyCache);
+  }
 
   issue(subject: string, options: IssueOptions = {}): IssuedToken {
     const ttl = options.ttl ?? this.options.accessTokenTtlMs / 1000;
@@ -89,9 +95,26 @@ export class TokenService {
     return this.sign('access', subject, ttlMs, options);
   }
 
-  /** Verifies an access token and returns its claims, or throws `TokenAuthError` with a stable code. */
+  /**
+   * Verifies an access token and returns its claims (frozen), or throws `TokenAuthError` with a stable code.
+   * A token verified before is taken from the verified-token cache, which skips decoding and the HMAC (both depend
+   * only on the token's text and the key); the key ring, the clock and revocations are checked as on a first
+   * verification, by the same functions, so a cached token is refused wherever a fresh one would be.
+   */
   verify(token: string): TokenClaims {
-    return this.verifyAs('access', token, this.options.maxAccessTokenTtlMs);
+    const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
+    const hit = this.verified?.get(token);
+    if (hit !== undefined) {
+      const { claims } = hit;
+      // Same key object: the same ring, so the HMAC checked on the way in still holds. A new ring re-checks.
+      if (this.acceptedKey(claims.kid) === hit.key) {
+        this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs);
+        this.checkNotRevoked(claims);
+        return claims;
+      }
+      this.verified!.delete(token);
+    }
+    return this.verifyAs('access', token, maxLifetimeMs, true, this.verified);
   }
 
   /**
@@ -120,7 +143,7 @@ export class TokenService {
       throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
     }
     // The session may have been revoked while the store answered (a reuse detected by another request).
-    if (this.revocations.isRevoked(used)) throw new TokenAuthError('revoked_token', 'token revoked');
+    this.checkNotRevoked(used);
     return this.pairIn(used.sub, used.sid, options.claims ?? { ...used.claims });
   }
 
@@ -211,22 +234,43 @@ export class TokenService {
     };
   }
 
-  private verifyAs(purpose: TokenPurposeName, token: string, maxLifetimeMs: number, checkRevocation = true): TokenClaims {
+  private verifyAs(
+    purpose: TokenPurposeName,
+    token: string,
+    maxLifetimeMs: number,
+    checkRevocation = true,
+    cache?: VerifiedTokenCache,
+  ): TokenClaims {
     const parsed = parseToken(token);
     if (parsed.purpose !== TokenPurpose[purpose]) {
       throw new TokenAuthError('wrong_purpose', `not an ${purpose} token`);
     }
     const kid = keyIdOf(parsed);
-    const key = this.keys.current.get(kid);
-    if (key === undefined) {
-      this.keys.requestRefresh();
-      throw new TokenAuthError('unknown_key', 'token signed with an unknown key');
-    }
+    const key = this.acceptedKey(kid);
     if (!tagMatches(parsed, key.macKeys[purpose])) {
       throw new TokenAuthError('invalid_signature', 'invalid token signature');
     }
     const issuedAt = issuedAtOf(parsed);
     const expiresAt = expiresAtOf(parsed);
+    this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs);
+    const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
+    if (checkRevocation) this.checkNotRevoked(claims);
+    cache?.add(token, claims, key);
+    return claims;
+  }
+
+  /** The ring key a token names, if the ring accepts it now; the one decision every verification asks. */
+  private acceptedKey(kid: string): RingKey {
+    const key = this.keys.current.get(kid);
+    if (key === undefined) {
+      this.keys.requestRefresh();
+      throw new TokenAuthError('unknown_key', 'token signed with an unknown key');
+    }
+    return key;
+  }
+
+  /** Expiry and issue time against the clock, with the tolerance, and the lifetime against its maximum. */
+  private checkLifetime(issuedAt: number, expiresAt: number, maxLifetimeMs: number): void {
     const now = this.options.clock();
     const tolerance = this.options.clockToleranceMs;
     if (now > expiresAt + tolerance) {
@@ -238,17 +282,19 @@ export class TokenService {
     if (expiresAt <= issuedAt || expiresAt - issuedAt > maxLifetimeMs) {
       throw new TokenAuthError('invalid_lifetime', 'token lifetime exceeds the allowed maximum');
     }
-    const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
-    // Last, so only authentic, unexpired tokens reach the store; it may throw revocation_unavailable.
-    if (checkRevocation && this.revocations.isRevoked(claims)) {
+  }
+
+  /** Last, so only authentic, unexpired tokens reach the store; it may throw revocation_unavailable. */
+  private checkNotRevoked(claims: TokenClaims): void {
+    if (this.revocations.isRevoked(claims)) {
       throw new TokenAuthError('revoked_token', 'token revoked');
     }
-    return claims;
   }
 }
 
+/** Frozen: the cache hands the same object to every request carrying the token. */
 function toClaims(parsed: ParsedToken, purpose: TokenPurposeName, kid: string, issuedAt: number, expiresAt: number): TokenClaims {
-  return {
+  return Object.freeze({
     sub: subjectOf(parsed),
     jti: tokenIdOf(parsed),
     sid: sessionIdOf(parsed),
@@ -257,7 +303,7 @@ function toClaims(parsed: ParsedToken, purpose: TokenPurposeName, kid: string, i
     issuedAt,
     expiresAt,
     claims: claimsOf(parsed),
-  };
+  });
 }
 
 /** The JSON text a token carries for `claims`: the empty string for none or `{}`. */

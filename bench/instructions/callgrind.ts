@@ -1,0 +1,122 @@
+import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/** The valgrind version, or undefined when valgrind or callgrind_control is not installed. */
+export function valgrindVersion(): string | undefined {
+  try {
+    execFileSync('callgrind_control', ['--version'], { stdio: 'ignore' });
+    return execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Node script running under `valgrind --tool=callgrind`, one IPC channel to it, and its counts read by
+ * dumping: each `dump()` returns the instructions executed since the previous one, summed over every thread of
+ * the process (callgrind counts all threads into one profile unless asked to separate them). Children of the
+ * script are not traced.
+ */
+export class CallgrindProcess {
+  private dumps = 0;
+
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(script: string, args: readonly string[]): Promise<{ process: CallgrindProcess; ready: unknown }> {
+    const dir = mkdtempSync(join(tmpdir(), 'nta-callgrind-'));
+    const child = fork(script, args, {
+      execPath: 'valgrind',
+      execArgv: [
+        '--tool=callgrind',
+        '--dump-instr=no',
+        '--trace-children=no',
+        `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
+        process.execPath,
+        '--expose-gc',
+      ],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const [ready] = (await Promise.race([
+      once(child, 'message'),
+      once(child, 'exit').then(([code]) => Promise.reject(new Error(`callgrind child exited with code ${code}: ${stderr}`))),
+    ])) as [unknown];
+    return { process: new CallgrindProcess(child, dir), ready };
+  }
+
+  /** Sends a message and waits for the reply. */
+  async ask<T>(message: object): Promise<T> {
+    const reply = once(this.child, 'message') as Promise<[T]>;
+    this.child.send(message);
+    return (await reply)[0];
+  }
+
+  /** Instructions executed since the last dump (or the start), all threads. */
+  async dump(): Promise<number> {
+    await promisify(execFile)('callgrind_control', ['--dump', String(this.child.pid)]);
+    this.dumps++;
+    const file = join(this.dir, `callgrind.out.${this.dumps}`);
+    const summary = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
+    if (summary === null) throw new Error(`no summary line in ${file}`);
+    return Number(summary[1]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Dump files written so far: one per dump, and the last at exit. */
+  files(): string[] {
+    return readdirSync(this.dir);
+  }
+}
+
+/** What a process under count answers to `SETTLE`: a full GC, so no collection owed by earlier work lands in a count. */
+export const SETTLE = { settle: true } as const;
+
+/** Runs a full GC in this process when started with --expose-gc; the handler of `SETTLE`. */
+export function settle(): void {
+  globalThis.gc?.();
+  globalThis.gc?.();
+}
+
+/**
+ * Instructions per unit of work by the method of this bench, after a warm-up: full GC, dump, n units, dump; full
+ * GC, dump, 2n units, dump; the difference of the two counts is what n units cost, with everything the process
+ * does besides them (IPC, the dump itself) cancelled out. Done `repeats` times; the figure is the median.
+ */
+export async function perUnit(
+  process: CallgrindProcess,
+  n: number,
+  run: (units: number) => Promise<void>,
+  repeats = 3,
+): Promise<{ perUnit: number; spread: number }> {
+  const counted = async (units: number) => {
+    await process.ask(SETTLE);
+    await process.dump();
+    await run(units);
+    return process.dump();
+  };
+  const figures: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const single = await counted(n);
+    const double = await counted(2 * n);
+    figures.push((double - single) / n);
+  }
+  figures.sort((a, b) => a - b);
+  const median = figures[figures.length >> 1]!;
+  return { perUnit: median, spread: (figures.at(-1)! - figures[0]!) / median };
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { codeOf } from '../../../../test/support/error-code.js';
+import { generateKey } from '../keys/generate-key.js';
+import type { KeyProvider } from '../keys/key-provider.interface.js';
+import { KeyRingManager } from '../keys/key-ring-manager.js';
+import type { KeySpec } from '../keys/key-ring.js';
+import { TokenAuthModule } from '../token-auth.module.js';
+import { resolveOptions, type TokenAuthModuleOptions } from '../token-auth.options.js';
+import { TokenService } from '../token.service.js';
+
+class MutableKeyProvider implements KeyProvider {
+  readonly description = 'test keys';
+  keys: KeySpec[] = [generateKey('active')];
+
+  async load(): Promise<readonly KeySpec[]> {
+    return this.keys;
+  }
+}
+
+async function setup(options: Partial<TokenAuthModuleOptions> = {}) {
+  const clock = { now: 1_800_000_000_000 };
+  const provider = new MutableKeyProvider();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TokenAuthModule.forRoot({ keyProvider: provider, clock: () => clock.now, accessTokenTtl: 60, clockTolerance: 5, ...options }),
+    ],
+  }).compile();
+  return { tokens: moduleRef.get(TokenService), ring: moduleRef.get(KeyRingManager), provider, clock };
+}
+
+describe('TokenService.verify with the verified-token cache', () => {
+  it('answers a token verified before with the same frozen claims; with verifyCache: false, decodes it every time', async () => {
+    const cached = await setup();
+    const { token } = cached.tokens.issue('u', { claims: { roles: ['admin'] } });
+    const first = cached.tokens.verify(token);
+    expect(cached.tokens.verify(token)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.claims)).toBe(true);
+
+    const uncached = await setup({ verifyCache: false });
+    const other = uncached.tokens.issue('u').token;
+    const again = uncached.tokens.verify(other);
+    expect(uncached.tokens.verify(other)).not.toBe(again);
+    expect(uncached.tokens.verify(other)).toEqual(again);
+  });
+
+  it('refuses a cached token once it expires, or when the clock goes back before its issue time', async () => {
+    const { tokens, clock } = await setup();
+    const { token } = tokens.issue('u');
+    tokens.verify(token);
+    clock.now -= 5_001;
+    expect(codeOf(() => tokens.verify(token))).toBe('token_not_yet_valid');
+    clock.now += 5_001 + 65_000;
+    expect(codeOf(() => tokens.verify(token))).toBeUndefined();
+    clock.now += 1;
+    expect(codeOf(() => tokens.verify(token))).toBe('token_expired');
+  });
+
+  it('refuses a cached token revoked by id, by session or by user', async () => {
+    const { tokens } = await setup();
+    const byId = tokens.issue('a').token;
+    const bySession = tokens.issue('b').token;
+    const byUser = tokens.issue('c').token;
+    for (const token of [byId, bySession, byUser]) tokens.verify(token);
+    await tokens.revoke(byId);
+    await tokens.revokeSession(tokens.verify(bySession).sid);
+    await tokens.revokeAllForUser('c');
+    for (const token of [byId, bySession, byUser]) expect(codeOf(() => tokens.verify(token))).toBe('revoked_token');
+  });
+
+  it('refuses a cached token whose key left the ring, and checks a token again after any ring change', async () => {
+    const { tokens, ring, provider } = await setup();
+    const { token } = tokens.issue('u');
+    const before = tokens.verify(token);
+    await ring.refresh();
+    // A reloaded ring holds new key objects: the token is verified again, from its bytes.
+    const after = tokens.verify(token);
+    expect(after).not.toBe(before);
+    expect(after).toEqual(before);
+    provider.keys = [generateKey('active')];
+    await ring.refresh();
+    expect(codeOf(() => tokens.verify(token))).toBe('unknown_key');
+  });
+
+  it('never answers a forged token from the cache', async () => {
+    const { tokens } = await setup();
+    const { token } = tokens.issue('u');
+    const at = token.length - 3;
+    const forged = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+    tokens.verify(token);
+    expect(codeOf(() => tokens.verify(forged))).toBe('invalid_signature');
+    expect(codeOf(() => tokens.verify(forged))).toBe('invalid_signature');
+  });
+});
+
+describe('verifyCache option', () => {
+  const keyProvider = new MutableKeyProvider();
+
+  it('is on by default, can be sized, and is off with false', () => {
+    expect(resolveOptions({ keyProvider }).verifyCache).toEqual({ maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 });
+    expect(resolveOptions({ keyProvider, verifyCache: { maxEntries: 5 } }).verifyCache).toEqual({ maxEntries: 5, maxBytes: 8 * 1024 * 1024 });
+    expect(resolveOptions({ keyProvider, verifyCache: false }).verifyCache).toBe(false);
+  });
+
+  it('stops startup with a message that says what to fix', () => {
+    for (const [verifyCache, message] of [
+      [{ maxEntries: 0 }, 'verifyCache.maxEntries must be a whole number of at least 1, got 0'],
+      [{ maxBytes: 1.5 }, 'verifyCache.maxBytes must be a whole number of at least 1, got 1.5'],
+      [true, 'verifyCache must be false, or an object such as { maxEntries: 10000 }, or left out'],
+    ] as const) {
+      expect(() => resolveOptions({ keyProvider, verifyCache: verifyCache as never })).toThrow(message);
+    }
+  });
+});
