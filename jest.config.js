@@ -1,6 +1,8 @@
 /** Jest 30 in ESM mode: NestJS 12 is ESM-only. Run with NODE_OPTIONS=--experimental-vm-modules (npm test does). */
 export default {
   testEnvironment: 'node',
+  // Suites that start the built demo as a process wait for it; on a loaded 2-core machine that takes over 5 s.
+  testTimeout: 30_000,
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testRegex: '\\.(spec|e2e-spec)\\.ts$',
