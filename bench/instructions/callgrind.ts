@@ -98,18 +98,18 @@ export async function settle(): Promise<void> {
 }
 
 /** Instructions each count of n units should hold at least, so what the process does besides them is noise. */
-const COUNT_TARGET = 40_000_000;
+const COUNT_TARGET = 25_000_000;
 
 /**
  * Instructions per unit of work by the method of this bench. Warm-up: `warmup` units, counted once to choose n so
- * that n units take about 40 million instructions (at least `minimum`). Then, `repeats` times: full GC, dump,
+ * that n units take about 25 million instructions (at least `minimum`). Then, `repeats` times: full GC, dump,
  * n units, dump; full GC, dump, 2n units, dump; the difference of the two counts is what n units cost, with
- * everything the process does besides them (IPC, the dump itself) cancelled out. The figure is the median.
+ * everything the process does besides them (IPC, the dump itself) cancelled out. The figure is the median (the mean of two).
  */
 export async function perUnit(
   process: CallgrindProcess,
   run: (units: number) => Promise<void>,
-  { warmup, minimum, maximum, repeats = 2 }: { warmup: number; minimum: number; maximum: number; repeats?: number },
+  { warmup, minimum, maximum, repeats = 1 }: { warmup: number; minimum: number; maximum: number; repeats?: number },
 ): Promise<{ perUnit: number; spread: number; n: number }> {
   const counted = async (units: number) => {
     await process.ask(SETTLE);
