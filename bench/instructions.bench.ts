@@ -11,31 +11,27 @@ import { recordTarget } from './support/report.js';
 const PLATFORMS: Platform[] = ['fastify', 'express'];
 /** The TokenAuthGuard route again, each request with a token the app has never seen. */
 const NEW_TOKENS = 'token-auth, every token new';
-/** Routes whose guard costs milliseconds per request under callgrind run a twentieth of the requests. */
+/** Routes whose guard costs milliseconds per request under callgrind: a few requests suffice. */
 const SLOW_ROUTES: readonly RoutePath[] = ['nestjs-jwt', 'passport-jwt'];
 
 interface Count {
   name: string;
   iterations: number;
   perUnit: number;
-  /** (largest - smallest) / median over the repeats. */
-  spread: number;
 }
 
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
-const spread = (c: Count) => `${(100 * c.spread).toFixed(1)}%`;
 
 /** In-process operations: one callgrind process, each operation warmed up with n calls, then n and 2n. */
-async function countOperations(n: number): Promise<Count[]> {
+async function countOperations(n: number, maximum: number): Promise<Count[]> {
   const { process: counter, ready } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), []);
   const counts: Count[] = [];
   try {
     for (const { name, slow } of (ready as { operations: { name: string; slow?: boolean }[] }).operations) {
-      const iterations = slow ? Math.max(1, Math.round(n / 50)) : n;
       const run = (units: number) => counter.ask<unknown>({ operation: name, iterations: units } satisfies CountRequest).then(() => {});
-      await run(iterations);
-      counts.push({ name, iterations, ...(await perUnit(counter, iterations, run)) });
+      const counted = await perUnit(counter, run, { warmup: slow ? 10 : n, minimum: slow ? 10 : n, maximum });
+      counts.push({ name, iterations: counted.n, ...counted });
       console.log(`bench: instructions: ${name}: ${formatCount(counts.at(-1)!.perUnit)}`);
     }
   } finally {
@@ -45,7 +41,7 @@ async function countOperations(n: number): Promise<Count[]> {
 }
 
 /** Per request, in the app process: one callgrind process per platform, each route warmed up, then n and 2n requests. */
-async function countRequests(platform: Platform, n: number): Promise<Count[]> {
+async function countRequests(platform: Platform, n: number, maximum: number): Promise<Count[]> {
   const { process: app, ready } = await CallgrindProcess.start(script('./http/bench-app.main.js'), [platform]);
   const { port, authorization } = ready as AppReady;
   const counts: Count[] = [];
@@ -56,10 +52,12 @@ async function countRequests(platform: Platform, n: number): Promise<Count[]> {
     ];
     for (const route of routes) {
       const path = route === NEW_TOKENS ? 'token-auth' : (route as RoutePath);
-      const requests = SLOW_ROUTES.includes(path) ? Math.max(1, Math.round(n / 20)) : n;
+      const slow = SLOW_ROUTES.includes(path);
+      const limits = { warmup: slow ? 5 : n, minimum: slow ? 5 : n, maximum: slow ? Math.min(20, maximum) : maximum };
       let header: (i: number) => string;
       if (route === NEW_TOKENS) {
-        const { tokens } = await app.ask<FreshTokensReply>({ freshTokens: 4 * requests });
+        // Enough for the warm-up and two pairs at the largest n.
+        const { tokens } = await app.ask<FreshTokensReply>({ freshTokens: limits.warmup + 6 * limits.maximum });
         let next = 0;
         header = () => `Bearer ${tokens[next++]!}`;
       } else {
@@ -67,8 +65,8 @@ async function countRequests(platform: Platform, n: number): Promise<Count[]> {
         header = () => fixed;
       }
       const run = (units: number) => sendRequests(port, `/${path}`, units, header);
-      await run(requests);
-      counts.push({ name: route, iterations: requests, ...(await perUnit(app, requests, run)) });
+      const counted = await perUnit(app, run, limits);
+      counts.push({ name: route, iterations: counted.n, ...counted });
       console.log(`bench: instructions: ${platform} /${route}: ${formatCount(counts.at(-1)!.perUnit)}`);
     }
   } finally {
@@ -96,11 +94,11 @@ export async function run({ quick }: BenchOptions): Promise<string> {
         'are checked against instruction counts and are missing from this run.',
     ].join('\n');
   }
-  const n = quick ? 20 : 500;
-  const requests = quick ? 20 : 200;
-  const ops = await countOperations(n);
+  const n = quick ? 20 : 200;
+  const requests = quick ? 20 : 100;
+  const ops = await countOperations(n, quick ? 50 : 20_000);
   const http = new Map<Platform, Count[]>();
-  for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests));
+  for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests, quick ? 20 : 400));
 
   const op = (name: string) => ops.find((c) => c.name === name)!.perUnit;
   const floor = op(FLOOR);
@@ -134,19 +132,20 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       'warm-up of n calls, a full GC (`--expose-gc`), `callgrind_control --dump`, n calls, dump; a full GC, dump, ' +
       '2n calls, dump; (count of 2n - count of n) / n. Start-up, JIT warm-up and what the process does besides the ' +
       'calls (IPC, the dumps) cancel out, and no collection owed by earlier work lands in a count; the collections ' +
-      'the calls themselves cause are in. Three such pairs per figure: the median, and their spread ' +
-      '((largest - smallest) / median). Counts ' +
-      'are user-space instructions of every thread of the process (callgrind sums threads unless told to separate ' +
-      'them), so work handed to V8\'s background threads (concurrent GC, compilation) is in. ' +
-      `n = ${n} calls in process (a fiftieth for the operations over 100 µs a call), ${requests} requests per route ` +
-      '(a twentieth for the two string-secret routes, which cost milliseconds under callgrind); callgrind runs ' +
-      'code about 50 times slower than native, which bounds n. Password hashing is left out (seconds a call).',
+      'the calls themselves cause are in. n is chosen per operation so that n calls take about 25 million ' +
+      `instructions (counted once after a warm-up of ${n} calls, or ${requests} requests), between ${n} and 20 000 ` +
+      `calls and between ${requests} and 400 requests (5 to 20 for the two string-secret routes, which cost ` +
+      'milliseconds a request under callgrind, about 50 times slower than native): the n column. One such pair ' +
+      'per figure (`test/bench/instructions-smoke.e2e-spec.ts` checks that the method counts twice the work as twice ' +
+      'the instructions). Counts are user-space instructions ' +
+      'of every thread of the process (callgrind sums threads unless told to separate them), so work handed to ' +
+      'V8\'s background threads (concurrent GC, compilation) is in. Password hashing is left out (seconds a call).',
     '',
     '### In process',
     '',
     table(
-      ['operation', 'instructions per call', 'vs one HMAC', 'n', 'spread'],
-      ops.map((c) => [c.name, formatCount(c.perUnit), formatRatio(c.perUnit / floor), String(c.iterations), spread(c)]),
+      ['operation', 'instructions per call', 'vs one HMAC', 'n'],
+      ops.map((c) => [c.name, formatCount(c.perUnit), formatRatio(c.perUnit / floor), String(c.iterations)]),
     ),
     '',
     ...PLATFORMS.flatMap((platform) => {
@@ -156,8 +155,8 @@ export async function run({ quick }: BenchOptions): Promise<string> {
         `### Per HTTP request, ${platform === 'fastify' ? 'Fastify' : 'Express'} (app process, all threads)`,
         '',
         table(
-          ['route', 'instructions per request', 'vs unguarded', 'added over unguarded', 'n', 'spread'],
-          counts.map((c) => [label(c.name), formatCount(c.perUnit), formatRatio(c.perUnit / base), formatCount(c.perUnit - base), String(c.iterations), spread(c)]),
+          ['route', 'instructions per request', 'vs unguarded', 'added over unguarded', 'n'],
+          counts.map((c) => [label(c.name), formatCount(c.perUnit), formatRatio(c.perUnit / base), formatCount(c.perUnit - base), String(c.iterations)]),
         ),
         '',
       ];

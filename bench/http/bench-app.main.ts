@@ -46,8 +46,7 @@ async function main(platform: Platform): Promise<void> {
   process.on('message', (message: unknown) => {
     if (message === CPU_USAGE_REQUEST) process.send!({ cpuUsage: process.cpuUsage() } satisfies CpuUsageReply);
     if ((message as Partial<typeof SETTLE>)?.settle) {
-      settle();
-      process.send!({ settled: true });
+      void settle().then(() => process.send!({ settled: true }));
     }
     const fresh = (message as Partial<FreshTokensRequest>)?.freshTokens;
     if (typeof fresh === 'number') {

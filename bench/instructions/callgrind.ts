@@ -87,29 +87,38 @@ export class CallgrindProcess {
 /** What a process under count answers to `SETTLE`: a full GC, so no collection owed by earlier work lands in a count. */
 export const SETTLE = { settle: true } as const;
 
-/** Runs a full GC in this process when started with --expose-gc; the handler of `SETTLE`. */
-export function settle(): void {
+/**
+ * Runs a full GC in this process when started with --expose-gc, then gives V8's background threads time to
+ * finish sweeping it, so that work is not counted with the next calls; the handler of `SETTLE`.
+ */
+export async function settle(): Promise<void> {
   globalThis.gc?.();
   globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
+/** Instructions each count of n units should hold at least, so what the process does besides them is noise. */
+const COUNT_TARGET = 25_000_000;
+
 /**
- * Instructions per unit of work by the method of this bench, after a warm-up: full GC, dump, n units, dump; full
- * GC, dump, 2n units, dump; the difference of the two counts is what n units cost, with everything the process
- * does besides them (IPC, the dump itself) cancelled out. Done `repeats` times; the figure is the median.
+ * Instructions per unit of work by the method of this bench. Warm-up: `warmup` units, counted once to choose n so
+ * that n units take about 25 million instructions (at least `minimum`). Then, `repeats` times: full GC, dump,
+ * n units, dump; full GC, dump, 2n units, dump; the difference of the two counts is what n units cost, with
+ * everything the process does besides them (IPC, the dump itself) cancelled out. The figure is the median (the mean of two).
  */
 export async function perUnit(
   process: CallgrindProcess,
-  n: number,
   run: (units: number) => Promise<void>,
-  repeats = 3,
-): Promise<{ perUnit: number; spread: number }> {
+  { warmup, minimum, maximum, repeats = 1 }: { warmup: number; minimum: number; maximum: number; repeats?: number },
+): Promise<{ perUnit: number; spread: number; n: number }> {
   const counted = async (units: number) => {
     await process.ask(SETTLE);
     await process.dump();
     await run(units);
     return process.dump();
   };
+  const estimate = (await counted(warmup)) / warmup;
+  const n = Math.max(minimum, Math.min(maximum, Math.round(COUNT_TARGET / estimate)));
   const figures: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const single = await counted(n);
@@ -117,6 +126,6 @@ export async function perUnit(
     figures.push((double - single) / n);
   }
   figures.sort((a, b) => a - b);
-  const median = figures[figures.length >> 1]!;
-  return { perUnit: median, spread: (figures.at(-1)! - figures[0]!) / median };
+  const median = figures.length % 2 ? figures[figures.length >> 1]! : (figures[0]! + figures.at(-1)!) / 2;
+  return { perUnit: median, spread: (figures.at(-1)! - figures[0]!) / median, n };
 }

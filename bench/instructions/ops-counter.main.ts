@@ -22,8 +22,7 @@ async function main(): Promise<void> {
   process.on('message', (message: CountRequest) => {
     void (async () => {
       if ((message as Partial<typeof SETTLE>).settle) {
-        settle();
-        process.send!({ settled: true });
+        void settle().then(() => process.send!({ settled: true }));
         return;
       }
       const operation = byName.get(message.operation);
