@@ -83,8 +83,8 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     return { status: response.status, code: body.code };
   }
 
-  /** The key ids and states an instance reports on /health. */
-  async function ringOf(base: string): Promise<{ id: string; state: string }[]> {
+  /** The key ids and states an instance reports on /health/details (for a signed-in caller). */
+  async function ringOf(base: string, token: string): Promise<{ id: string; state: string }[]> {
     const find = (value: unknown): { id: string; state: string }[] | undefined => {
       if (Array.isArray(value) && value.length > 0 && value.every((k) => typeof k?.id === 'string' && typeof k?.state === 'string')) {
         return value as { id: string; state: string }[];
@@ -96,7 +96,7 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
       }
       return undefined;
     };
-    return find(await (await fetch(`${base}/health`)).json()) ?? [];
+    return find(await (await fetch(`${base}/health/details`, { headers: { authorization: `Bearer ${token}` } })).json()) ?? [];
   }
 
   async function rotate(...extra: string[]): Promise<{ active: string; dropped: string[] }> {
@@ -149,7 +149,7 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     const first = await rotate();
     await sleep(REFRESH_SECONDS * 1000 + 500);
     const second = await rotate();
-    await until(async () => (await Promise.all(urls.map(ringOf))).every((ring) => ring.find((k) => k.state === 'active')?.id === second.active), 5000, 'every instance on the second ring');
+    await until(async () => (await Promise.all(urls.map((base) => ringOf(base, firstToken)))).every((ring) => ring.find((k) => k.state === 'active')?.id === second.active), 5000, 'every instance on the second ring');
     await sleep(1000);
     running = false;
     await traffic;

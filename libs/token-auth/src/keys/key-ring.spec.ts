@@ -64,7 +64,7 @@ describe('KeyRing', () => {
 
   it('refuses printable text, as a password would be, even when it is long enough', () => {
     const password = Buffer.from('correct horse battery staple, twice over!', 'utf8');
-    expect(messageOf([spec(password)])).toContain('printable text, like a password');
+    expect(messageOf([spec(password)])).toContain('the key bytes are text, like a password');
   });
 
   it('refuses a password-like key text (under 43 base64url characters decodes to under 32 bytes)', () => {

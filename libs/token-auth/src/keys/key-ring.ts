@@ -1,6 +1,7 @@
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import { HKDF_INFO, KEY_ID_BYTES, type TokenPurposeName } from '../format/token-format.js';
+import { keyWeakness } from './key-randomness.js';
 
 export type KeyState = 'active' | 'verify-only';
 
@@ -57,10 +58,6 @@ export function decodeKey(text: string, label: string): Buffer {
   return bytes;
 }
 
-function isPrintableText(bytes: Buffer): boolean {
-  return bytes.every((b) => b >= 0x20 && b < 0x7f);
-}
-
 function buildKey(spec: KeySpec, index: number): RingKey {
   const label = `key ${typeof spec?.id === 'string' && spec.id ? `"${spec.id}"` : `#${index + 1}`}`;
   if (typeof spec !== 'object' || spec === null) {
@@ -78,10 +75,9 @@ function buildKey(spec: KeySpec, index: number): RingKey {
       `${label}: ${bytes.length} bytes is too short; keys must be at least ${MIN_KEY_BYTES} random bytes (${KEYGEN_HINT})`,
     );
   }
-  if (isPrintableText(bytes)) {
-    throw new TokenAuthConfigError(
-      `${label}: the key bytes are printable text, like a password; keys must be random bytes (${KEYGEN_HINT})`,
-    );
+  const weakness = keyWeakness(bytes);
+  if (weakness !== undefined) {
+    throw new TokenAuthConfigError(`${label}: ${weakness}, not random; keys must be random bytes (${KEYGEN_HINT})`);
   }
   const id = deriveKeyId(bytes);
   if (spec.id !== id) {
