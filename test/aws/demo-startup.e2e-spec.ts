@@ -57,7 +57,7 @@ describe('the built demo with TOKEN_AUTH_SECRET_ID', () => {
     const { access_token: token } = (await (await fetch(`${url}/auth/login`, credentials)).json()) as { access_token: string };
     const details = await fetch(`${url}/health/details`, { headers: { authorization: `Bearer ${token}` } });
     expect(await details.text()).toContain('AWS Secrets Manager secret demo/keys');
-  });
+  }, 20_000);
 
   it.each<[string, Fault | undefined, string, RegExp]>([
     ['AccessDenied', { type: 'AccessDeniedException' }, 'demo/keys', /AccessDeniedException: the role needs secretsmanager:GetSecretValue on demo\/keys/],

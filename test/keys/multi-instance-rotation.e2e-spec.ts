@@ -9,6 +9,7 @@ import { BuiltDemo, REPO_ROOT, cleanEnv, ensureBuilt } from '../demo/support/bui
 import { LocalSecretsManager } from '../support/secrets-manager/local-secrets-manager.js';
 import { localClient, sleep, until } from '../support/secrets-manager/helpers.js';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { rotateSecret } from 'nestjs-token-auth/aws';
 
 const REFRESH_SECONDS = 2;
 const SECRET_ID = 'demo/token-keys';
@@ -109,7 +110,9 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
   }
 
   it('rotates twice under cross-instance traffic with no valid token rejected; an emergency rotation revokes a key everywhere within one refresh', async () => {
-    const firstToken = await login(urls[0]!);
+    // A session begun before both rotations: its refresh token is signed by the key the first rotation retires.
+    const firstPair = await loginPair(urls[0]!);
+    const firstToken = firstPair.access_token;
     const failures: string[] = [];
     let checks = 0;
     let minted = 0;
@@ -172,5 +175,17 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     for (const base of urls) expect((await me(base, firstToken)).status).toBe(200);
     const fresh = await login(urls[2]!);
     for (const base of urls) expect((await me(base, fresh)).status).toBe(200);
+
+    // 25 hours later (past the old default grace of maxAccessTokenTtl + 30 s + one refresh interval), the next
+    // rotation on the default schedule keeps the first key: the session begun before both rotations refreshes.
+    const client = localClient(local.endpoint);
+    const later = await rotateSecret({ client, secretId: SECRET_ID, refreshInterval: REFRESH_SECONDS, now: new Date(Date.now() + 25 * 3_600_000) });
+    client.destroy();
+    expect(later.result?.dropped).toEqual([]);
+    await sleep(REFRESH_SECONDS * 1000 + 500);
+    const refreshed = await post(urls[1]!, '/auth/refresh', { refresh_token: firstPair.refresh_token });
+    expect(refreshed.status).toBe(200);
+    const { access_token: continued } = (await refreshed.json()) as Pair;
+    for (const base of urls) expect((await me(base, continued)).status).toBe(200);
   }, 60_000);
 });

@@ -217,18 +217,18 @@ export class TokenService {
       throw new TokenAuthError('wrong_purpose', `not an ${purpose} token`);
     }
     const kid = keyIdOf(parsed);
-    const key = this.keys.current.get(kid);
-    if (key === undefined) {
-      this.keys.requestRefresh();
-      throw new TokenAuthError('unknown_key', 'token signed with an unknown key');
-    }
-    if (!tagMatches(parsed, key.macKeys[purpose])) {
-      throw new TokenAuthError('invalid_signature', 'invalid token signature');
-    }
     const issuedAt = issuedAtOf(parsed);
-    const expiresAt = expiresAtOf(parsed);
     const now = this.options.clock();
     const tolerance = this.options.clockToleranceMs;
+    const macKey = this.keys.current.keyFor(kid, purpose, issuedAt, now, tolerance);
+    if (macKey === undefined) {
+      this.keys.requestRefresh();
+      throw new TokenAuthError('unknown_key', 'token signed with an unknown or retired key');
+    }
+    if (!tagMatches(parsed, macKey)) {
+      throw new TokenAuthError('invalid_signature', 'invalid token signature');
+    }
+    const expiresAt = expiresAtOf(parsed);
     if (now > expiresAt + tolerance) {
       throw new TokenAuthError('token_expired', 'token expired');
     }
