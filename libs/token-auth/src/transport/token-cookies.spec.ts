@@ -1,4 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { generateKey } from '../keys/generate-key.js';
 import { StaticKeyProvider } from '../keys/static.key-provider.js';
 import { resolveOptions } from '../token-auth.options.js';
@@ -51,5 +52,36 @@ describe('TokenCookies.acceptsOrigin (WebSocket handshakes authenticated by cook
     expect(() => cookies({ allowedOrigins: ['https://app.example.com/'] })).not.toThrow();
     expect(() => cookies({ allowedOrigins: ['https://app.example.com/login'] })).toThrow(/not an origin/);
     expect(() => cookies({ allowedOrigins: 'https://app.example.com' as never })).toThrow(/must be an array/);
+  });
+});
+
+describe('TokenCookies names over plain http, and what it logs', () => {
+  const warnings: string[] = [];
+  beforeEach(() => {
+    warnings.length = 0;
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const http = (headers: Record<string, string>) => ({ headers, protocol: 'http' });
+
+  it('behind a TLS proxy without trust proxy: __Host- names, and one warning saying to set trust proxy', () => {
+    const tokenCookies = cookies();
+    const request = http({ host: 'app.example.com', 'x-forwarded-proto': 'https' });
+    expect(tokenCookies.nameFor(request, 'access')).toBe('__Host-nta_access');
+    expect(tokenCookies.nameFor(request, 'refresh')).toBe('__Host-nta_refresh');
+    expect(warnings).toEqual([expect.stringContaining('trust proxy')]);
+  });
+
+  it('plain http to another host: __Host- names, and one warning naming https, trust proxy and the opt-in', () => {
+    const tokenCookies = cookies();
+    expect(tokenCookies.nameFor(http({ host: '192.168.1.20:3000' }), 'access')).toBe('__Host-nta_access');
+    expect(warnings).toEqual([expect.stringMatching(/https.*trust proxy.*allowInsecureHttp: true/)]);
+  });
+
+  it('plain http to a loopback host: plain names; with allowInsecureHttp: true, to any host; with false, none', () => {
+    expect(cookies().nameFor(http({ host: 'localhost:3000' }), 'access')).toBe('nta_access');
+    expect(cookies({ allowInsecureHttp: true }).nameFor(http({ host: '192.168.1.20:3000' }), 'access')).toBe('nta_access');
+    expect(cookies({ allowInsecureHttp: false }).nameFor(http({ host: 'localhost:3000' }), 'access')).toBe('__Host-nta_access');
   });
 });
