@@ -1,3 +1,4 @@
+import { createHmac, type KeyObject } from 'node:crypto';
 import { MAX_TOKEN_LENGTH, TOKEN_PREFIX } from 'nestjs-token-auth';
 import type { Random } from './random.js';
 
@@ -19,6 +20,7 @@ export const CANDIDATE_KINDS = [
   'random bytes as text',
   'prefix + random base64url',
   'forged tag, real key id',
+  'signed, invalid UTF-8',
   'very long string',
 ] as const;
 export type CandidateKind = (typeof CANDIDATE_KINDS)[number];
@@ -38,6 +40,7 @@ const WEIGHTS: Record<CandidateKind, number> = {
   'random bytes as text': 6,
   'prefix + random base64url': 6,
   'forged tag, real key id': 6,
+  'signed, invalid UTF-8': 4,
   'very long string': 0.05,
 };
 const TOTAL_WEIGHT = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
@@ -63,6 +66,8 @@ export class CandidateGenerator {
     private readonly random: Random,
     private readonly valid: readonly string[],
     private readonly keyIdBytes: Buffer,
+    /** The access MAC key of that key id: authentic tokens whose subject or claims are not UTF-8. */
+    private readonly macKey: KeyObject,
   ) {}
 
   kind(): CandidateKind {
@@ -78,6 +83,13 @@ export class CandidateGenerator {
     const { random } = this;
     const token = random.pick(this.valid);
     return this.apply(kind, token, random);
+  }
+
+  /** An access-token body under this ring's key id: `ids` is the token id, session id and the two times. */
+  private body(ids: Buffer, subject: Buffer, claims: Buffer): Buffer {
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(claims.length);
+    return Buffer.concat([Buffer.from([1, 1]), this.keyIdBytes, ids, Buffer.from([subject.length]), subject, length, claims]);
   }
 
   private apply(kind: CandidateKind, token: string, random: Random): string {
@@ -141,20 +153,30 @@ export class CandidateGenerator {
         // A structurally valid access token under this ring's key id, with random ids, times, subject and tag.
         const subject = random.bytes(1 + random.int(40));
         const claims = random.int(2) === 0 ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ role: random.int(1000) }));
-        const length = Buffer.alloc(2);
-        length.writeUInt16BE(claims.length);
-        return encode(
-          Buffer.concat([
-            Buffer.from([1, 1]),
-            this.keyIdBytes,
-            random.bytes(44),
-            Buffer.from([subject.length]),
-            subject,
-            length,
-            claims,
-            random.bytes(32),
-          ]),
-        );
+        return encode(Buffer.concat([this.body(random.bytes(44), subject, claims), random.bytes(32)]));
+      }
+      case 'signed, invalid UTF-8': {
+        // Correctly signed and unexpired, but the subject or the claims hold a byte sequence UTF-8 forbids (or the
+        // claims start with a byte order mark): refused as token_malformed, never read lossily.
+        const now = Date.now();
+        const times = Buffer.alloc(12);
+        times.writeUIntBE(now, 0, 6);
+        times.writeUIntBE(now + 60_000, 6, 6);
+        const ids = Buffer.concat([random.bytes(32), times]);
+        const broken = (text: string) => {
+          const bytes = Buffer.from(text);
+          const at = random.int(bytes.length + 1);
+          const bad = random.pick([[0xff], [0xfe], [0xc0], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]);
+          return Buffer.concat([bytes.subarray(0, at), Buffer.from(bad), bytes.subarray(at)]);
+        };
+        const roll = random.int(3);
+        const subject = roll === 0 ? broken(`user-${random.int(1000)}`) : Buffer.from(`user-${random.int(1000)}`);
+        const claims =
+          roll === 1
+            ? Buffer.concat([Buffer.from('{"r":"'), broken('x'.repeat(random.int(20))), Buffer.from('"}')])
+            : Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ role: random.int(1000) }))]);
+        const body = this.body(ids, subject, roll === 0 ? Buffer.alloc(0) : claims);
+        return encode(Buffer.concat([body, createHmac('sha256', this.macKey).update(body).digest()]));
       }
       case 'very long string':
         return (random.int(2) === 0 ? TOKEN_PREFIX : '') + token.repeat(2 + Math.ceil(MAX_TOKEN_LENGTH / token.length) + random.int(200));

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
-import { generateKey, TokenService } from 'nestjs-token-auth';
+import { generateKey, KeyRing, TokenService } from 'nestjs-token-auth';
 import { CandidateGenerator, isHeaderSafe } from './candidates.js';
 import { heapSnapshot, type MemoryReading } from './memory.js';
 import type { Random } from './random.js';
@@ -90,7 +90,8 @@ export async function fuzzHttp(random: Random, adapter: 'express' | 'fastify', c
     for (let i = 0; i < 15; i++) valid.push(app.get(TokenService).issue(subject, { claims: { i } }).token);
     const validSet = new Set(valid);
     const controlStatus = (await get(port, agent, `Bearer ${loggedIn}`)).status;
-    const generator = new CandidateGenerator(random, valid, Buffer.from(key.id, 'base64url'));
+    const { active } = KeyRing.from([key]);
+    const generator = new CandidateGenerator(random, valid, active.keyIdBytes, active.macKeys.access);
 
     const statuses: Record<number, number> = {};
     const accepted: string[] = [];

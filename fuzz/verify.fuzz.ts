@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { generateKey, StaticKeyProvider, TokenAuthError, TokenAuthModule, TokenService } from 'nestjs-token-auth';
+import { generateKey, KeyRing, StaticKeyProvider, TokenAuthError, TokenAuthModule, TokenService } from 'nestjs-token-auth';
 import { CANDIDATE_KINDS, CandidateGenerator, type CandidateKind } from './candidates.js';
 import { heapSnapshot, type MemoryReading } from './memory.js';
 import type { Random } from './random.js';
@@ -21,8 +21,9 @@ const CLAIMS = [undefined, { roles: ['admin'] }, { tenant: 't-1', scopes: ['note
 
 /** Runs `count` mutated and random tokens through `TokenService.verify` of a real module. */
 export async function fuzzVerify(random: Random, count: number): Promise<VerifyFuzzResult> {
+  const keys = [generateKey(), generateKey('verify-only')];
   const context = await NestFactory.createApplicationContext(
-    TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey(), generateKey('verify-only')]) }),
+    TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider(keys) }),
     { logger: false },
   );
   try {
@@ -33,8 +34,8 @@ export async function fuzzVerify(random: Random, count: number): Promise<VerifyF
     }
     const validSet = new Set(valid);
     for (const token of valid) tokens.verify(token);
-    const keyIdBytes = Buffer.from(tokens.verify(valid[0]!).kid, 'base64url');
-    const generator = new CandidateGenerator(random, valid, keyIdBytes);
+    const { active } = KeyRing.from(keys);
+    const generator = new CandidateGenerator(random, valid, active.keyIdBytes, active.macKeys.access);
 
     const byKind = Object.fromEntries(CANDIDATE_KINDS.map((kind) => [kind, 0])) as Record<CandidateKind, number>;
     const byCode: Record<string, number> = {};

@@ -16,6 +16,7 @@ const INFO = {
 };
 const TOLERANCE_MS = 30_000;
 const MAX_LIFETIME_MS = 86_400_000;
+const MAX_REFRESH_LIFETIME_MS = 2_592_000_000;
 const MAX_TOKEN_LENGTH = 1831;
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00:00Z
 const TTL_MS = 900_000;
@@ -53,10 +54,13 @@ function u16(value) {
   return bytes;
 }
 
-/** The body exactly as section "Byte layout" lays it out; `overrides` break one field on purpose. */
+/**
+ * The body exactly as section "Byte layout" lays it out; `overrides` break one field on purpose, and
+ * `subjectBytes` / `claimsBytes` (hex) give bytes that no string encodes, such as invalid UTF-8.
+ */
 function body(f, overrides = {}) {
-  const subject = Buffer.from(f.subject, 'utf8');
-  const claims = Buffer.from(f.claims, 'utf8');
+  const subject = overrides.subjectBytes ? Buffer.from(overrides.subjectBytes, 'hex') : Buffer.from(f.subject, 'utf8');
+  const claims = overrides.claimsBytes ? Buffer.from(overrides.claimsBytes, 'hex') : Buffer.from(f.claims, 'utf8');
   return Buffer.concat([
     Buffer.of(overrides.version ?? 0x01, overrides.purposeByte ?? PURPOSE[f.purpose]),
     Buffer.from(f.keyId, 'base64url'),
@@ -95,11 +99,12 @@ function sign(keyName, f, { macKey, overrides } = {}) {
   return { bytes, tag, token: tokenOf(bytes, tag) };
 }
 
-function valid(name, description, keyName, f, now) {
+function valid(name, description, keyName, f, now, verifier) {
   const { bytes, tag, token } = sign(keyName, f);
   return {
     name,
     description,
+    ...(verifier && { verifier }),
     key: keyName,
     fields: f,
     bodyHex: bytes.toString('hex'),
@@ -144,6 +149,28 @@ const validVectors = [
     'A lifetime of exactly the verifier maximum (86400 s): accepted.',
     'A',
     fields(8, { expiresAt: T0 + MAX_LIFETIME_MS }),
+    T0 + 60_000,
+  ),
+  valid(
+    'refresh-token',
+    'A 14-day refresh token, verified by a refresh verifier (purpose refresh, maximum lifetime 30 days).',
+    'A',
+    fields(24, { purpose: 'refresh', expiresAt: T0 + 14 * 86_400_000, claims: '{"roles":["editor"]}' }),
+    T0 + 60_000,
+    'refresh',
+  ),
+  valid(
+    'subject-replacement-character',
+    'Subject bytes 61 ef bf bd: valid UTF-8 for "a" and U+FFFD itself, accepted as that text.',
+    'A',
+    fields(25, { subject: 'a\uFFFD' }),
+    T0 + 60_000,
+  ),
+  valid(
+    'duplicate-claim-names',
+    'Claims naming "role" twice: the last one wins, as in JSON.parse. This library never issues such claims.',
+    'A',
+    fields(26, { claims: '{"role":"user","tenant":"acme","role":"admin"}' }),
     T0 + 60_000,
   ),
 ];
@@ -252,7 +279,30 @@ reject('unknown-purpose', 'wrong_purpose', 'Purpose byte 0x03.', signedLayout(15
   reject('negative-lifetime', 'invalid_lifetime', 'Expires before it was issued.', sign('A', negative).token, T0, { key: 'A', fields: negative });
 }
 
-// Step 9: claims, read only from an authentic token.
+// Steps 12 and 13: subject and claims, read only from an authentic token, as strict UTF-8.
+for (const [n, hex, what] of [
+  [27, '61ff', 'a byte that never occurs in UTF-8 (0xff)'],
+  [28, '61fe', 'a byte that never occurs in UTF-8 (0xfe)'],
+  [29, '61c0', 'a lead byte with no continuation (0xc0)'],
+  [30, 'c0af', 'an overlong encoding of "/" (c0 af)'],
+  [31, '61eda080', 'an encoded UTF-16 surrogate (ed a0 80)'],
+]) {
+  const token = sign('A', fields(n), { overrides: { subjectBytes: hex, subjectLength: hex.length / 2 } }).token;
+  reject(`subject-invalid-utf8-${hex}`, 'token_malformed', `Authentic subject bytes ${hex}: ${what}.`, token);
+}
+{
+  const claimsHex = Buffer.concat([Buffer.from('{"r":"'), Buffer.of(0xff), Buffer.from('"}')]).toString('hex');
+  const token = sign('A', fields(32), { overrides: { claimsBytes: claimsHex, claimsLength: claimsHex.length / 2 } }).token;
+  reject('claims-invalid-utf8', 'token_malformed', `Authentic claims bytes ${claimsHex}: a 0xff inside a JSON string.`, token);
+  const bom = fields(33, { claims: '\uFEFF{"r":1}' });
+  reject('claims-byte-order-mark', 'token_malformed', 'Authentic claims starting with a UTF-8 byte order mark (ef bb bf).', sign('A', bom).token, now, { key: 'A', fields: bom });
+}
+{
+  const access = fields(34);
+  reject('access-purpose-to-refresh-verifier', 'wrong_purpose', 'An access token offered to a refresh verifier.', sign('A', access).token, now, { key: 'A', fields: access });
+  invalid.at(-1).verifier = 'refresh';
+}
+// Claims that are not a JSON object.
 {
   const array = fields(22, { claims: '["admin"]' });
   reject('claims-not-an-object', 'token_malformed', 'Authentic claims that are a JSON array.', sign('A', array).token, now, { key: 'A', fields: array });
@@ -273,8 +323,16 @@ const output = {
     'Times are milliseconds since the Unix epoch. "now" is the verifier clock for the vector.',
     'The ring is every key with inRing true; ringEntry is its "id:key" compact form for TOKEN_AUTH_KEYS.',
     'fields.claims is the exact UTF-8 text of the claims bytes ("" for none).',
+    'A vector with "verifier": "refresh" is for a refresh-token verifier (verifier.refresh); the others for access.',
+    'Invalid vectors whose subject or claims bytes are not valid UTF-8 give no fields: no string encodes them.',
   ],
-  verifier: { purpose: 'access', clockToleranceMs: TOLERANCE_MS, maxLifetimeMs: MAX_LIFETIME_MS, maxTokenLength: MAX_TOKEN_LENGTH },
+  verifier: {
+    purpose: 'access',
+    clockToleranceMs: TOLERANCE_MS,
+    maxLifetimeMs: MAX_LIFETIME_MS,
+    maxTokenLength: MAX_TOKEN_LENGTH,
+    refresh: { purpose: 'refresh', maxLifetimeMs: MAX_REFRESH_LIFETIME_MS },
+  },
   keys: Object.values(keys),
   valid: validVectors,
   invalid,

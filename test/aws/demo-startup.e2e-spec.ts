@@ -48,12 +48,16 @@ describe('the built demo with TOKEN_AUTH_SECRET_ID', () => {
     return demo;
   }
 
-  it('serves with the ring of the secret', async () => {
+  it('serves with the ring of the secret, named on /health/details and not on the public /health', async () => {
     const app = start('demo/keys');
     const url = await app.listening();
-    const health = (await (await fetch(`${url}/health`)).json()) as object;
-    expect(JSON.stringify(health)).toContain('AWS Secrets Manager secret demo/keys');
-  });
+    expect(await (await fetch(`${url}/health`)).text()).not.toContain('demo/keys');
+    const credentials = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ops', password: 'correct horse battery' }) };
+    expect((await fetch(`${url}/auth/register`, credentials)).status).toBe(201);
+    const { access_token: token } = (await (await fetch(`${url}/auth/login`, credentials)).json()) as { access_token: string };
+    const details = await fetch(`${url}/health/details`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await details.text()).toContain('AWS Secrets Manager secret demo/keys');
+  }, 20_000);
 
   it.each<[string, Fault | undefined, string, RegExp]>([
     ['AccessDenied', { type: 'AccessDeniedException' }, 'demo/keys', /AccessDeniedException: the role needs secretsmanager:GetSecretValue on demo\/keys/],

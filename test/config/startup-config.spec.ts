@@ -62,7 +62,13 @@ describe('configuration errors stop the app at startup', () => {
     [
       'a key that is printable text, like a password',
       ring(keyOf(Buffer.from('correct horse battery staple 1234567890'))),
-      [/printable text, like a password/, /must be random bytes/, KEYGEN],
+      [/text, like a password/, /must be random bytes/, KEYGEN],
+    ],
+    ['32 zero bytes', ring(keyOf(Buffer.alloc(32))), [/repeat every 1 byte/, /must be random bytes/, KEYGEN]],
+    [
+      'the base64 of a passphrase and its newline (echo ... | base64)',
+      ring({ ...keyOf(Buffer.from('correct horse battery staple 2026!\n')), key: Buffer.from('correct horse battery staple 2026!\n').toString('base64') }),
+      [/text, like a password/, /must be random bytes/, KEYGEN],
     ],
     [
       'a password-like key text shorter than 43 characters',
@@ -123,7 +129,7 @@ describe('configuration errors stop the app at startup', () => {
       fc.asyncProperty(fc.string({ unit: printableChar, minLength: 1, maxLength: 42 }), async (text) => {
         const error = await startupError(ring({ id: 'main', key: text, state: 'active' }));
         expect(error).toBeInstanceOf(TokenAuthConfigError);
-        expect((error as Error).message).toMatch(/too short|not base64url|printable text/);
+        expect((error as Error).message).toMatch(/too short|not base64url|text, like a password/);
         expect((error as Error).message).toMatch(KEYGEN);
       }),
       { numRuns: 100 },

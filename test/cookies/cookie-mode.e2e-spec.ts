@@ -52,13 +52,14 @@ class CookieController {
   }
 }
 
-async function createApp(platform: 'express' | 'fastify', cookie: TokenAuthCookieOptions): Promise<INestApplication> {
+async function createApp(platform: 'express' | 'fastify', cookie: TokenAuthCookieOptions, trustProxy = false): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([key]), cookie })],
     controllers: [CookieController],
     providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
   }).compile();
-  const app = platform === 'express' ? moduleRef.createNestApplication() : moduleRef.createNestApplication(new FastifyAdapter());
+  const app = platform === 'express' ? moduleRef.createNestApplication() : moduleRef.createNestApplication(new FastifyAdapter({ trustProxy }));
+  if (platform === 'express' && trustProxy) (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', true);
   await app.init();
   if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -160,6 +161,46 @@ describe.each(['express', 'fastify'] as const)('cookie mode on %s', (platform) =
         '__Host-nta_access=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict',
         '__Host-nta_refresh=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict',
       ]);
+    });
+  });
+
+  describe('default (allowInsecureHttp unset, NODE_ENV not production)', () => {
+    let app: INestApplication;
+    let proxied: INestApplication;
+    beforeAll(async () => {
+      app = await createApp(platform, {});
+      proxied = await createApp(platform, {}, true);
+    });
+    afterAll(() => Promise.all([app.close(), proxied.close()]));
+
+    const names = (response: request.Response): string[] => setCookies(response).map((line) => line.split('=')[0]!);
+    const secure = (response: request.Response): boolean[] => setCookies(response).map((line) => line.includes('; Secure;'));
+
+    it('drops __Host- and Secure only for plain http to a loopback host', async () => {
+      for (const host of ['127.0.0.1:3000', 'localhost', '[::1]:8080']) {
+        const response = await request(app.getHttpServer()).post('/login').set('Host', host).expect(201);
+        expect(names(response).sort()).toEqual(['nta_access', 'nta_refresh']);
+        expect(secure(response)).toEqual([false, false]);
+      }
+    });
+
+    it('behind a TLS proxy (X-Forwarded-Proto: https), with or without trust proxy, sets __Host- and Secure cookies', async () => {
+      for (const target of [app, proxied]) {
+        const response = await request(target.getHttpServer())
+          .post('/login')
+          .set('Host', 'app.example.com')
+          .set('X-Forwarded-Proto', 'https')
+          .expect(201);
+        expect(names(response).sort()).toEqual(['__Host-nta_access', '__Host-nta_refresh']);
+        expect(secure(response)).toEqual([true, true]);
+      }
+    });
+
+    it('keeps __Host- and Secure for plain http to any other host, and reads the cookie under that name', async () => {
+      const response = await request(app.getHttpServer()).post('/login').set('Host', 'app.example.com').expect(201);
+      expect(names(response).sort()).toEqual(['__Host-nta_access', '__Host-nta_refresh']);
+      const cookies = cookieHeader(setCookies(response));
+      await request(app.getHttpServer()).get('/me').set('Host', 'app.example.com').set('Cookie', cookies).expect(200);
     });
   });
 

@@ -27,11 +27,24 @@ describe.each(ADAPTERS)('demo /me, /health and bad tokens (%s)', (adapter) => {
     expect(response.body.code).toBe('token_missing');
   });
 
-  it('GET /health answers 200 without a token, with the key ids and never the key bytes', async () => {
+  it('GET /health answers 200 without a token, with states only: no key id, key source or key bytes', async () => {
     const response = await demo.http().get('/health');
     expect(response.status).toBe(200);
     const [id, key] = ring.split(':') as [string, string];
-    expect(response.body).toMatchObject({ status: 'ok', keyRing: { source: 'env TOKEN_AUTH_KEYS', keys: [{ id, state: 'active' }] } });
+    expect(response.body).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local' });
+    for (const secret of [id, key, 'TOKEN_AUTH_KEYS']) expect(response.text).not.toContain(secret);
+  });
+
+  it('GET /health/details needs a token, and then lists key ids and the ring source, never the key bytes', async () => {
+    expect((await demo.http().get('/health/details')).status).toBe(401);
+    const response = await demo.http().get('/health/details').set('Authorization', token);
+    expect(response.status).toBe(200);
+    const [id, key] = ring.split(':') as [string, string];
+    expect(response.body).toMatchObject({
+      status: 'up',
+      keyRingDetails: { source: 'env TOKEN_AUTH_KEYS', keys: [{ id, state: 'active' }] },
+      revocationStoreDetails: { store: expect.any(String) },
+    });
     expect(response.text).not.toContain(key);
   });
 

@@ -9,6 +9,7 @@ import { BuiltDemo, REPO_ROOT, cleanEnv, ensureBuilt } from '../demo/support/bui
 import { LocalSecretsManager } from '../support/secrets-manager/local-secrets-manager.js';
 import { localClient, sleep, until } from '../support/secrets-manager/helpers.js';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { rotateSecret } from 'nestjs-token-auth/aws';
 
 const REFRESH_SECONDS = 2;
 const SECRET_ID = 'demo/token-keys';
@@ -83,8 +84,8 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     return { status: response.status, code: body.code };
   }
 
-  /** The key ids and states an instance reports on /health. */
-  async function ringOf(base: string): Promise<{ id: string; state: string }[]> {
+  /** The key ids and states an instance reports on /health/details (for a signed-in caller). */
+  async function ringOf(base: string, token: string): Promise<{ id: string; state: string }[]> {
     const find = (value: unknown): { id: string; state: string }[] | undefined => {
       if (Array.isArray(value) && value.length > 0 && value.every((k) => typeof k?.id === 'string' && typeof k?.state === 'string')) {
         return value as { id: string; state: string }[];
@@ -96,7 +97,7 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
       }
       return undefined;
     };
-    return find(await (await fetch(`${base}/health`)).json()) ?? [];
+    return find(await (await fetch(`${base}/health/details`, { headers: { authorization: `Bearer ${token}` } })).json()) ?? [];
   }
 
   async function rotate(...extra: string[]): Promise<{ active: string; dropped: string[] }> {
@@ -109,7 +110,9 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
   }
 
   it('rotates twice under cross-instance traffic with no valid token rejected; an emergency rotation revokes a key everywhere within one refresh', async () => {
-    const firstToken = await login(urls[0]!);
+    // A session begun before both rotations: its refresh token is signed by the key the first rotation retires.
+    const firstPair = await loginPair(urls[0]!);
+    const firstToken = firstPair.access_token;
     const failures: string[] = [];
     let checks = 0;
     let minted = 0;
@@ -149,7 +152,7 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     const first = await rotate();
     await sleep(REFRESH_SECONDS * 1000 + 500);
     const second = await rotate();
-    await until(async () => (await Promise.all(urls.map(ringOf))).every((ring) => ring.find((k) => k.state === 'active')?.id === second.active), 5000, 'every instance on the second ring');
+    await until(async () => (await Promise.all(urls.map((base) => ringOf(base, firstToken)))).every((ring) => ring.find((k) => k.state === 'active')?.id === second.active), 5000, 'every instance on the second ring');
     await sleep(1000);
     running = false;
     await traffic;
@@ -172,5 +175,17 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     for (const base of urls) expect((await me(base, firstToken)).status).toBe(200);
     const fresh = await login(urls[2]!);
     for (const base of urls) expect((await me(base, fresh)).status).toBe(200);
+
+    // 25 hours later (past the old default grace of maxAccessTokenTtl + 30 s + one refresh interval), the next
+    // rotation on the default schedule keeps the first key: the session begun before both rotations refreshes.
+    const client = localClient(local.endpoint);
+    const later = await rotateSecret({ client, secretId: SECRET_ID, refreshInterval: REFRESH_SECONDS, now: new Date(Date.now() + 25 * 3_600_000) });
+    client.destroy();
+    expect(later.result?.dropped).toEqual([]);
+    await sleep(REFRESH_SECONDS * 1000 + 500);
+    const refreshed = await post(urls[1]!, '/auth/refresh', { refresh_token: firstPair.refresh_token });
+    expect(refreshed.status).toBe(200);
+    const { access_token: continued } = (await refreshed.json()) as Pair;
+    for (const base of urls) expect((await me(base, continued)).status).toBe(200);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { KeyRing, KeyRotationError, createRing, readRingDocument, rotateRing, generateKey, type RingDocument } from 'nestjs-token-auth';
+import { KeyRing, KeyRotationError, createRing, defaultGracePeriod, readRingDocument, rotateRing, generateKey, type RingDocument } from 'nestjs-token-auth';
 
 const T0 = new Date('2026-11-01T00:00:00Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
@@ -20,7 +20,11 @@ describe('rotateRing', () => {
     const result = rotateRing(ring, { now: at(3600), gracePeriod: GRACE, refreshInterval: REFRESH });
     expect(result).toMatchObject({ active: next!.id, activated: next!.id, retiring: active!.id, dropped: [] });
     const retired = result.ring.keys.find((key) => key.id === active!.id)!;
-    expect(retired).toMatchObject({ state: 'verify-only', retireAfter: at(3600 + GRACE).toISOString() });
+    expect(retired).toMatchObject({
+      state: 'verify-only',
+      retireAfter: at(3600 + GRACE).toISOString(),
+      signedUntil: at(3600 + REFRESH).toISOString(),
+    });
     const published = result.ring.keys.find((key) => key.id === result.published)!;
     expect(published).toMatchObject({ state: 'verify-only', createdAt: at(3600).toISOString() });
     expect(published.retireAfter).toBeUndefined();
@@ -93,6 +97,13 @@ describe('rotateRing', () => {
     expect(() => rotateRing(createRing(T0), { now: at(REFRESH), ...options })).toThrow(message);
   });
 
+  it('by default keeps the old key for the longest refresh-token lifetime plus tolerance plus one refresh interval', () => {
+    const ring = rotateRing(createRing(T0), { now: at(REFRESH), refreshInterval: REFRESH });
+    const retiring = ring.ring.keys.find((key) => key.id === ring.retiring)!;
+    expect(defaultGracePeriod(REFRESH)).toBe(2_592_000 + 30 + REFRESH);
+    expect(retiring.retireAfter).toBe(at(REFRESH + 2_592_330).toISOString());
+  });
+
   it('refuses to rotate an invalid ring', () => {
     const ring = createRing(T0);
     ring.keys[1]!.state = 'active';
@@ -102,7 +113,7 @@ describe('rotateRing', () => {
   /**
    * The safety argument, checked over random schedules: rotation steps at least one refresh interval apart, so at
    * any moment two instances hold rings at most one step apart. A token signed by any instance, verified by any
-   * instance at any time before it expires, always finds its key.
+   * instance at any time before it expires, always finds its key, inside its retireAfter and signedUntil.
    */
   it('property: no instance meets a valid token signed with a key it does not know', () => {
     const maxTtl = 3600;
@@ -126,6 +137,8 @@ describe('rotateRing', () => {
             rings.push({ at: t, ring: rotateRing(rings.at(-1)!.ring, { now: at(t), gracePeriod: grace, refreshInterval: refresh }).ring });
           }
           const activeOf = (ring: RingDocument): string => ring.keys.find((key) => key.state === 'active')!.id;
+          const built = new Map<RingDocument, KeyRing>();
+          const ringOf = (ring: RingDocument): KeyRing => built.get(ring) ?? built.set(ring, KeyRing.from(ring.keys)).get(ring)!;
           // An instance holds the ring current at time t, or, within one refresh interval of a publication, the one before.
           const heldAt = (time: number): RingDocument[] => {
             const current = rings.findLastIndex((r) => r.at <= time);
@@ -138,7 +151,9 @@ describe('rotateRing', () => {
             const verifiedAt = signedAt + age * maxTtl;
             for (const signer of heldAt(signedAt)) {
               for (const verifier of heldAt(verifiedAt)) {
-                if (!verifier.keys.some((key) => key.id === activeOf(signer))) return false;
+                // What verification asks the ring: the key, its retireAfter and its signedUntil (no clock tolerance).
+                const accepted = ringOf(verifier).keyFor(activeOf(signer), 'access', at(signedAt).getTime(), at(verifiedAt).getTime(), 0);
+                if (accepted === undefined) return false;
               }
             }
           }

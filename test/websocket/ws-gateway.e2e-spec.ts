@@ -110,6 +110,10 @@ describe('WebSocket gateway with WsTokenAuth and TokenAuthGuard', () => {
 
     const crossSite = await connect({ Cookie: cookie, Origin: 'https://evil.example' });
     expect((await crossSite.closed).code).toBe(WS_CLOSE_UNAUTHORIZED);
+
+    // Same host and port, other scheme: a page from https:// is another origin than this ws:// endpoint's.
+    const otherScheme = await connect({ Cookie: cookie, Origin: origin.replace('http:', 'https:') });
+    expect(await otherScheme.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'token_missing' });
   });
 
   it('refuses a handshake carrying a token both as header and cookie', async () => {

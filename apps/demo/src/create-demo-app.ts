@@ -1,10 +1,12 @@
 import { ValidationPipe, type INestApplication, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { DemoConfig } from './config/demo-config.js';
 import { setupSwagger } from './swagger/setup-swagger.js';
+import { BodyDepthPipe } from './validation/body-depth.pipe.js';
+import { MAX_BODY_BYTES } from './validation/body-limits.js';
 
 /**
  * Builds and initializes the demo on the configured adapter, without listening: `main.ts` listens, tests hand
@@ -14,9 +16,15 @@ export async function createDemoApp(
   config: DemoConfig,
   options: Omit<NestApplicationOptions, 'abortOnError'> = {},
 ): Promise<INestApplication> {
-  const adapter = config.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
-  const app = await NestFactory.create(AppModule.forRoot(config), adapter, { ...options, abortOnError: false });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const adapter = config.adapter === 'fastify' ? new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES }) : new ExpressAdapter();
+  const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
+    ...options,
+    abortOnError: false,
+    // Express: the JSON parser below, with the same limit as Fastify's.
+    ...(adapter instanceof ExpressAdapter && { bodyParser: false }),
+  });
+  if (adapter instanceof ExpressAdapter) (app as NestExpressApplication).useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useGlobalPipes(new BodyDepthPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   setupSwagger(app);
   await app.init();
   if (adapter instanceof FastifyAdapter) await adapter.getInstance().ready();

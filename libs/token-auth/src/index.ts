@@ -38,6 +38,7 @@ export { StaticKeyProvider } from './keys/static.key-provider.js';
 export { FileKeyProvider, type FileKeyProviderOptions } from './keys/file.key-provider.js';
 export {
   rotateRing,
+  defaultGracePeriod,
   createRing,
   readRingDocument,
   serializeRing,

@@ -59,6 +59,7 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   refreshTokenTtl: true,
   maxRefreshTokenTtl: true,
   refreshReuseGrace: true,
+  verifyCache: true,
 };
 
 function rejectUnknownOptions(options: object): void {
@@ -91,6 +92,10 @@ export interface ResolvedTokenAuthOptions {
 }
 
 export const MAX_CLOCK_TOLERANCE = 300;
+/** Defaults in seconds; `rotateRing`'s default grace period is derived from them. */
+export const DEFAULT_MAX_ACCESS_TOKEN_TTL = 86_400;
+export const DEFAULT_MAX_REFRESH_TOKEN_TTL = 2_592_000;
+export const DEFAULT_CLOCK_TOLERANCE = 30;
 export const MAX_REFRESH_REUSE_GRACE = 60;
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
@@ -128,8 +133,8 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     );
   }
   rejectUnknownOptions(options);
-  const access = lifetime(options, 'accessTokenTtl', 900, 'maxAccessTokenTtl', 86_400);
-  const tolerance = seconds(options, 'clockTolerance', 30);
+  const access = lifetime(options, 'accessTokenTtl', 900, 'maxAccessTokenTtl', DEFAULT_MAX_ACCESS_TOKEN_TTL);
+  const tolerance = seconds(options, 'clockTolerance', DEFAULT_CLOCK_TOLERANCE);
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TokenAuthConfigError('clock must be a function returning milliseconds since the epoch, like Date.now');
   }
@@ -138,7 +143,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `clockTolerance (${tolerance} s) is over ${MAX_CLOCK_TOLERANCE} s; fix the clocks (NTP) instead of widening it`,
     );
   }
-  const refresh = lifetime(options, 'refreshTokenTtl', 1_209_600, 'maxRefreshTokenTtl', 2_592_000);
+  const refresh = lifetime(options, 'refreshTokenTtl', 1_209_600, 'maxRefreshTokenTtl', DEFAULT_MAX_REFRESH_TOKEN_TTL);
   const reuseGrace = seconds(options, 'refreshReuseGrace', 10);
   if (reuseGrace > MAX_REFRESH_REUSE_GRACE) {
     throw new TokenAuthConfigError(

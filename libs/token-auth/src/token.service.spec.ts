@@ -46,6 +46,36 @@ describe('TokenService', () => {
     expect(codeOf(() => b.verify(a.issue('u').token))).toBe('unknown_key');
   });
 
+  describe('retired keys', () => {
+    const T = Date.parse('2026-06-01T00:00:00Z');
+    const key = generateKey();
+    const signer = () => serviceWith({ keyProvider: new StaticKeyProvider([key]), clock: () => T });
+    const verifierWith = (schedule: Pick<KeySpec, 'retireAfter' | 'signedUntil'>) =>
+      serviceWith({ keyProvider: new StaticKeyProvider([generateKey(), { ...key, state: 'verify-only', ...schedule }]), clock: () => T });
+
+    it('a key past its retireAfter verifies nothing, even a token signed now: unknown_key', async () => {
+      const { token } = (await signer()).issue('u');
+      const retired = await verifierWith({ retireAfter: '2020-01-01T00:00:00Z' });
+      expect(codeOf(() => retired.verify(token))).toBe('unknown_key');
+      const retiring = await verifierWith({ retireAfter: new Date(T + 1).toISOString() });
+      expect(retiring.verify(token).sub).toBe('u');
+    });
+
+    it('a verify-only key refuses tokens issued after its signedUntil plus the clock tolerance', async () => {
+      const { token } = (await signer()).issue('u');
+      const withinTolerance = await verifierWith({ signedUntil: new Date(T - 30_000).toISOString() });
+      expect(withinTolerance.verify(token).sub).toBe('u');
+      const stoppedEarlier = await verifierWith({ signedUntil: new Date(T - 30_001).toISOString() });
+      expect(codeOf(() => stoppedEarlier.verify(token))).toBe('unknown_key');
+    });
+
+    it('refresh tokens go through the same check', async () => {
+      const { refresh } = (await signer()).issuePair('u');
+      const retired = await verifierWith({ retireAfter: '2020-01-01T00:00:00Z' });
+      await expect(retired.refresh(refresh.token)).rejects.toMatchObject({ code: 'unknown_key' });
+    });
+  });
+
   it('rejects expired tokens after the clock tolerance, not before', async () => {
     let now = 1_700_000_000_000;
     const tokens = await serviceWith({ clock: () => now, accessTokenTtl: 60, clockTolerance: 30 });

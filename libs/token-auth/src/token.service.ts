@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { VerifiedTokenCache } from './cache/verified-token-cache.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
@@ -25,7 +26,6 @@ import {
   type TokenPurposeName,
 } from './format/token-format.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
-import type { RingKey } from './keys/key-ring.js';
 import {
   REVOCATION_STORE,
   type RevocationResult,
@@ -107,7 +107,7 @@ export class TokenService {
     if (hit !== undefined) {
       const { claims } = hit;
       // Same key object: the same ring, so the HMAC checked on the way in still holds. A new ring re-checks.
-      if (this.acceptedKey(claims.kid) === hit.key) {
+      if (this.acceptedKey(claims.kid, 'access', claims.issuedAt) === hit.key) {
         this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs);
         this.checkNotRevoked(claims);
         return claims;
@@ -246,27 +246,30 @@ export class TokenService {
       throw new TokenAuthError('wrong_purpose', `not an ${purpose} token`);
     }
     const kid = keyIdOf(parsed);
-    const key = this.acceptedKey(kid);
-    if (!tagMatches(parsed, key.macKeys[purpose])) {
+    const issuedAt = issuedAtOf(parsed);
+    const macKey = this.acceptedKey(kid, purpose, issuedAt);
+    if (!tagMatches(parsed, macKey)) {
       throw new TokenAuthError('invalid_signature', 'invalid token signature');
     }
-    const issuedAt = issuedAtOf(parsed);
     const expiresAt = expiresAtOf(parsed);
     this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs);
     const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
     if (checkRevocation) this.checkNotRevoked(claims);
-    cache?.add(token, claims, key);
+    cache?.add(token, claims, macKey);
     return claims;
   }
 
-  /** The ring key a token names, if the ring accepts it now; the one decision every verification asks. */
-  private acceptedKey(kid: string): RingKey {
-    const key = this.keys.current.get(kid);
-    if (key === undefined) {
+  /**
+   * The MAC key of the ring key a token names, if the ring accepts it now for a token of this purpose issued then
+   * (not retired, and not issued after the key stopped signing): the one decision every verification asks.
+   */
+  private acceptedKey(kid: string, purpose: TokenPurposeName, issuedAt: number): KeyObject {
+    const macKey = this.keys.current.keyFor(kid, purpose, issuedAt, this.options.clock(), this.options.clockToleranceMs);
+    if (macKey === undefined) {
       this.keys.requestRefresh();
-      throw new TokenAuthError('unknown_key', 'token signed with an unknown key');
+      throw new TokenAuthError('unknown_key', 'token signed with an unknown or retired key');
     }
-    return key;
+    return macKey;
   }
 
   /** Expiry and issue time against the clock, with the tolerance, and the lifetime against its maximum. */

@@ -16,7 +16,9 @@ export class AuthController {
     private readonly cookies: TokenCookies,
   ) {}
 
+  /** Rate-limited like login (one scrypt each, and the 409 tells whether a name exists). */
   @Post('register')
+  @UseGuards(LoginRateLimitGuard)
   register(@Body() body: CredentialsDto): Promise<PublicUser> {
     return this.auth.register(body.username, body.password);
   }

@@ -1,5 +1,5 @@
 import { ConflictException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { toHttpException, TokenAuthError, TokenService, type TokenPair } from 'nestjs-token-auth';
+import { KeyRingManager, toHttpException, TokenAuthError, TokenService, type TokenPair } from 'nestjs-token-auth';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
 import { UsernameTakenError } from '../users/username-taken.error.js';
@@ -14,6 +14,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly keyRing: KeyRingManager,
   ) {}
 
   async register(username: string, password: string): Promise<PublicUser> {
@@ -25,13 +26,17 @@ export class AuthService {
     }
   }
 
-  /** The only password check of a session; every later request is authenticated by its token. */
+  /**
+   * The only password check of a session; every later request is authenticated by its token. A stale key ring
+   * answers 503 `key_ring_stale` before the scrypt: no token could be issued, so the hash would be wasted work.
+   */
   async login(username: string, password: string): Promise<TokenPair> {
+    this.assertCanIssue();
     const user = this.users.findByUsername(username);
     // One scrypt either way, so response time does not tell an unknown name from a wrong password.
     const matches = await this.hasher.verify(password, user?.passwordHash ?? this.hasher.dummyHash);
     if (user === undefined || !matches) throw new UnauthorizedException(BAD_CREDENTIALS);
-    return this.tokens.issuePair(String(user.id));
+    return this.issuePair(user.id);
   }
 
   /**
@@ -59,6 +64,7 @@ export class AuthService {
 
   /** Checks the old password, stores the new one, ends every older session and starts a new one for this client. */
   async changePassword(userId: number, oldPassword: string, newPassword: string): Promise<TokenPair> {
+    this.assertCanIssue();
     const user = this.users.findById(userId);
     if (user === undefined) throw new UnauthorizedException('the user of this token no longer exists');
     if (!(await this.hasher.verify(oldPassword, user.passwordHash))) {
@@ -66,6 +72,25 @@ export class AuthService {
     }
     await this.users.changePassword(userId, newPassword);
     await this.tokens.revokeAllForUser(String(userId));
-    return this.tokens.issuePair(String(userId));
+    return this.issuePair(userId);
+  }
+
+  /** 503 `key_ring_stale` while the ring is past its maxStaleness. */
+  private assertCanIssue(): void {
+    asHttpError(() => this.keyRing.current);
+  }
+
+  /** The ring may go stale during the scrypt: still a 503, never a 500. */
+  private issuePair(userId: number): TokenPair {
+    return asHttpError(() => this.tokens.issuePair(String(userId)));
+  }
+}
+
+/** Runs `work`, answering a `TokenAuthError` with its HTTP status and code. */
+function asHttpError<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw error instanceof TokenAuthError ? toHttpException(error) : error;
   }
 }

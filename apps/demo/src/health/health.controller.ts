@@ -1,14 +1,49 @@
-import { Controller, Get } from '@nestjs/common';
-import { KeyRingManager, Public, type KeyRingHealth } from 'nestjs-token-auth';
+import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
+import {
+  KeyRingManager,
+  Public,
+  REVOCATION_STORE,
+  type KeyRingHealth,
+  type RevocationStore,
+  type RevocationStoreHealth,
+} from 'nestjs-token-auth';
+import { summarize, type HealthSummary } from './health-summary.js';
+
+interface HealthDetails extends HealthSummary {
+  keyRingDetails: KeyRingHealth;
+  revocationStoreDetails: RevocationStoreHealth;
+}
+
+/** Express's response and Fastify's reply both have `status(code)`. */
+interface StatusResponse {
+  status(code: number): unknown;
+}
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly keyRing: KeyRingManager) {}
+  constructor(
+    private readonly keyRing: KeyRingManager,
+    @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+  ) {}
 
-  /** Public, for load balancers; the key ring part lists key ids and states, never key bytes. */
+  /**
+   * Public, for load balancers: states only (a key id or a secret id helps an attacker and no load balancer).
+   * 503 while the instance refuses every token (`down`), 200 otherwise.
+   */
   @Public()
   @Get()
-  check(): { status: 'ok'; keyRing: KeyRingHealth } {
-    return { status: 'ok', keyRing: this.keyRing.health() };
+  @HttpCode(HttpStatus.OK)
+  check(@Res({ passthrough: true }) response: StatusResponse): HealthSummary {
+    const summary = summarize(this.keyRing.health(), this.revocations.health());
+    if (summary.status === 'down') response.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return summary;
+  }
+
+  /** For operators, with a token: key ids, states and schedule, the ring's source and the store's counts. */
+  @Get('details')
+  details(): HealthDetails {
+    const keyRingDetails = this.keyRing.health();
+    const revocationStoreDetails = this.revocations.health();
+    return { ...summarize(keyRingDetails, revocationStoreDetails), keyRingDetails, revocationStoreDetails };
   }
 }

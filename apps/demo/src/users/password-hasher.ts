@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { HashingQueue } from './hashing-queue.js';
 
 interface ScryptParams {
   N: number;
@@ -26,9 +27,14 @@ function format(params: ScryptParams, salt: Buffer, hash: Buffer): string {
   return `scrypt$N=${params.N},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-/** scrypt password hashes, computed at registration and checked at login only. */
+/**
+ * scrypt password hashes, computed at registration and checked at login only, through one `HashingQueue`: logins
+ * stay responsive under a flood of registrations.
+ */
 @Injectable()
 export class PasswordHasher {
+  private readonly queue = new HashingQueue();
+
   /**
    * Checked in place of a real hash when the username is unknown, so that a login costs one scrypt whether or not
    * the user exists. Its hash bytes are random: no password matches it.
@@ -37,7 +43,7 @@ export class PasswordHasher {
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES);
-    return format(PARAMS, salt, await derive(password, salt, PARAMS));
+    return format(PARAMS, salt, await this.queue.run('hash', () => derive(password, salt, PARAMS)));
   }
 
   /** True when `password` matches `stored`; a malformed stored hash is an error, not a failed login. */
@@ -46,7 +52,8 @@ export class PasswordHasher {
     if (match === null) throw new Error('stored password hash is not in the scrypt$N=…,r=…,p=…$salt$hash format');
     const [, N, r, p, salt, hash] = match;
     const expected = Buffer.from(hash!, 'base64url');
-    const actual = await derive(password, Buffer.from(salt!, 'base64url'), { N: Number(N), r: Number(r), p: Number(p) });
+    const params = { N: Number(N), r: Number(r), p: Number(p) };
+    const actual = await this.queue.run('login', () => derive(password, Buffer.from(salt!, 'base64url'), params));
     return timingSafeEqual(actual, expected);
   }
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TokenClaims } from '../format/token-claims.js';
-import type { RingKey } from '../keys/key-ring.js';
+import type { KeyObject } from 'node:crypto';
 import { entryBytes, VerifiedTokenCache } from './verified-token-cache.js';
 import { DEFAULT_VERIFY_CACHE } from './verify-cache-options.js';
 
-const key = {} as RingKey;
+const key = {} as KeyObject;
 const claimsFor = (sub: string) => ({ sub }) as TokenClaims;
 
 describe('VerifiedTokenCache', () => {

@@ -1,15 +1,15 @@
+import type { KeyObject } from 'node:crypto';
 import type { TokenClaims } from '../format/token-claims.js';
-import type { RingKey } from '../keys/key-ring.js';
 import type { ResolvedVerifyCacheOptions } from './verify-cache-options.js';
 
 /**
- * What the cache keeps of a token that passed every check: what its bytes say (decoded once, frozen) and the ring
+ * What the cache keeps of a token that passed every check: what its bytes say (decoded once, frozen) and the MAC
  * key whose HMAC matched its tag. Nothing here depends on the clock, the ring's current state or revocations:
  * those are checked again on every use.
  */
 export interface VerifiedToken {
   readonly claims: TokenClaims;
-  readonly key: RingKey;
+  readonly key: KeyObject;
   readonly bytes: number;
 }
 
@@ -39,7 +39,7 @@ export class VerifiedTokenCache {
   }
 
   /** Keeps `claims` for `token`, dropping the oldest entries to stay within both bounds. */
-  add(token: string, claims: TokenClaims, key: RingKey): void {
+  add(token: string, claims: TokenClaims, key: KeyObject): void {
     const bytes = entryBytes(token);
     if (bytes > this.limits.maxBytes) return;
     this.delete(token);

@@ -83,6 +83,22 @@ describe('TokenService.verify with the verified-token cache', () => {
     expect(codeOf(() => tokens.verify(token))).toBe('unknown_key');
   });
 
+  it('refuses a cached token once its key passes retireAfter, with no ring change: the key is asked on every hit', async () => {
+    const signer = await setup();
+    const { token } = signer.tokens.issue('u');
+    const verifier = await setup();
+    const [retiring] = signer.provider.keys;
+    verifier.provider.keys = [
+      generateKey('active'),
+      { ...retiring, state: 'verify-only', retireAfter: new Date(verifier.clock.now + 10_000).toISOString() },
+    ];
+    await verifier.ring.refresh();
+    expect(verifier.tokens.verify(token).sub).toBe('u');
+    expect(verifier.tokens.verify(token).sub).toBe('u');
+    verifier.clock.now += 10_000;
+    expect(codeOf(() => verifier.tokens.verify(token))).toBe('unknown_key');
+  });
+
   it('never answers a forged token from the cache', async () => {
     const { tokens } = await setup();
     const { token } = tokens.issue('u');

@@ -1,9 +1,9 @@
-import { readRingDocument, type RingDocument } from '../keys/rotation/rotate-ring.js';
+import { defaultGracePeriod, readRingDocument, type RingDocument } from '../keys/rotation/rotate-ring.js';
 import { parseOptions, secondsOption, UsageError } from './args.js';
 
-/** maxAccessTokenTtl (86400) + clockTolerance (30) + refresh interval (300), the module's defaults. */
-export const DEFAULT_GRACE_SECONDS = 86_730;
 export const DEFAULT_REFRESH_SECONDS = 300;
+/** maxRefreshTokenTtl (2592000) + clockTolerance (30) + refresh interval (300), the module's defaults. */
+export const DEFAULT_GRACE_SECONDS = defaultGracePeriod(DEFAULT_REFRESH_SECONDS);
 
 const CLIENT_OPTIONS = ['secret-id', 'endpoint', 'region'];
 const SDK = '@aws-sdk/client-secrets-manager';

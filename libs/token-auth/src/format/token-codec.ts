@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import {
@@ -153,8 +154,21 @@ export function expiresAtOf(parsed: ParsedToken): number {
   return parsed.bytes.readUIntBE(OFFSET_EXPIRES_AT, TIME_BYTES);
 }
 
+/**
+ * The UTF-8 text of `bytes[start, end)`, or `token_malformed` when those bytes are not valid UTF-8: a lossy decode
+ * would give several byte strings one meaning (`61 ff` and `61 fe` both read "a\uFFFD"). The decoder writes
+ * U+FFFD for every invalid sequence, so the full check runs only on text containing one.
+ */
+function strictUtf8(bytes: Buffer, start: number, end: number, field: string): string {
+  const text = bytes.toString('utf8', start, end);
+  if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(start, end))) {
+    throw new TokenAuthError('token_malformed', `token ${field} is not valid UTF-8`);
+  }
+  return text;
+}
+
 export function subjectOf(parsed: ParsedToken): string {
-  return parsed.bytes.toString('utf8', OFFSET_SUBJECT, OFFSET_SUBJECT + parsed.subjectLength);
+  return strictUtf8(parsed.bytes, OFFSET_SUBJECT, OFFSET_SUBJECT + parsed.subjectLength, 'subject');
 }
 
 export function tokenIdOf(parsed: ParsedToken): string {
@@ -181,7 +195,9 @@ const PARSED_CLAIMS_LIMIT = 1000;
  */
 export function claimsOf(parsed: ParsedToken): Readonly<Record<string, unknown>> {
   if (parsed.claimsLength === 0) return NO_CLAIMS;
-  const text = parsed.bytes.toString('utf8', parsed.bodyLength - parsed.claimsLength, parsed.bodyLength);
+  const text = strictUtf8(parsed.bytes, parsed.bodyLength - parsed.claimsLength, parsed.bodyLength, 'claims');
+  // JSON.parse refuses a leading byte order mark today; refusing it here keeps that rule out of its hands.
+  if (text.charCodeAt(0) === 0xfeff) throw new TokenAuthError('token_malformed', 'token claims start with a byte order mark');
   const cached = parsedClaims.get(text);
   if (cached !== undefined) return cached;
   let claims: unknown;

@@ -31,8 +31,11 @@ interface VectorFields {
   subject: string;
   claims: string;
 }
+/** The verifier a vector is for: an access-token verifier unless it says `refresh`. */
+type VerifierName = 'access' | 'refresh';
 interface ValidVector {
   name: string;
+  verifier?: VerifierName;
   key: string;
   fields: VectorFields;
   bodyHex: string;
@@ -43,6 +46,7 @@ interface ValidVector {
 }
 interface InvalidVector {
   name: string;
+  verifier?: VerifierName;
   token: string;
   now: number;
   error: string;
@@ -50,7 +54,7 @@ interface InvalidVector {
   fields?: VectorFields;
 }
 interface Vectors {
-  verifier: { clockToleranceMs: number; maxLifetimeMs: number; maxTokenLength: number };
+  verifier: { clockToleranceMs: number; maxLifetimeMs: number; maxTokenLength: number; refresh: { maxLifetimeMs: number } };
   keys: VectorKey[];
   valid: ValidVector[];
   invalid: InvalidVector[];
@@ -93,6 +97,7 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
           clock: () => now,
           clockTolerance: vectors.verifier.clockToleranceMs / 1000,
           maxAccessTokenTtl: vectors.verifier.maxLifetimeMs / 1000,
+          maxRefreshTokenTtl: vectors.verifier.refresh.maxLifetimeMs / 1000,
         }),
       ],
     }).compile();
@@ -138,9 +143,15 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
       expect(Buffer.from(token.slice(5), 'base64url').toString('hex')).toBe(vector.bodyHex + vector.tagHex);
     });
 
-    it('verifies to the expected claims', () => {
+    it('verifies to the expected claims', async () => {
       now = vector.now;
-      expect(tokens.verify(vector.token)).toEqual(vector.expected);
+      if (vector.verifier === 'refresh') {
+        // A refresh verifier answers with a new pair of the same user, session and claims.
+        const { sub, sid, claims } = vector.expected;
+        expect((await tokens.refresh(vector.token)).refresh.claims).toMatchObject({ sub, sid, claims, purpose: 'refresh' });
+      } else {
+        expect(tokens.verify(vector.token)).toEqual(vector.expected);
+      }
     });
   });
 
@@ -151,11 +162,12 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
       });
     }
 
-    it(`is rejected with ${error}`, () => {
+    it(`is rejected with ${error}`, async () => {
       now = vector.now;
       let thrown: unknown;
       try {
-        tokens.verify(vector.token);
+        if (vector.verifier === 'refresh') await tokens.refresh(vector.token);
+        else tokens.verify(vector.token);
       } catch (caught) {
         thrown = caught;
       }

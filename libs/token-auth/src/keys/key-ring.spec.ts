@@ -64,7 +64,7 @@ describe('KeyRing', () => {
 
   it('refuses printable text, as a password would be, even when it is long enough', () => {
     const password = Buffer.from('correct horse battery staple, twice over!', 'utf8');
-    expect(messageOf([spec(password)])).toContain('printable text, like a password');
+    expect(messageOf([spec(password)])).toContain('the key bytes are text, like a password');
   });
 
   it('refuses a password-like key text (under 43 base64url characters decodes to under 32 bytes)', () => {
@@ -125,6 +125,39 @@ describe('KeyRing', () => {
     expect(ring.active.createdAt).toEqual(new Date('2026-01-01T00:00:00Z'));
     expect(ring.describe()).toEqual([{ id: key.id, state: 'active', createdAt: '2026-01-01T00:00:00.000Z' }]);
     expect(messageOf([{ ...spec(), createdAt: 'yesterday' }])).toContain('createdAt is not a valid date');
+  });
+
+  describe('keyFor: the one lookup verification uses', () => {
+    const T = Date.parse('2026-06-01T00:00:00Z');
+    const active = spec();
+    const retiring = { ...spec(randomBytes(32), 'verify-only'), retireAfter: new Date(T + 1000), signedUntil: new Date(T - 60_000) };
+    const ring = KeyRing.from([active, retiring]);
+
+    it('answers the MAC key of the purpose for a key with no schedule, whatever the times', () => {
+      expect(ring.keyFor(active.id, 'access', 0, Number.MAX_SAFE_INTEGER, 0)).toBe(ring.active.macKeys.access);
+      expect(ring.keyFor(active.id, 'refresh', T, T, 0)).toBe(ring.active.macKeys.refresh);
+      expect(ring.keyFor('AAAAAAAAAAAA', 'access', T, T, 0)).toBeUndefined();
+    });
+
+    it('answers nothing from retireAfter on', () => {
+      expect(ring.keyFor(retiring.id, 'access', T - 120_000, T + 999, 0)).toBe(ring.get(retiring.id)!.macKeys.access);
+      expect(ring.keyFor(retiring.id, 'access', T - 120_000, T + 1000, 0)).toBeUndefined();
+    });
+
+    it('answers nothing for a token issued after signedUntil plus the tolerance', () => {
+      expect(ring.keyFor(retiring.id, 'refresh', T - 60_000 + 30_000, T, 30_000)).toBeDefined();
+      expect(ring.keyFor(retiring.id, 'refresh', T - 60_000 + 30_001, T, 30_000)).toBeUndefined();
+    });
+
+    it('describes the schedule, and refuses a signedUntil that is not a date', () => {
+      expect(ring.describe()[1]).toEqual({
+        id: retiring.id,
+        state: 'verify-only',
+        retireAfter: new Date(T + 1000).toISOString(),
+        signedUntil: new Date(T - 60_000).toISOString(),
+      });
+      expect(messageOf([{ ...spec(), signedUntil: 'soon' }])).toContain('signedUntil is not a valid date');
+    });
   });
 
   it('describes its keys without key bytes', () => {

@@ -1,6 +1,7 @@
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import { HKDF_INFO, KEY_ID_BYTES, type TokenPurposeName } from '../format/token-format.js';
+import { keyWeakness } from './key-randomness.js';
 
 export type KeyState = 'active' | 'verify-only';
 
@@ -10,8 +11,14 @@ export interface KeySpec {
   key: Buffer | string;
   state: KeyState;
   createdAt?: string | Date;
-  /** When a retiring key may be dropped from the ring; set by `rotateRing`, reported by health checks. */
+  /** When a retiring key is dropped: from this instant it verifies nothing. Set by `rotateRing`. */
   retireAfter?: string | Date;
+  /**
+   * When every instance has stopped signing with this key (the rotation that retired it plus one refresh
+   * interval): tokens it claims to have issued later than this, beyond the clock tolerance, are refused. Set by
+   * `rotateRing`; a key without it accepts any issue time.
+   */
+  signedUntil?: string | Date;
 }
 
 /** A validated key with its derived MAC keys, built once per ring. */
@@ -20,6 +27,7 @@ export interface RingKey {
   readonly state: KeyState;
   readonly createdAt?: Date;
   readonly retireAfter?: Date;
+  readonly signedUntil?: Date;
   readonly keyIdBytes: Buffer;
   readonly macKeys: Readonly<Record<TokenPurposeName, KeyObject>>;
 }
@@ -30,6 +38,14 @@ export interface KeyDescription {
   state: KeyState;
   createdAt?: string;
   retireAfter?: string;
+  signedUntil?: string;
+}
+
+/** A ring key with its limits as milliseconds since the epoch (Infinity: none), for the check on every token. */
+interface Entry {
+  readonly key: RingKey;
+  readonly retireAfterMs: number;
+  readonly signedUntilMs: number;
 }
 
 export const MIN_KEY_BYTES = 32;
@@ -57,10 +73,6 @@ export function decodeKey(text: string, label: string): Buffer {
   return bytes;
 }
 
-function isPrintableText(bytes: Buffer): boolean {
-  return bytes.every((b) => b >= 0x20 && b < 0x7f);
-}
-
 function buildKey(spec: KeySpec, index: number): RingKey {
   const label = `key ${typeof spec?.id === 'string' && spec.id ? `"${spec.id}"` : `#${index + 1}`}`;
   if (typeof spec !== 'object' || spec === null) {
@@ -78,10 +90,9 @@ function buildKey(spec: KeySpec, index: number): RingKey {
       `${label}: ${bytes.length} bytes is too short; keys must be at least ${MIN_KEY_BYTES} random bytes (${KEYGEN_HINT})`,
     );
   }
-  if (isPrintableText(bytes)) {
-    throw new TokenAuthConfigError(
-      `${label}: the key bytes are printable text, like a password; keys must be random bytes (${KEYGEN_HINT})`,
-    );
+  const weakness = keyWeakness(bytes);
+  if (weakness !== undefined) {
+    throw new TokenAuthConfigError(`${label}: ${weakness}, not random; keys must be random bytes (${KEYGEN_HINT})`);
   }
   const id = deriveKeyId(bytes);
   if (spec.id !== id) {
@@ -91,11 +102,13 @@ function buildKey(spec: KeySpec, index: number): RingKey {
   }
   const createdAt = optionalDate(spec.createdAt, label, 'createdAt');
   const retireAfter = optionalDate(spec.retireAfter, label, 'retireAfter');
+  const signedUntil = optionalDate(spec.signedUntil, label, 'signedUntil');
   return {
     id,
     state: spec.state,
     createdAt,
     ...(retireAfter && { retireAfter }),
+    ...(signedUntil && { signedUntil }),
     keyIdBytes: Buffer.from(id, 'base64url'),
     macKeys: {
       access: createSecretKey(derive(bytes, HKDF_INFO.access, 32)),
@@ -119,15 +132,19 @@ function optionalDate(value: string | Date | undefined, label: string, field: st
  */
 export class KeyRing {
   readonly active: RingKey;
-  private readonly byId: ReadonlyMap<string, RingKey>;
+  private readonly byId: ReadonlyMap<string, Entry>;
 
   private constructor(keys: RingKey[]) {
-    const byId = new Map<string, RingKey>();
+    const byId = new Map<string, Entry>();
     for (const key of keys) {
       if (byId.has(key.id)) {
         throw new TokenAuthConfigError(`key ring: duplicate key id "${key.id}"; each key may appear once`);
       }
-      byId.set(key.id, key);
+      byId.set(key.id, {
+        key,
+        retireAfterMs: key.retireAfter?.getTime() ?? Infinity,
+        signedUntilMs: key.signedUntil?.getTime() ?? Infinity,
+      });
     }
     const active = keys.filter((key) => key.state === 'active');
     if (active.length !== 1) {
@@ -148,15 +165,28 @@ export class KeyRing {
   }
 
   get(id: string): RingKey | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.key;
+  }
+
+  /**
+   * The MAC key that may verify a `purpose` token naming key `kid` and issued at `issuedAt`, checked at `now`
+   * (both ms since the epoch), or undefined: the id is not in the ring, the key is past its `retireAfter`, or the
+   * token claims an issue time later than the key's `signedUntil` plus `toleranceMs`. The one place a key is
+   * accepted for a token: every verification path calls it.
+   */
+  keyFor(kid: string, purpose: TokenPurposeName, issuedAt: number, now: number, toleranceMs: number): KeyObject | undefined {
+    const entry = this.byId.get(kid);
+    if (entry === undefined || now >= entry.retireAfterMs || issuedAt > entry.signedUntilMs + toleranceMs) return undefined;
+    return entry.key.macKeys[purpose];
   }
 
   describe(): KeyDescription[] {
-    return [...this.byId.values()].map(({ id, state, createdAt, retireAfter }) => ({
+    return [...this.byId.values()].map(({ key: { id, state, createdAt, retireAfter, signedUntil } }) => ({
       id,
       state,
       ...(createdAt && { createdAt: createdAt.toISOString() }),
       ...(retireAfter && { retireAfter: retireAfter.toISOString() }),
+      ...(signedUntil && { signedUntil: signedUntil.toISOString() }),
     }));
   }
 }

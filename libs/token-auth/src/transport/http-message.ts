@@ -23,9 +23,25 @@ export function headersOf(request: HttpRequestLike): IncomingHttpHeaders {
   return request.headers ?? request.raw?.headers ?? {};
 }
 
+/** True when the app saw plain http: no TLS on its socket, and no trusted proxy reporting https (`trust proxy`). */
 export function isPlainHttp(request: HttpRequestLike): boolean {
   if (request.protocol !== undefined) return request.protocol === 'http';
   return !(request.socket ?? request.raw?.socket)?.encrypted;
+}
+
+/** True when `X-Forwarded-Proto` (its first, client-side entry) says https, trusted or not. */
+export function forwardedHttps(request: HttpRequestLike): boolean {
+  const value = headersOf(request)['x-forwarded-proto'];
+  const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
+}
+
+const LOOPBACK_HOST = /^(?:localhost|[^.]+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/** The Host header, when it names a loopback host: the browser is on this machine. */
+export function isLoopbackHost(request: HttpRequestLike): boolean {
+  const host = headersOf(request).host;
+  return host !== undefined && LOOPBACK_HOST.test(host);
 }
 
 /** Adds a `Set-Cookie` line without replacing the ones already set (Express, Fastify, Node). */

@@ -3,7 +3,16 @@ import { TOKEN_AUTH_OPTIONS } from '../token-auth.constants.js';
 import type { ResolvedTokenAuthOptions } from '../token-auth.options.js';
 import type { ResolvedCookieOptions } from './cookie-options.js';
 import { readCookie } from './cookie-header.js';
-import { appendSetCookie, headersOf, isPlainHttp, type HttpRequestLike, type HttpResponseLike } from './http-message.js';
+import {
+  appendSetCookie,
+  forwardedHttps,
+  headersOf,
+  isLoopbackHost,
+  isPlainHttp,
+  type HttpRequestLike,
+  type HttpResponseLike,
+} from './http-message.js';
+import { normalizeOrigin, requestOrigin } from './request-origin.js';
 
 /** A token to put in a cookie: what `TokenService` issues. */
 export interface CookieToken {
@@ -35,7 +44,8 @@ const COOKIE_VALUE = /^[A-Za-z0-9._-]+$/;
 export class TokenCookies {
   private readonly logger = new Logger('TokenAuth');
   private readonly cookie?: ResolvedCookieOptions;
-  private warned = false;
+  /** Each configuration warning is logged once per process. */
+  private readonly warned = new Set<string>();
 
   constructor(@Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions) {
     this.cookie = options.cookie;
@@ -51,7 +61,7 @@ export class TokenCookies {
     return this.settings().csrfHeader;
   }
 
-  /** The cookie name used for this request: `__Host-` unless development over plain http. */
+  /** The cookie name used for this request: `__Host-` unless plain http where `allowInsecureHttp` permits it. */
   nameFor(request: HttpRequestLike, kind: TokenCookieKind): string {
     return cookieName(kind, this.secure(request));
   }
@@ -76,6 +86,19 @@ export class TokenCookies {
     return readCookie(header, this.nameFor(request, kind));
   }
 
+  /**
+   * Whether a request authenticated by cookie that cannot carry the CSRF header (a WebSocket handshake) comes from
+   * an allowed page: its `Origin` equals, scheme, host and port, the origin it was addressed to, or one of
+   * `allowedOrigins`.
+   */
+  acceptsOrigin(request: HttpRequestLike): boolean {
+    const header = headersOf(request).origin;
+    const origin = typeof header === 'string' ? normalizeOrigin(header) : undefined;
+    if (origin === undefined) return false;
+    const { allowedOrigins } = this.settings();
+    return allowedOrigins.length > 0 ? allowedOrigins.includes(origin) : origin === requestOrigin(request);
+  }
+
   /** Throws 403 `csrf_header_missing` when a state-changing request lacks the CSRF header. */
   assertCsrf(request: HttpRequestLike): void {
     const method = (request.method ?? 'GET').toUpperCase();
@@ -97,15 +120,38 @@ export class TokenCookies {
     return this.cookie;
   }
 
+  /**
+   * `__Host-` and `Secure`, unless the request really is plain http (no TLS, no proxy saying https) and
+   * `allowInsecureHttp` allows it for this host. Where the answer will not work in a browser or hides a proxy
+   * setting, the first such request logs what to configure.
+   */
   private secure(request: HttpRequestLike): boolean {
-    if (!this.settings().allowInsecureHttp || !isPlainHttp(request)) return true;
-    if (!this.warned) {
-      this.warned = true;
-      this.logger.warn(
-        'plain http: token cookies are sent without the __Host- prefix and the Secure flag; use https outside development',
+    if (!isPlainHttp(request)) return true;
+    if (forwardedHttps(request)) {
+      this.warnOnce(
+        'trust-proxy',
+        'X-Forwarded-Proto says https but the app sees plain http: token cookies keep __Host- and Secure, but set ' +
+          'trust proxy so the app knows (Express: app.set("trust proxy", 1); Fastify: new FastifyAdapter({ trustProxy: 1 }))',
       );
+      return true;
     }
-    return false;
+    const { insecureHttp } = this.settings();
+    if (insecureHttp === 'any' || (insecureHttp === 'loopback' && isLoopbackHost(request))) {
+      this.warnOnce('insecure', 'plain http: token cookies are sent without the __Host- prefix and the Secure flag; use https outside development');
+      return false;
+    }
+    this.warnOnce(
+      'plain-http',
+      'a plain http request to a host that is not loopback: token cookies are __Host- and Secure, which browsers refuse ' +
+        'over http. Serve https; behind a TLS proxy set trust proxy; for development over a LAN set cookie.allowInsecureHttp: true',
+    );
+    return true;
+  }
+
+  private warnOnce(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    this.logger.warn(message);
   }
 
   private serialize(request: HttpRequestLike, kind: TokenCookieKind, value: string, maxAge: number): string {

@@ -23,8 +23,9 @@ export interface AuthenticatedSocket {
  * Authenticates a WebSocket at its handshake. Call it from a gateway's `handleConnection(client, request)`:
  * it reads `Authorization: Bearer` from the upgrade request, or in cookie mode the access cookie, attaches the user
  * to the socket and returns it; a missing or bad token closes the socket with 4401 and the error code as reason.
- * Cookies are accepted only from a same-origin page (`Origin` matches `Host`), since a browser attaches them to
- * cross-site WebSocket handshakes and no CSRF header can be sent there.
+ * Cookies are accepted only from a same-origin page (`Origin` equals the handshake's scheme, host and port) or
+ * one of `cookie.allowedOrigins`, since a browser attaches them to cross-site WebSocket handshakes and no CSRF
+ * header can be sent there.
  */
 @Injectable()
 export class WsTokenAuth {
@@ -54,19 +55,9 @@ export class WsTokenAuth {
     if (header !== undefined && cookie !== undefined) {
       throw new TokenAuthError('token_ambiguous', 'token sent both in the Authorization header and a cookie');
     }
-    if (cookie !== undefined && !sameOrigin(request)) {
+    if (cookie !== undefined && !this.cookies!.acceptsOrigin(request)) {
       throw new TokenAuthError('token_missing', 'cookie authentication needs a same-origin WebSocket handshake');
     }
     return header ?? cookie;
-  }
-}
-
-function sameOrigin(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined || request.headers.host === undefined) return false;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
   }
 }

@@ -12,8 +12,8 @@ import { secretsManagerRequest } from './secrets-manager-request.js';
 export interface SecretRotationOptions {
   client: SecretsManagerClient;
   secretId: string;
-  /** Seconds the old active key stays verify-only (see `rotateRing`). */
-  gracePeriod: number;
+  /** Seconds the old active key stays verify-only (see `rotateRing`). Default `defaultGracePeriod(refreshInterval)`. */
+  gracePeriod?: number;
   /** The providers' refresh interval in seconds: the `next` key must have been published at least this long. */
   refreshInterval: number;
   emergency?: boolean;

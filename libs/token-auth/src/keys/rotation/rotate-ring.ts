@@ -1,4 +1,5 @@
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL } from '../../token-auth.options.js';
 import { generateKey } from '../generate-key.js';
 import { KeyRing, type KeySpec, type KeyState } from '../key-ring.js';
 import { parseKeyRingText } from '../key-ring-text.js';
@@ -11,6 +12,8 @@ export interface StoredKey {
   createdAt: string;
   /** Set on a key that no longer signs: after this instant no valid token can still need it, so it is dropped. */
   retireAfter?: string;
+  /** Set with `retireAfter`: the rotation time plus one refresh interval, when every instance has stopped signing. */
+  signedUntil?: string;
 }
 
 /** The ring JSON held by a secret or a file: `{"keys":[…]}`. */
@@ -21,10 +24,11 @@ export interface RingDocument {
 export interface RotateRingOptions {
   now: Date;
   /**
-   * Seconds the old active key stays verify-only: the longest token lifetime the verifiers accept
-   * (`maxAccessTokenTtl`) plus `clockTolerance` plus one refresh interval.
+   * Seconds the old active key stays verify-only: the longest lifetime the verifiers accept for any purpose
+   * (access and refresh tokens are signed by the same key) plus `clockTolerance` plus one refresh interval.
+   * Default `defaultGracePeriod(refreshInterval)`, which covers the module's default maximum lifetimes.
    */
-  gracePeriod: number;
+  gracePeriod?: number;
   /**
    * The providers' refresh interval in seconds. The `next` key is promoted only once it has been published that
    * long, so every instance knows it before any instance signs with it. Default 0 (no check).
@@ -51,6 +55,15 @@ export interface RotationResult {
   dropped: string[];
 }
 
+/**
+ * The grace period that logs no one out under the module's default limits: the longer of `maxAccessTokenTtl`
+ * (1 day) and `maxRefreshTokenTtl` (30 days), plus `clockTolerance` (30 s), plus one refresh interval.
+ * With `refreshInterval` 300: 2 592 330 s. Pass your own `gracePeriod` when you raise those limits.
+ */
+export function defaultGracePeriod(refreshInterval: number): number {
+  return Math.max(DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL) + DEFAULT_CLOCK_TOLERANCE + refreshInterval;
+}
+
 /** Thrown when a rotation step would be unsafe or the ring cannot be rotated; the message says why. */
 export class KeyRotationError extends Error {
   override readonly name = 'KeyRotationError';
@@ -70,6 +83,7 @@ export function readRingDocument(text: string, source: string, now: Date): RingD
       state: spec.state,
       createdAt: toIso(spec.createdAt) ?? now.toISOString(),
       ...(spec.retireAfter !== undefined && { retireAfter: toIso(spec.retireAfter) }),
+      ...(spec.signedUntil !== undefined && { signedUntil: toIso(spec.signedUntil) }),
     })),
   };
 }
@@ -77,13 +91,15 @@ export function readRingDocument(text: string, source: string, now: Date): RingD
 /**
  * One step of phased rotation, as a pure function of the ring and the clock:
  * 1. the `next` key (the verify-only key without `retireAfter`) becomes active;
- * 2. the old active key becomes verify-only until `now + gracePeriod` (emergency: it is dropped at once);
+ * 2. the old active key becomes verify-only until `now + gracePeriod`, accepting only tokens issued up to
+ *    `now + refreshInterval` (emergency: it is dropped at once);
  * 3. a new `next` key is added as verify-only;
  * 4. keys whose `retireAfter` has passed are dropped.
  * A ring without a `next` key (a new or migrated ring) only gets one published; the following step promotes it.
  */
 export function rotateRing(ring: RingDocument, options: RotateRingOptions): RotationResult {
-  const { now, gracePeriod, refreshInterval = 0, emergency = false } = options;
+  const { now, refreshInterval = 0, emergency = false } = options;
+  const gracePeriod = options.gracePeriod ?? defaultGracePeriod(refreshInterval);
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new KeyRotationError('now must be a valid Date');
   for (const [name, value] of [['gracePeriod', gracePeriod], ['refreshInterval', refreshInterval]] as const) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -113,13 +129,15 @@ export function rotateRing(ring: RingDocument, options: RotateRingOptions): Rota
     }
   }
   const retireAfter = new Date(now.getTime() + gracePeriod * 1000).toISOString();
+  // Instances still on the old ring sign with the old key until their next refresh.
+  const signedUntil = new Date(now.getTime() + refreshInterval * 1000).toISOString();
   const dropped: string[] = [];
   const kept: StoredKey[] = [];
   for (const key of ring.keys) {
     if (key === active) {
       if (next === undefined && !emergency) kept.push(key);
       else if (emergency) dropped.push(key.id);
-      else kept.push({ ...key, state: 'verify-only', retireAfter });
+      else kept.push({ ...key, state: 'verify-only', retireAfter, signedUntil });
     } else if (key === next) {
       kept.push({ ...key, state: 'active' });
     } else if (key.retireAfter !== undefined && Date.parse(key.retireAfter) <= now.getTime()) {

@@ -1,0 +1,22 @@
+import { describe, expect, it } from '@jest/globals';
+import type { KeyRingHealth, RevocationStoreHealth } from 'nestjs-token-auth';
+import { summarize } from './health-summary.js';
+
+const ring: KeyRingHealth = { source: 'file /run/secrets/keys.json', keys: [{ id: 'HYSLOf41yZep', state: 'active' }], lastRefreshAt: '2026-12-01T00:00:00.000Z' };
+const memory: RevocationStoreHealth = { store: 'memory', tokens: 0, sessions: 0, users: 0 };
+const redis: RevocationStoreHealth = { ...memory, store: 'redis', connected: true };
+
+describe('summarize (the public /health)', () => {
+  it.each<[string, KeyRingHealth, RevocationStoreHealth, object]>([
+    ['a fresh ring and a local store', ring, memory, { status: 'up', keyRing: 'fresh', revocationStore: 'local' }],
+    ['a connected shared store', ring, redis, { status: 'up', keyRing: 'fresh', revocationStore: 'connected' }],
+    ['a failed refresh', { ...ring, lastError: { message: 'x', at: 'y' } }, redis, { status: 'degraded', keyRing: 'refresh_failing', revocationStore: 'connected' }],
+    ['an unreachable store', ring, { ...redis, connected: false }, { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale' }],
+    ['a store behind', ring, { ...redis, staleSince: '2026-12-01T00:00:00.000Z' }, { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale' }],
+    ['a stale ring', { ...ring, stale: true, lastError: { message: 'x', at: 'y' } }, redis, { status: 'down', keyRing: 'stale', revocationStore: 'connected' }],
+  ])('%s', (_, keyRing, store, expected) => {
+    const summary = summarize(keyRing, store);
+    expect(summary).toEqual(expected);
+    expect(JSON.stringify(summary)).not.toMatch(/HYSLOf41yZep|secrets|redis|memory/);
+  });
+});
