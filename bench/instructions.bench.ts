@@ -83,7 +83,14 @@ function target(name: string, measured: number, limit: number, note?: string): v
  * Instructions per operation and per HTTP request, counted by callgrind: the figures the targets are checked
  * against, since they repeat within a few percent on a busy machine where wall-clock ratios do not.
  */
-export async function run({ quick }: BenchOptions): Promise<string> {
+export async function run({ quick, instructions = true }: BenchOptions): Promise<string> {
+  if (!instructions) {
+    return [
+      '## Instructions per operation (callgrind)',
+      '',
+      '**Not measured in this run** (`--no-instructions`): the targets checked against instruction counts are missing.',
+    ].join('\n');
+  }
   const version = valgrindVersion();
   if (version === undefined) {
     console.log('bench: instructions: valgrind (callgrind) is not installed; instruction counts skipped');

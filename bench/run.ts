@@ -29,7 +29,7 @@ function busyNote(loadAtStart: string, cores: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const options: BenchOptions = { quick: process.argv.includes('--quick') };
+  const options: BenchOptions = { quick: process.argv.includes('--quick'), instructions: !process.argv.includes('--no-instructions') };
   const others = readdirSync(here)
     .filter((file) => file.endsWith('.bench.js') && !OWN_SUITES.includes(file))
     .sort();
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     'npm ci',
     'npm run bench            # full run, 30 to 60 minutes (callgrind is slow); rewrites BENCHMARKS.md and bench/results.svg',
     'npm run bench -- --quick # smoke run: checks that every benchmark runs; writes dist/bench/BENCHMARKS.quick.md',
+    'npm run bench -- --no-instructions # everything but the callgrind counts, about 12 minutes',
     '```',
     '',
     '`npm run bench` builds the library (`npm run build -w nestjs-token-auth`), compiles `bench/` ' +

@@ -4,6 +4,8 @@
  */
 export interface BenchOptions {
   quick: boolean;
+  /** False with `--no-instructions`: skip the callgrind counts (they take most of a full run). */
+  instructions?: boolean;
 }
 
 export type BenchRun = (options: BenchOptions) => Promise<string>;
