@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { KeyProvider } from './keys/key-provider.interface.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import type { RevocationStore } from './revocation/revocation-store.interface.js';
@@ -26,8 +27,13 @@ export interface TokenAuthModuleOptions {
   /** The longest refresh-token lifetime the verifier accepts (`exp - iat`), in seconds. Default 2592000 (30 days). */
   maxRefreshTokenTtl?: number;
   /**
-   * Seconds after a refresh token's first use during which using it again (two tabs refreshing at once) still
-   * succeeds; after that, reuse revokes the whole session. Default 10, at most 60; 0 disables the grace.
+   * Seconds a session may last from its login, however often it refreshes: past it, refresh answers
+   * `session_expired` and the user signs in again. Default 2592000 (30 days).
+   */
+  maxSessionLifetime?: number;
+  /**
+   * @deprecated Ignored, with a warning at startup. A refresh token presented again now gets the same successor as
+   * its first use for as long as that successor is unused, with no time window; see docs/revocation.md.
    */
   refreshReuseGrace?: number;
 }
@@ -44,11 +50,10 @@ export interface ResolvedTokenAuthOptions {
   revocationStore?: RevocationStore;
   refreshTokenTtlMs: number;
   maxRefreshTokenTtlMs: number;
-  refreshReuseGraceMs: number;
+  maxSessionLifetimeMs: number;
 }
 
 export const MAX_CLOCK_TOLERANCE = 300;
-export const MAX_REFRESH_REUSE_GRACE = 60;
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
   const value = options[name] ?? fallback;
@@ -95,16 +100,20 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     );
   }
   const refresh = lifetime(options, 'refreshTokenTtl', 1_209_600, 'maxRefreshTokenTtl', 2_592_000);
-  const reuseGrace = seconds(options, 'refreshReuseGrace', 10);
-  if (reuseGrace > MAX_REFRESH_REUSE_GRACE) {
-    throw new TokenAuthConfigError(
-      `refreshReuseGrace (${reuseGrace} s) is over ${MAX_REFRESH_REUSE_GRACE} s; a stolen refresh token could be used that long after its owner refreshed`,
+  const sessionLifetime = seconds(options, 'maxSessionLifetime', 2_592_000);
+  if (sessionLifetime === 0) {
+    throw new TokenAuthConfigError('maxSessionLifetime must be at least 1 second');
+  }
+  if (options.refreshReuseGrace !== undefined) {
+    new Logger('TokenAuth').warn(
+      'refreshReuseGrace is deprecated and ignored: a refresh token presented again gets the same successor while that ' +
+        'successor is unused, and reuse after it was used revokes the session; remove the option',
     );
   }
   const store = options.revocationStore;
   if (
     store !== undefined &&
-    (typeof store?.isRevoked !== 'function' || typeof store.revokeToken !== 'function' || typeof store.useRefreshToken !== 'function')
+    (typeof store?.isRevoked !== 'function' || typeof store.revokeToken !== 'function' || typeof store.rotateSession !== 'function')
   ) {
     throw new TokenAuthConfigError(
       'revocationStore must implement RevocationStore: pass a MemoryRevocationStore, a RedisRevocationStore or your own',
@@ -120,6 +129,6 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     revocationStore: store,
     refreshTokenTtlMs: refresh.ttl * 1000,
     maxRefreshTokenTtlMs: refresh.max * 1000,
-    refreshReuseGraceMs: reuseGrace * 1000,
+    maxSessionLifetimeMs: sessionLifetime * 1000,
   };
 }
