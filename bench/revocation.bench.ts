@@ -32,8 +32,8 @@ async function filledStore(n: number): Promise<MemoryRevocationStore> {
   const expiresAt = Date.now() + 3_600_000;
   for (let i = 0; i < n; i++) await store.revokeToken(`${i.toString(36).padStart(22, 'j')}`, expiresAt);
   for (let i = 0; i < n / 100; i++) {
-    await store.revokeSession(`${i.toString(36).padStart(22, 's')}`, expiresAt);
-    await store.revokeUser(`user-${i}`, Date.now(), expiresAt);
+    await store.revokeSession(`${i.toString(36).padStart(22, 's')}`, { accessUntil: expiresAt, refreshUntil: expiresAt });
+    await store.revokeUser(`user-${i}`, Date.now(), { accessUntil: expiresAt, refreshUntil: expiresAt });
   }
   return store;
 }
