@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +90,7 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
     const [a, b] = [await store(), await store()];
     const now = Date.now();
     const rotation = (sid: string, at: number) =>
-      ({ sid, sub: 'user-c', jti: 'R0', issuedAt: now, successorJti: `R1-${at}`, now: at, expiresAt: now + 60_000 });
+      ({ sid, sub: 'user-c', jti: 'AAAAAAAAAAAAAAAAAAAAAA', issuedAt: now, successorJti: randomBytes(16).toString('base64url'), now: at, expiresAt: now + 60_000 });
     const sids = Array.from({ length: 12 }, (_, i) => `sid-${i}`);
     for (const sid of sids) {
       expect(await a.rotateSession(rotation(sid, now))).toEqual({ kind: 'rotated', usedAt: now, startedAt: now });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { TokenAuthConfigError, type RevocationCheck, type RevocationWindow, type SessionRotation } from 'nestjs-token-auth';
 import { RedisRevocationStore, type RedisRevocationStoreOptions } from 'nestjs-token-auth/redis';
@@ -33,9 +34,14 @@ function window(until: number): RevocationWindow {
   return { accessUntil: until, refreshUntil: until };
 }
 
-/** A rotation of `sid` presenting `jti`, whose successor would be `next`. */
+/** A token id (16 bytes, as in a token) for a label. */
+function idOf(label: string): string {
+  return createHash('sha256').update(label).digest().subarray(0, 16).toString('base64url');
+}
+
+/** A rotation of `sid` presenting the token labelled `jti`, whose successor would be labelled `next`. */
 function rotation(sid: string, jti: string, next: string, now = Date.now()): SessionRotation {
-  return { sid, sub: 'user-r', jti, issuedAt: now, successorJti: next, now, expiresAt: now + 60_000 };
+  return { sid, sub: 'user-r', jti: idOf(jti), issuedAt: now, successorJti: idOf(next), now, expiresAt: now + 60_000 };
 }
 
 function token(fields: Partial<RevocationCheck> = {}): RevocationCheck {

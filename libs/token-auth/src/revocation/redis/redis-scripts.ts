@@ -29,29 +29,32 @@ return 1
 `;
 
 /**
- * One refresh of a session, on its one record `{prefix}f:{sid}` (`startedAt:usedAt:spent:current`, or `-` once
- * revoked): the rule of `decideRotation` (session-record.ts), atomically.
- * ARGV: jti, successor jti, now, record expiry, the token's issuedAt, resetBefore. Returns {kind, usedAt, startedAt}.
+ * One refresh of a session, on its one record `{prefix}f:{sid}`: the rule of `decideRotation` (session-record.ts),
+ * atomically. The record is 44 bytes, `spent(16) current(16) usedAt(6) startedAt(6)` (raw token ids, big-endian
+ * ms), small enough for Redis to store in one allocation with its header; `-` once revoked.
+ * ARGV: jti, successor jti, now and the token's issuedAt (6 bytes each), record expiry and now (ms, decimal),
+ * whether a missing record may be created ('1', or '0' when the token predates a data loss).
+ * Returns {kind, usedAt, startedAt} (6-byte times).
  */
 const ROTATE = `
-local jti, successor, now, expiresAt, issuedAt, resetBefore = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local jti, successor, now6, issued6, expiresAt, now, mayCreate = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local record = redis.call('GET', KEYS[1])
 if record == '-' then return {'revoked'} end
-local startedAt, usedAt, spent, current
-if record then
-  startedAt, usedAt, spent, current = string.match(record, '^(%d+):(%d+):([^:]+):([^:]+)$')
-elseif tonumber(issuedAt) < resetBefore then
-  return {'reset'}
+local startedAt
+if not record then
+  if mayCreate ~= '1' then return {'reset'} end
+  startedAt = issued6
+elseif #record == 44 and jti == string.sub(record, 17, 32) then
+  startedAt = string.sub(record, 39, 44)
+elseif #record == 44 and jti == string.sub(record, 1, 16) then
+  return {'replayed', string.sub(record, 33, 38), string.sub(record, 39, 44)}
+else
+  redis.call('SET', KEYS[1], '-', 'KEEPTTL')
+  return {'reused', '', string.sub(record, 39, 44)}
 end
-if not record or jti == current then
-  startedAt = startedAt or issuedAt
-  local ttl = math.max(expiresAt - tonumber(now), redis.call('PTTL', KEYS[1]))
-  redis.call('SET', KEYS[1], startedAt .. ':' .. now .. ':' .. jti .. ':' .. successor, 'PX', ttl)
-  return {'rotated', now, startedAt}
-end
-if jti == spent then return {'replayed', usedAt, startedAt} end
-redis.call('SET', KEYS[1], '-', 'KEEPTTL')
-return {'reused', usedAt, startedAt}
+local ttl = math.max(expiresAt - now, redis.call('PTTL', KEYS[1]))
+redis.call('SET', KEYS[1], jti .. successor .. now6 .. startedAt, 'PX', ttl)
+return {'rotated', now6, startedAt}
 `;
 
 /** Marks a session record revoked (`-`) until at least ARGV[1] - ARGV[2] ms from now. */
@@ -79,7 +82,7 @@ return {epoch, tostring(now)}
 
 export interface StoreCommands {
   ntaMerge(key: string, issuedBefore: number, accessUntil: number, expiresAt: number, now: number): Promise<number>;
-  ntaRotate(key: string, ...args: (string | number)[]): Promise<string[]>;
+  ntaRotateBuffer(key: string, ...args: (Buffer | string | number)[]): Promise<Buffer[]>;
   ntaEndSession(key: string, expiresAt: number, now: number): Promise<number>;
   ntaEpoch(key: string): Promise<[string, string]>;
 }
@@ -87,7 +90,7 @@ export interface StoreCommands {
 /** Registers the scripts (EVALSHA, falling back to EVAL after a restart) on a client; each touches one key. */
 export function withScripts(client: Client): Client & StoreCommands {
   const commands = client as Client & Partial<StoreCommands>;
-  if (commands.ntaRotate === undefined) {
+  if (commands.ntaRotateBuffer === undefined) {
     client.defineCommand('ntaMerge', { numberOfKeys: 1, lua: MERGE });
     client.defineCommand('ntaRotate', { numberOfKeys: 1, lua: ROTATE });
     client.defineCommand('ntaEndSession', { numberOfKeys: 1, lua: END_SESSION });
