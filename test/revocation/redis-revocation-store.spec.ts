@@ -159,6 +159,12 @@ describe('RedisRevocationStore', () => {
     expect(await a.rotateSession(rotation('sid-gone', 'R0', 'R1'))).toEqual({ kind: 'revoked' });
     expect(await a.rotateSession({ ...rotation('sid-before', 'R0', 'R1'), issuedAt: now - 1 })).toEqual({ kind: 'revoked' });
     expect(await a.rotateSession({ ...rotation('sid-after', 'R0', 'R1'), issuedAt: now })).toMatchObject({ kind: 'rotated' });
+    // A refreshed session's record keeps its TTL (its refresh tokens' expiry) when revoked: one key per session.
+    expect(await a.rotateSession(rotation('sid-refreshed', 'R0', 'R1', now))).toMatchObject({ kind: 'rotated' });
+    await a.revokeSession('sid-refreshed', { accessUntil: now + 200, refreshUntil: now + 3_600_000 });
+    const redis = clientOf(server);
+    expect(await redis.get('nta:revocation:f:sid-refreshed')).toBe('-');
+    expect(await redis.pttl('nta:revocation:f:sid-refreshed')).toBeLessThanOrEqual(60_000);
     const fresh = await storeOn(server);
     expect(fresh.isRevoked(token({ sid: 'sid-gone' }))).toBe(false);
     expect(fresh.isRevoked(token({ sub: 'user-r', issuedAt: now - 1 }))).toBe(false);

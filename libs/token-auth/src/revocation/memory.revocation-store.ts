@@ -60,9 +60,9 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
 
   async revokeSession(sid: string, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
     this.revocations.add({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil });
-    if (refreshUntil >= this.clock()) {
-      this.sessions.set(sid, 'revoked', Math.max(refreshUntil, this.sessions.expiresAt(sid) ?? 0));
-    }
+    // A record already there expires with the session's refresh tokens; a login never refreshed has none.
+    const until = this.sessions.expiresAt(sid) ?? refreshUntil;
+    if (until >= this.clock()) this.sessions.set(sid, 'revoked', until);
     return PERSISTED;
   }
 

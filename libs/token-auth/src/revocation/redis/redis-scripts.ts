@@ -57,9 +57,16 @@ redis.call('SET', KEYS[1], jti .. successor .. now6 .. startedAt, 'PX', ttl)
 return {'rotated', now6, startedAt}
 `;
 
-/** Marks a session record revoked (`-`) until at least ARGV[1] - ARGV[2] ms from now. */
+/**
+ * Marks a session record revoked (`-`). A record already there keeps its TTL, which covers the session's refresh
+ * tokens; without one (a login never refreshed), until ARGV[1] (ms; ARGV[2] is now).
+ */
 const END_SESSION = `
-local ttl = math.max(tonumber(ARGV[1]) - tonumber(ARGV[2]), redis.call('PTTL', KEYS[1]))
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[1], '-', 'KEEPTTL')
+  return 1
+end
+local ttl = tonumber(ARGV[1]) - tonumber(ARGV[2])
 if ttl <= 0 then return 0 end
 redis.call('SET', KEYS[1], '-', 'PX', ttl)
 return 1
