@@ -5,47 +5,14 @@ import { join } from 'node:path';
 import { generateKey } from 'nestjs-token-auth';
 import { BuiltDemo, cleanEnv, ensureBuilt } from '../demo/support/built-demo.js';
 import { RedisServer } from '../support/redis-server.js';
+import { eventually, me, post, type Instance, type Pair } from './demo-client.js';
 
 const PASSWORD = 'correct horse battery';
-
-interface Pair {
-  access_token: string;
-  refresh_token: string;
-}
-
-interface Instance {
-  demo: BuiltDemo;
-  url: string;
-}
-
-async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function post(instance: Instance, path: string, body: object): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${instance.url}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
-}
 
 /** POST /auth/refresh: `200` or the status and code. */
 async function refresh(instance: Instance, token: string): Promise<{ outcome: string; pair?: Pair }> {
   const { status, body } = await post(instance, '/auth/refresh', { refresh_token: token });
   return status === 200 ? { outcome: '200', pair: body as Pair } : { outcome: `${status} ${body.code}` };
-}
-
-/** GET /me with the access token: the status and error code. */
-async function me(instance: Instance, pair: Pair): Promise<string> {
-  const response = await fetch(`${instance.url}/me`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
-  const body = (await response.json()) as { code?: string };
-  return response.status === 200 ? '200' : `${response.status} ${body.code}`;
 }
 
 /**
