@@ -70,6 +70,13 @@ describe('revoking one token', () => {
     expect(tokens.verify(pair.access.token).sub).toBe('alice');
   });
 
+  it('revokes a refresh token given as bare claims (id and expiry), so it can no longer refresh', async () => {
+    const { tokens } = await fixture();
+    const pair = tokens.issuePair('alice');
+    await tokens.revoke({ jti: pair.refresh.claims.jti, expiresAt: pair.refresh.claims.expiresAt });
+    expect(await asyncCodeOf(tokens.refresh(pair.refresh.token))).toBe('revoked_token');
+  });
+
   it('refuses to revoke a forged token and does nothing for an expired one', async () => {
     const { tokens, store, advance } = await fixture({ accessTokenTtl: 60, clockTolerance: 0 });
     const { token } = tokens.issue('alice');

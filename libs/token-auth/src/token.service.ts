@@ -129,8 +129,8 @@ export class TokenService {
    * when a shared store cannot be reached.
    */
   async refresh(refreshToken: string, options: PairOptions = {}): Promise<TokenPair> {
-    // The store, not the replica, decides refresh: the replica only holds what access tokens need.
-    const used = this.verifyAs('refresh', refreshToken, this.options.maxRefreshTokenTtlMs, false);
+    // The store decides refresh (the replica only holds what access tokens need); the local check is a cheap extra.
+    const used = this.verifyAs('refresh', refreshToken, this.options.maxRefreshTokenTtlMs);
     const key = this.keys.current.get(used.kid)!;
     const now = this.now();
     const ids = successorIds(key.successorKey, used.jti, now);
