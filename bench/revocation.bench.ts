@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MemoryRevocationStore, type RevocationCheck } from 'nestjs-token-auth';
@@ -9,6 +7,7 @@ import type { BenchOptions } from './support/bench-options.js';
 import { formatBytes, formatNs, table } from './support/markdown.js';
 import { measure } from './support/measure.js';
 import { recordTarget } from './support/report.js';
+import { freePort, startRedis } from './support/redis-server.js';
 
 const PROPAGATION_TARGET_MS = 100;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -32,8 +31,8 @@ async function filledStore(n: number): Promise<MemoryRevocationStore> {
   const expiresAt = Date.now() + 3_600_000;
   for (let i = 0; i < n; i++) await store.revokeToken(`${i.toString(36).padStart(22, 'j')}`, expiresAt);
   for (let i = 0; i < n / 100; i++) {
-    await store.revokeSession(`${i.toString(36).padStart(22, 's')}`, expiresAt);
-    await store.revokeUser(`user-${i}`, Date.now(), expiresAt);
+    await store.revokeSession(`${i.toString(36).padStart(22, 's')}`, { accessUntil: expiresAt, refreshUntil: expiresAt });
+    await store.revokeUser(`user-${i}`, Date.now(), { accessUntil: expiresAt, refreshUntil: expiresAt });
   }
   return store;
 }
@@ -64,33 +63,6 @@ async function bytesPerRevocation(n: number): Promise<number> {
   const after = heapUsed();
   store.onModuleDestroy();
   return (after - before) / (n * 1.02);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function startRedis(port: number) {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const client = new (await import('ioredis')).Redis({ port, lazyConnect: true, retryStrategy: () => 50 });
-  client.on('error', () => undefined);
-  for (let i = 0; ; i++) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      if (i > 200) throw new Error('redis-server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  return { child, client };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
     const now = Date.now();
     const ids = Array.from({ length: 30 }, (_, i) => `jti-${i}`);
     for (const id of ids) await a.revokeToken(id, now + 60_000);
-    await a.revokeUser('user-c', now, now + 60_000);
+    await a.revokeUser('user-c', now, { accessUntil: now + 60_000, refreshUntil: now + 60_000 });
     await eventually(() => ids.every((jti) => b.isRevoked(token({ jti }))), 'B sees every revocation');
 
     const counts = await Promise.all(servers.map(async (server) => {
@@ -85,10 +86,17 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
     expect(c.health()).toMatchObject({ connected: true, tokens: 30, users: 1 });
   });
 
-  it('decides the first use of a refresh token once', async () => {
+  it('rotates sessions whose records live on different masters, each decided once', async () => {
     const [a, b] = [await store(), await store()];
-    const expiresAt = Date.now() + 60_000;
-    expect(await a.useRefreshToken('refresh-c', 10, expiresAt)).toBeUndefined();
-    expect(await b.useRefreshToken('refresh-c', 20, expiresAt)).toBe(10);
+    const now = Date.now();
+    const rotation = (sid: string, at: number) =>
+      ({ sid, sub: 'user-c', jti: 'AAAAAAAAAAAAAAAAAAAAAA', issuedAt: now, successorJti: randomBytes(16).toString('base64url'), now: at, expiresAt: now + 60_000 });
+    const sids = Array.from({ length: 12 }, (_, i) => `sid-${i}`);
+    for (const sid of sids) {
+      expect(await a.rotateSession(rotation(sid, now))).toEqual({ kind: 'rotated', usedAt: now, startedAt: now });
+      expect(await b.rotateSession(rotation(sid, now + 5))).toEqual({ kind: 'replayed', usedAt: now, startedAt: now });
+    }
+    await a.revokeUser('user-c', now + 1, { accessUntil: now + 60_000, refreshUntil: now + 60_000 });
+    expect(await b.rotateSession(rotation('sid-late', now + 9))).toEqual({ kind: 'revoked' });
   });
 });

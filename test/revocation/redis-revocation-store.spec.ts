@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { TokenAuthConfigError, type RevocationCheck } from 'nestjs-token-auth';
+import { TokenAuthConfigError, type RevocationCheck, type RevocationWindow, type SessionRotation } from 'nestjs-token-auth';
 import { RedisRevocationStore, type RedisRevocationStoreOptions } from 'nestjs-token-auth/redis';
 import { RedisServer } from '../support/redis-server.js';
 import { codeOf } from '../support/error-code.js';
@@ -26,6 +27,21 @@ async function eventually(condition: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A session or user revocation whose access-token and refresh windows both end at `until`. */
+function window(until: number): RevocationWindow {
+  return { accessUntil: until, refreshUntil: until };
+}
+
+/** A token id (16 bytes, as in a token) for a label. */
+function idOf(label: string): string {
+  return createHash('sha256').update(label).digest().subarray(0, 16).toString('base64url');
+}
+
+/** A rotation of `sid` presenting the token labelled `jti`, whose successor would be labelled `next`. */
+function rotation(sid: string, jti: string, next: string, now = Date.now()): SessionRotation {
+  return { sid, sub: 'user-r', jti: idOf(jti), issuedAt: now, successorJti: idOf(next), now, expiresAt: now + 60_000 };
 }
 
 function token(fields: Partial<RevocationCheck> = {}): RevocationCheck {
@@ -74,8 +90,8 @@ describe('RedisRevocationStore', () => {
     const b = await storeOn(server);
     const now = Date.now();
     expect(await a.revokeToken('jti-1', now + 60_000)).toEqual({ persisted: true });
-    expect(await a.revokeSession('sid-1', now + 60_000)).toEqual({ persisted: true });
-    expect(await a.revokeUser('user-1', now, now + 60_000)).toEqual({ persisted: true });
+    expect(await a.revokeSession('sid-1', window(now + 60_000))).toEqual({ persisted: true });
+    expect(await a.revokeUser('user-1', now, window(now + 60_000))).toEqual({ persisted: true });
     await eventually(() => b.isRevoked(token({ jti: 'jti-1' })), 'B sees the token');
     await eventually(() => b.isRevoked(token({ sid: 'sid-1' })), 'B sees the session');
     await eventually(() => b.isRevoked(token({ sub: 'user-1', issuedAt: now - 1 })), 'B sees the user');
@@ -93,10 +109,10 @@ describe('RedisRevocationStore', () => {
     const a = await storeOn(server);
     const b = await storeOn(server);
     const now = Date.now();
-    await a.revokeUser('user-2', now + 1000, now + 60_000);
-    await b.revokeUser('user-2', now, now + 30_000);
+    await a.revokeUser('user-2', now + 1000, { accessUntil: now + 20_000, refreshUntil: now + 60_000 });
+    await b.revokeUser('user-2', now, { accessUntil: now + 30_000, refreshUntil: now + 40_000 });
     const stored = await clientOf(server).get('nta:revocation:u:user-2');
-    expect(stored).toBe(`${now + 1000}:${now + 60_000}`);
+    expect(stored).toBe(`${now + 1000}:${now + 30_000}:${now + 60_000}`);
     await eventually(() => b.isRevoked(token({ sub: 'user-2', issuedAt: now + 999 })), 'B keeps the later cut-off');
   });
 
@@ -111,18 +127,48 @@ describe('RedisRevocationStore', () => {
     await eventually(() => !a.isRevoked(token({ jti: 'jti-short' })), 'the local entry is dropped');
   });
 
-  it('decides the first use of a refresh token once across instances', async () => {
+  it('decides each rotation of a session once across instances, on one key per session', async () => {
     const a = await storeOn(server);
     const b = await storeOn(server);
-    const expiresAt = Date.now() + 60_000;
-    const uses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).useRefreshToken('refresh-1', 1000 + i, expiresAt)),
+    const now = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).rotateSession({ ...rotation('sid-r', 'R0', `R1-${i}`, now + i), issuedAt: now })),
     );
-    const firsts = uses.filter((use) => use === undefined);
-    expect(firsts).toHaveLength(1);
-    const first = 1000 + uses.indexOf(undefined);
-    expect(uses.filter((use) => use !== undefined).every((use) => use === first)).toBe(true);
+    const rotated = outcomes.filter((o) => o.kind === 'rotated');
+    expect(rotated).toHaveLength(1);
+    const usedAt = (rotated[0] as { usedAt: number }).usedAt;
+    // Every other presentation replays that one first use: the same successor, not a second chain.
+    expect(outcomes.every((o) => o.kind !== 'reused' && 'usedAt' in o && o.usedAt === usedAt)).toBe(true);
+    const successor = `R1-${usedAt - now}`;
+    expect(await a.rotateSession(rotation('sid-r', successor, 'R2', now + 100))).toMatchObject({ kind: 'rotated' });
+    expect(await b.rotateSession(rotation('sid-r', 'R0', 'R1-x', now + 200))).toMatchObject({ kind: 'reused' });
+    expect(await a.rotateSession(rotation('sid-r', 'R2', 'R3', now + 300))).toEqual({ kind: 'revoked' });
+    const redis = clientOf(server);
+    expect(await redis.keys('*sid-r*')).toEqual(['nta:revocation:f:sid-r']);
   });
+
+  it('refuses refresh for a revoked session after the replica has dropped it, and for a revoked user', async () => {
+    const a = await storeOn(server);
+    const now = Date.now();
+    await a.revokeSession('sid-gone', { accessUntil: now + 200, refreshUntil: now + 60_000 });
+    await a.revokeUser('user-r', now, { accessUntil: now + 200, refreshUntil: now + 60_000 });
+    await eventually(
+      () => !a.isRevoked(token({ sid: 'sid-gone' })) && !a.isRevoked(token({ sub: 'user-r', issuedAt: now - 1 })),
+      'the replica drops both once no access token needs them',
+    );
+    expect(await a.rotateSession(rotation('sid-gone', 'R0', 'R1'))).toEqual({ kind: 'revoked' });
+    expect(await a.rotateSession({ ...rotation('sid-before', 'R0', 'R1'), issuedAt: now - 1 })).toEqual({ kind: 'revoked' });
+    expect(await a.rotateSession({ ...rotation('sid-after', 'R0', 'R1'), issuedAt: now })).toMatchObject({ kind: 'rotated' });
+    // A refreshed session's record keeps its TTL (its refresh tokens' expiry) when revoked: one key per session.
+    expect(await a.rotateSession(rotation('sid-refreshed', 'R0', 'R1', now))).toMatchObject({ kind: 'rotated' });
+    await a.revokeSession('sid-refreshed', { accessUntil: now + 200, refreshUntil: now + 3_600_000 });
+    const redis = clientOf(server);
+    expect(await redis.get('nta:revocation:f:sid-refreshed')).toBe('-');
+    expect(await redis.pttl('nta:revocation:f:sid-refreshed')).toBeLessThanOrEqual(60_000);
+    const fresh = await storeOn(server);
+    expect(fresh.isRevoked(token({ sid: 'sid-gone' }))).toBe(false);
+    expect(fresh.isRevoked(token({ sub: 'user-r', issuedAt: now - 1 }))).toBe(false);
+  }, 20_000);
 
   it('refuses a configuration without a connection, with both, or with a bad prefix', () => {
     expect(() => new RedisRevocationStore({})).toThrow(TokenAuthConfigError);
@@ -175,7 +221,7 @@ describe('RedisRevocationStore when Redis goes away', () => {
     const b = await storeOn(server);
     await server.kill();
     await eventually(() => a.health().connected === false, 'A notices');
-    const result = await a.revokeSession('sid-offline', Date.now() + 600_000);
+    const result = await a.revokeSession('sid-offline', window(Date.now() + 600_000));
     expect(result).toEqual({ persisted: false });
     expect(a.isRevoked(token({ sid: 'sid-offline' }))).toBe(true);
     expect(a.health().pendingWrites).toBe(1);
@@ -191,7 +237,7 @@ describe('RedisRevocationStore when Redis goes away', () => {
     const b = await storeOn(server);
     const now = Date.now();
     await a.revokeToken('jti-kept', now + 600_000);
-    await b.revokeUser('user-kept', now, now + 600_000);
+    await b.revokeUser('user-kept', now, window(now + 600_000));
     await eventually(() => a.isRevoked(token({ sub: 'user-kept', issuedAt: now - 1 })), 'A sees B’s revocation');
 
     await server.restartEmpty();

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   MemoryRevocationStore,
@@ -25,8 +26,8 @@ interface Fixture {
   advance(ms: number): void;
 }
 
-async function fixture(options: Partial<TokenAuthModuleOptions> = {}): Promise<Fixture> {
-  let now = T0;
+async function fixture(options: Partial<TokenAuthModuleOptions> = {}, start = T0): Promise<Fixture> {
+  let now = start;
   const clock = () => now;
   const store = new MemoryRevocationStore({ clock });
   const moduleRef = await Test.createTestingModule({
@@ -67,6 +68,13 @@ describe('revoking one token', () => {
     await tokens.revoke(pair.refresh.token);
     expect(await asyncCodeOf(tokens.refresh(pair.refresh.token))).toBe('revoked_token');
     expect(tokens.verify(pair.access.token).sub).toBe('alice');
+  });
+
+  it('revokes a refresh token given as bare claims (id and expiry), so it can no longer refresh', async () => {
+    const { tokens } = await fixture();
+    const pair = tokens.issuePair('alice');
+    await tokens.revoke({ jti: pair.refresh.claims.jti, expiresAt: pair.refresh.claims.expiresAt });
+    expect(await asyncCodeOf(tokens.refresh(pair.refresh.token))).toBe('revoked_token');
   });
 
   it('refuses to revoke a forged token and does nothing for an expired one', async () => {
@@ -194,55 +202,144 @@ describe('refresh tokens', () => {
     expect(renamed.access.claims.claims).toEqual({ roles: [] });
   });
 
-  it('reused after the grace window: the whole family is revoked', async () => {
-    const { tokens, advance } = await fixture({ refreshReuseGrace: 10 });
+  it('reused after its successor was used: the whole family is revoked, and the log names the session', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { tokens, advance } = await fixture();
     const login = tokens.issuePair('alice');
+    advance(1000);
     const first = await tokens.refresh(login.refresh.token);
+    advance(1000);
     const second = await tokens.refresh(first.refresh.token);
-    advance(10_001);
     expect(await asyncCodeOf(tokens.refresh(login.refresh.token))).toBe('revoked_token');
     for (const token of [login.access.token, first.access.token, second.access.token]) {
       expect(codeOf(() => tokens.verify(token))).toBe('revoked_token');
     }
     expect(await asyncCodeOf(tokens.refresh(second.refresh.token))).toBe('revoked_token');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`revoking session ${login.access.claims.sid}`));
+    warn.mockRestore();
     expect(tokens.verify(tokens.issuePair('alice').access.token).sub).toBe('alice');
   });
 
-  it('used twice at the same moment (two tabs): both succeed within the grace window', async () => {
-    const { tokens, advance } = await fixture({ refreshReuseGrace: 10 });
+  it('used twice at the same moment (two tabs): both get the same pair, byte for byte, and one chain goes on', async () => {
+    const { tokens } = await fixture();
     const login = tokens.issuePair('alice');
     const [a, b] = await Promise.all([tokens.refresh(login.refresh.token), tokens.refresh(login.refresh.token)]);
-    advance(10_000);
-    const c = await tokens.refresh(login.refresh.token);
-    for (const pair of [a, b, c]) {
-      expect(pair.access.claims.sid).toBe(login.access.claims.sid);
-      expect(tokens.verify(pair.access.token).sub).toBe('alice');
-    }
-    expect(new Set([a, b, c].map((pair) => pair.refresh.claims.jti)).size).toBe(3);
+    expect(b.access.token).toBe(a.access.token);
+    expect(b.refresh.token).toBe(a.refresh.token);
+    expect(a.access.claims.sid).toBe(login.access.claims.sid);
     expect((await tokens.refresh(b.refresh.token)).access.claims.sub).toBe('alice');
   });
 
-  it('with no grace window, the second of two concurrent refreshes revokes the session', async () => {
-    const { tokens } = await fixture({ refreshReuseGrace: 0 });
+  it('presented again long after its first use (a retry after a lost answer): the same successor while it is unused', async () => {
+    const { tokens, advance } = await fixture();
     const login = tokens.issuePair('alice');
-    const [a, b] = await Promise.allSettled([tokens.refresh(login.refresh.token), tokens.refresh(login.refresh.token)]);
-    expect(a.status).toBe('fulfilled');
-    expect(b.status).toBe('rejected');
-    expect((b as PromiseRejectedResult).reason).toMatchObject({ code: 'revoked_token' });
-    expect(codeOf(() => tokens.verify((a as PromiseFulfilledResult<{ access: { token: string } }>).value.access.token))).toBe(
-      'revoked_token',
-    );
+    const first = await tokens.refresh(login.refresh.token);
+    advance(10 * 60_000);
+    const retried = await tokens.refresh(login.refresh.token);
+    expect(retried.refresh.token).toBe(first.refresh.token);
+    expect(retried.access.token).toBe(first.access.token);
+    // The replay's times are those of the first use: nothing it yields outlives the legitimate chain.
+    expect(retried.refresh.expiresAt).toEqual(first.refresh.expiresAt);
+    expect((await tokens.refresh(retried.refresh.token)).access.claims.sub).toBe('alice');
+    expect(await asyncCodeOf(tokens.refresh(login.refresh.token))).toBe('revoked_token');
   });
 
-  it('expire after refreshTokenTtl, and their used-state is dropped with them', async () => {
+  it('replayed 3 000 times after the owner refreshed: never a second chain, and the session dies at the first divergence', async () => {
+    const { tokens, store, advance } = await fixture();
+    const login = tokens.issuePair('victim');
+    advance(1000);
+    const victim = await tokens.refresh(login.refresh.token);
+    const stolen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      advance(2);
+      stolen.add((await tokens.refresh(login.refresh.token)).refresh.token);
+    }
+    expect([...stolen]).toEqual([victim.refresh.token]);
+    expect(store.health().sessionRecords).toBe(1);
+    advance(1000);
+    const next = await tokens.refresh(victim.refresh.token);
+    expect(await asyncCodeOf(tokens.refresh(login.refresh.token))).toBe('revoked_token');
+    expect(codeOf(() => tokens.verify(next.access.token))).toBe('revoked_token');
+    expect(await asyncCodeOf(tokens.refresh(next.refresh.token))).toBe('revoked_token');
+  });
+
+  it('replayed with other claims: the same ids and times, carrying the claims of the call', async () => {
+    const { tokens, advance } = await fixture();
+    const login = tokens.issuePair('alice', { claims: { roles: ['admin'] } });
+    const first = await tokens.refresh(login.refresh.token);
+    advance(500);
+    const again = await tokens.refresh(login.refresh.token, { claims: { roles: [] } });
+    expect(again.refresh.claims).toMatchObject({ jti: first.refresh.claims.jti, issuedAt: first.refresh.claims.issuedAt });
+    expect(again.access.claims).toMatchObject({ jti: first.access.claims.jti, claims: { roles: [] } });
+  });
+
+  it('keep one record per session, however many refreshes it has done', async () => {
+    const { tokens, store, advance } = await fixture();
+    let pair = tokens.issuePair('alice');
+    advance(1);
+    pair = await tokens.refresh(pair.refresh.token);
+    const afterOne = store.footprint;
+    for (let i = 0; i < 1000; i++) {
+      advance(1);
+      pair = await tokens.refresh(pair.refresh.token);
+    }
+    expect(store.health().sessionRecords).toBe(1);
+    expect(store.footprint).toBe(afterOne);
+  });
+
+  it('expire after refreshTokenTtl, and their session record is dropped with them', async () => {
     const { tokens, store, advance } = await fixture({ refreshTokenTtl: 3600, clockTolerance: 0 });
     const login = tokens.issuePair('alice');
-    await tokens.refresh(login.refresh.token);
-    expect(store.health().usedRefreshTokens).toBe(1);
+    const next = await tokens.refresh(login.refresh.token);
+    expect(store.health().sessionRecords).toBe(1);
     advance(3_600_001);
     store.sweep();
-    expect(store.health().usedRefreshTokens).toBe(0);
-    expect(await asyncCodeOf(tokens.refresh(login.refresh.token))).toBe('token_expired');
+    expect(store.health().sessionRecords).toBe(0);
+    expect(store.footprint).toBe(0);
+    expect(await asyncCodeOf(tokens.refresh(next.refresh.token))).toBe('token_expired');
+  });
+
+  it('stop at maxSessionLifetime from the login, however often the session refreshed: session_expired', async () => {
+    const { tokens, advance } = await fixture({ maxSessionLifetime: 3600, refreshTokenTtl: 1800 });
+    let pair = tokens.issuePair('alice');
+    for (let i = 0; i < 5; i++) {
+      advance(700_000);
+      pair = await tokens.refresh(pair.refresh.token);
+    }
+    // The last refresh token ends with the session.
+    expect(pair.refresh.claims.expiresAt).toBe(T0 + 3_600_000);
+    advance(100_001);
+    expect(await asyncCodeOf(tokens.refresh(pair.refresh.token))).toBe('session_expired');
+  });
+
+  it('issued before the store was created (its records lost): session_reset, unless the store trusts them', async () => {
+    const key = generateKey();
+    const { tokens } = await fixture({ keyProvider: new StaticKeyProvider([key]) });
+    const before = tokens.issuePair('alice');
+    const restarted = await fixture({ keyProvider: new StaticKeyProvider([key]) }, T0 + 1000);
+    expect(await asyncCodeOf(restarted.tokens.refresh(before.refresh.token))).toBe('session_reset');
+    expect((await restarted.tokens.refresh(restarted.tokens.issuePair('alice').refresh.token)).access.claims.sub).toBe('alice');
+    const trusting = await fixture(
+      {
+        keyProvider: new StaticKeyProvider([key]),
+        revocationStore: new MemoryRevocationStore({ clock: () => T0 + 1000, onStoreReset: 'trust' }),
+      },
+      T0 + 1000,
+    );
+    expect((await trusting.tokens.refresh(before.refresh.token)).access.claims.sub).toBe('alice');
+  });
+
+  it('after a logout, the replica drops the session once its access tokens have expired; refresh stays refused', async () => {
+    const { tokens, store, advance } = await fixture({ accessTokenTtl: 60, maxAccessTokenTtl: 60, clockTolerance: 0 });
+    const login = tokens.issuePair('alice');
+    const next = await tokens.refresh(login.refresh.token);
+    await tokens.revokeSession(login.access.claims.sid);
+    expect(store.health().sessions).toBe(1);
+    advance(60_001);
+    store.sweep();
+    expect(store.health().sessions).toBe(0);
+    expect(await asyncCodeOf(tokens.refresh(next.refresh.token))).toBe('revoked_token');
+    expect(await asyncCodeOf(tokens.refresh(login.refresh.token))).toBe('revoked_token');
   });
 
   it('are not touched by ordinary requests', async () => {
@@ -258,8 +355,7 @@ describe('options', () => {
   it.each<[Partial<TokenAuthModuleOptions>, RegExp]>([
     [{ refreshTokenTtl: 100, maxRefreshTokenTtl: 50 }, /refreshTokenTtl \(100 s\) exceeds maxRefreshTokenTtl \(50 s\)/],
     [{ refreshTokenTtl: 0 }, /refreshTokenTtl must be at least 1 second/],
-    [{ refreshReuseGrace: 61 }, /refreshReuseGrace \(61 s\) is over 60 s/],
-    [{ refreshReuseGrace: 1.5 }, /refreshReuseGrace must be a whole number of seconds/],
+    [{ maxSessionLifetime: 0 }, /maxSessionLifetime must be at least 1 second/],
     [{ revocationStore: {} as never }, /revocationStore must implement RevocationStore/],
   ])('%j stops the module with a message that says what to fix', async (options, message) => {
     const compiling = Test.createTestingModule({

@@ -87,9 +87,27 @@ export class RedisServer {
     await exited;
   }
 
-  /** Kills the server and starts an empty one on the same port. */
+  /** Kills the server and starts an empty one on the same port (for a server started without persistence). */
   async restartEmpty(): Promise<void> {
+    await this.restart();
+  }
+
+  /**
+   * Kills the server and starts it again with the same arguments: from its append-only file when started with
+   * `--appendonly yes` (and a `--dir`), empty otherwise.
+   */
+  async restart(): Promise<void> {
     await this.kill();
     await this.start();
+  }
+
+  /** SIGSTOP: connections stay open and nothing is answered, like a paused VM or a partition. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`: queued commands run now. */
+  resume(): void {
+    this.process?.kill('SIGCONT');
   }
 }

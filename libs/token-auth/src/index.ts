@@ -16,6 +16,9 @@ export {
   type RevocationCheck,
   type RevocationResult,
   type RevocationStoreHealth,
+  type RevocationWindow,
+  type RotationOutcome,
+  type SessionRotation,
 } from './revocation/revocation-store.interface.js';
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.revocation-store.js';
 export { TokenAuthGuard, type RouteAccess, type TokenAuthRequest } from './token-auth.guard.js';

@@ -1,4 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import { generateKey } from './keys/generate-key.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
@@ -26,7 +27,7 @@ describe('resolveOptions', () => {
       clock: Date.now,
       refreshTokenTtlMs: 1_209_600_000,
       maxRefreshTokenTtlMs: 2_592_000_000,
-      refreshReuseGraceMs: 10_000,
+      maxSessionLifetimeMs: 2_592_000_000,
     });
   });
 
@@ -92,8 +93,19 @@ describe('resolveOptions', () => {
     );
   });
 
-  it('refuses a refresh reuse grace over 60 s', () => {
-    expect(messageOf({ keyProvider, refreshReuseGrace: 61 })).toMatch(/^refreshReuseGrace \(61 s\) is over 60 s/);
+  it('refuses a session lifetime of 0 or not in whole seconds', () => {
+    expect(messageOf({ keyProvider, maxSessionLifetime: 0 })).toBe('maxSessionLifetime must be at least 1 second');
+    expect(messageOf({ keyProvider, maxSessionLifetime: 1.5 })).toBe('maxSessionLifetime must be a whole number of seconds, got 1.5');
+  });
+
+  it('accepts the deprecated refreshReuseGrace with a warning that says to remove it', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(resolveOptions({ keyProvider, refreshReuseGrace: 10 })).not.toHaveProperty('refreshReuseGraceMs');
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^refreshReuseGrace is deprecated and ignored.*remove the option$/));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses a revocation store that does not implement RevocationStore', () => {

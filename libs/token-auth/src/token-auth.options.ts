@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { KeyProvider } from './keys/key-provider.interface.js';
 import { nearestName } from './errors/nearest-name.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
@@ -32,8 +33,13 @@ export interface TokenAuthModuleOptions {
   /** The longest refresh-token lifetime the verifier accepts (`exp - iat`), in seconds. Default 2592000 (30 days). */
   maxRefreshTokenTtl?: number;
   /**
-   * Seconds after a refresh token's first use during which using it again (two tabs refreshing at once) still
-   * succeeds; after that, reuse revokes the whole session. Default 10, at most 60; 0 disables the grace.
+   * Seconds a session may last from its login, however often it refreshes: past it, refresh answers
+   * `session_expired` and the user signs in again. Default 2592000 (30 days).
+   */
+  maxSessionLifetime?: number;
+  /**
+   * @deprecated Ignored, with a warning at startup. A refresh token presented again now gets the same successor as
+   * its first use for as long as that successor is unused, with no time window; see docs/revocation.md.
    */
   refreshReuseGrace?: number;
   /**
@@ -58,6 +64,7 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   revocationStore: true,
   refreshTokenTtl: true,
   maxRefreshTokenTtl: true,
+  maxSessionLifetime: true,
   refreshReuseGrace: true,
   verifyCache: true,
 };
@@ -87,7 +94,7 @@ export interface ResolvedTokenAuthOptions {
   revocationStore?: RevocationStore;
   refreshTokenTtlMs: number;
   maxRefreshTokenTtlMs: number;
-  refreshReuseGraceMs: number;
+  maxSessionLifetimeMs: number;
   verifyCache: ResolvedVerifyCacheOptions | false;
 }
 
@@ -96,7 +103,6 @@ export const MAX_CLOCK_TOLERANCE = 300;
 export const DEFAULT_MAX_ACCESS_TOKEN_TTL = 86_400;
 export const DEFAULT_MAX_REFRESH_TOKEN_TTL = 2_592_000;
 export const DEFAULT_CLOCK_TOLERANCE = 30;
-export const MAX_REFRESH_REUSE_GRACE = 60;
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
   const value = options[name] ?? fallback;
@@ -144,16 +150,20 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     );
   }
   const refresh = lifetime(options, 'refreshTokenTtl', 1_209_600, 'maxRefreshTokenTtl', DEFAULT_MAX_REFRESH_TOKEN_TTL);
-  const reuseGrace = seconds(options, 'refreshReuseGrace', 10);
-  if (reuseGrace > MAX_REFRESH_REUSE_GRACE) {
-    throw new TokenAuthConfigError(
-      `refreshReuseGrace (${reuseGrace} s) is over ${MAX_REFRESH_REUSE_GRACE} s; a stolen refresh token could be used that long after its owner refreshed`,
+  const sessionLifetime = seconds(options, 'maxSessionLifetime', 2_592_000);
+  if (sessionLifetime === 0) {
+    throw new TokenAuthConfigError('maxSessionLifetime must be at least 1 second');
+  }
+  if (options.refreshReuseGrace !== undefined) {
+    new Logger('TokenAuth').warn(
+      'refreshReuseGrace is deprecated and ignored: a refresh token presented again gets the same successor while that ' +
+        'successor is unused, and reuse after it was used revokes the session; remove the option',
     );
   }
   const store = options.revocationStore;
   if (
     store !== undefined &&
-    (typeof store?.isRevoked !== 'function' || typeof store.revokeToken !== 'function' || typeof store.useRefreshToken !== 'function')
+    (typeof store?.isRevoked !== 'function' || typeof store.revokeToken !== 'function' || typeof store.rotateSession !== 'function')
   ) {
     throw new TokenAuthConfigError(
       'revocationStore must implement RevocationStore: pass a MemoryRevocationStore, a RedisRevocationStore or your own',
@@ -169,7 +179,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     revocationStore: store,
     refreshTokenTtlMs: refresh.ttl * 1000,
     maxRefreshTokenTtlMs: refresh.max * 1000,
-    refreshReuseGraceMs: reuseGrace * 1000,
+    maxSessionLifetimeMs: sessionLifetime * 1000,
     verifyCache: resolveVerifyCacheOptions(options.verifyCache),
   };
 }

@@ -26,10 +26,12 @@ import {
   type TokenPurposeName,
 } from './format/token-format.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
+import { successorIds } from './refresh/successor-ids.js';
 import {
   REVOCATION_STORE,
   type RevocationResult,
   type RevocationStore,
+  type RevocationWindow,
 } from './revocation/revocation-store.interface.js';
 import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
 import type { ResolvedTokenAuthOptions } from './token-auth.options.js';
@@ -62,8 +64,21 @@ export interface PairOptions {
   claims?: Record<string, unknown>;
 }
 
-/** The claims `revoke` needs, when the caller has verified claims rather than the token. */
-export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'>;
+/**
+ * The claims `revoke` needs, when the caller has verified claims rather than the token. With `purpose: 'refresh'`
+ * and `sid` (as verified refresh-token claims carry), it ends the session's rotation.
+ */
+export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> & Partial<Pick<TokenClaims, 'purpose' | 'sid'>>;
+
+/** Everything a signed token carries. */
+interface SignedFields {
+  subject: string;
+  claims: Record<string, unknown> | undefined;
+  sessionId: string | undefined;
+  tokenId: Buffer;
+  issuedAt: number;
+  expiresAt: number;
+}
 
 /**
  * Issues, verifies, refreshes and revokes tokens. `verify` is synchronous: one HMAC, one constant-time compare
@@ -122,29 +137,61 @@ export class TokenService {
    * Every pair later refreshed from it keeps that session id: the session is the refresh-token family.
    */
   issuePair(subject: string, options: PairOptions = {}): TokenPair {
-    return this.pairIn(subject, undefined, options.claims);
+    const access = this.sign('access', subject, this.options.accessTokenTtlMs, options);
+    const refresh = this.sign('refresh', subject, this.options.refreshTokenTtlMs, { ...options, sessionId: access.claims.sid });
+    return { access, refresh };
   }
 
   /**
-   * Rotation: verifies the refresh token, retires it and returns a new pair in the same session. Using a retired
-   * refresh token again revokes the whole session (RFC 9700 section 4.14.2), unless the reuse comes within
-   * `refreshReuseGrace` of the first use (two tabs refreshing at once): then it gets a pair of its own.
-   * Throws `TokenAuthError`: a bad or revoked refresh token, or `revocation_unavailable` when a shared store cannot
-   * be reached.
+   * Rotation: verifies the refresh token, records its use in the store and returns its successor pair in the same
+   * session. The successor is derived from the token used and the time of its first use, so presenting the same
+   * refresh token again (two tabs, a retry after a 503 or a lost answer) returns the same successor while that one is
+   * unused; once the successor has been used, the old token is a reuse and revokes the whole session (RFC 9700
+   * section 4.14.2). Throws `TokenAuthError`: a bad or revoked refresh token, `session_expired` past
+   * `maxSessionLifetime`, `session_reset` when the store lost the session's record, or `revocation_unavailable`
+   * when a shared store cannot be reached.
    */
   async refresh(refreshToken: string, options: PairOptions = {}): Promise<TokenPair> {
+    // The store decides refresh (the replica only holds what access tokens need); the local check is a cheap extra.
     const used = this.verifyAs('refresh', refreshToken, this.options.maxRefreshTokenTtlMs);
-    const now = this.options.clock();
-    const firstUse = await this.revocations.useRefreshToken(used.jti, now, used.expiresAt + this.options.clockToleranceMs);
-    const grace = this.options.refreshReuseGraceMs;
-    if (firstUse !== undefined && (grace === 0 || now - firstUse > grace)) {
-      this.logger.warn(`refresh token reused ${now - firstUse} ms after its first use; revoking session ${used.sid}`);
-      await this.revokeSession(used.sid);
-      throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
+    const key = this.keys.current.get(used.kid)!;
+    const now = this.now();
+    const ids = successorIds(key.successorKey, used.jti, now);
+    const outcome = await this.revocations.rotateSession({
+      sid: used.sid,
+      sub: used.sub,
+      jti: used.jti,
+      issuedAt: used.issuedAt,
+      successorJti: ids.refresh.toString('base64url'),
+      now,
+      expiresAt: now + this.options.refreshTokenTtlMs + this.options.clockToleranceMs,
+    });
+    switch (outcome.kind) {
+      case 'reset':
+        throw new TokenAuthError('session_reset', 'the session store lost this session; sign in again');
+      case 'revoked':
+        throw new TokenAuthError('revoked_token', 'token revoked');
+      case 'reused':
+        this.logger.warn(`refresh token reused after its successor was used; revoking session ${used.sid}`);
+        await this.revokeSession(used.sid);
+        throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
     }
-    // The session may have been revoked while the store answered (a reuse detected by another request).
-    this.checkNotRevoked(used);
-    return this.pairIn(used.sub, used.sid, options.claims ?? { ...used.claims });
+    const endsAt = outcome.startedAt + this.options.maxSessionLifetimeMs;
+    if (now >= endsAt) throw new TokenAuthError('session_expired', 'session older than maxSessionLifetime; sign in again');
+    if (outcome.kind === 'replayed') {
+      this.logger.log(`refresh token presented again before its successor was used; same successor returned (session ${used.sid})`);
+    }
+    const successor = outcome.usedAt === now ? ids : successorIds(key.successorKey, used.jti, outcome.usedAt);
+    const claims = options.claims ?? { ...used.claims };
+    const pair = { subject: used.sub, sessionId: used.sid, issuedAt: outcome.usedAt, claims };
+    return {
+      access: this.signAt('access', { ...pair, tokenId: successor.access, expiresAt: outcome.usedAt + this.options.accessTokenTtlMs }),
+      refresh: this.signAt('refresh', {
+        ...pair,
+        tokenId: successor.refresh,
+        expiresAt: Math.min(outcome.usedAt + this.options.refreshTokenTtlMs, endsAt),
+      }),
+    };
   }
 
   /**
@@ -165,7 +212,12 @@ export class TokenService {
     } else {
       claims = token;
     }
-    return this.revocations.revokeToken(claims.jti, claims.expiresAt + this.options.clockToleranceMs);
+    const until = claims.expiresAt + this.options.clockToleranceMs;
+    // A refresh token lives in its session's record: revoking it ends the session's rotation.
+    if (claims.purpose === 'refresh' && claims.sid !== undefined) {
+      return this.revocations.revokeSession(claims.sid, { accessUntil: 0, refreshUntil: until });
+    }
+    return this.revocations.revokeToken(claims.jti, until);
   }
 
   /** Rejects every token of a session (a login and everything refreshed from it): logout. */
@@ -176,60 +228,72 @@ export class TokenService {
 
   /**
    * Rejects every token issued to the user up to now (this millisecond included); tokens issued afterwards work.
-   * For "log out everywhere", a password change or a locked account.
+   * For "log out everywhere", a password change or a locked account. With a shared store, "now" is the store's
+   * clock, on which every instance stamps its tokens, so skew between instances does not open a gap.
    */
   async revokeAllForUser(userId: string): Promise<RevocationResult> {
     if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('userId must be a non-empty string');
-    const issuedBefore = this.options.clock() + 1;
+    const issuedBefore = this.now() + 1;
     this.notBefore = Math.max(this.notBefore, issuedBefore);
     return this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
-  }
-
-  private pairIn(subject: string, sessionId: string | undefined, claims: Record<string, unknown> | undefined): TokenPair {
-    const access = this.sign('access', subject, this.options.accessTokenTtlMs, { claims, sessionId });
-    const refresh = this.sign('refresh', subject, this.options.refreshTokenTtlMs, { claims, sessionId: access.claims.sid });
-    return { access, refresh };
   }
 
   private maxLifetimeMs(): number {
     return Math.max(this.options.maxAccessTokenTtlMs, this.options.maxRefreshTokenTtlMs);
   }
 
-  /** When every token issued up to now has expired, whatever its purpose: how long a session or user entry lives. */
-  private coverAllUntil(): number {
-    return this.options.clock() + this.maxLifetimeMs() + this.options.clockToleranceMs;
+  /** When every access token and every refresh token issued up to now has expired: how long a revocation matters. */
+  private coverAllUntil(): RevocationWindow {
+    const now = this.options.clock() + this.options.clockToleranceMs;
+    return { accessUntil: now + this.options.maxAccessTokenTtlMs, refreshUntil: now + this.options.maxRefreshTokenTtlMs };
+  }
+
+  /** The time tokens are stamped with: the shared store's clock when it has one. */
+  private now(): number {
+    return this.revocations.now?.() ?? this.options.clock();
   }
 
   private sign(purpose: TokenPurposeName, subject: string, ttlMs: number, options: IssueOptions): IssuedToken {
+    const issuedAt = Math.max(this.now(), this.notBefore);
+    return this.signAt(purpose, {
+      subject,
+      claims: options.claims,
+      sessionId: options.sessionId,
+      tokenId: this.nonces.take(TOKEN_ID_BYTES),
+      issuedAt,
+      expiresAt: issuedAt + ttlMs,
+    });
+  }
+
+  /** Signs with the active key; every field given, so a refreshed pair can be made again byte for byte. */
+  private signAt(purpose: TokenPurposeName, fields: SignedFields): IssuedToken {
+    const { subject, tokenId, issuedAt, expiresAt } = fields;
     if (typeof subject !== 'string' || subject.length === 0 || !subject.isWellFormed()) {
       throw new TypeError('subject must be a non-empty, well-formed string');
     }
     if (Buffer.byteLength(subject, 'utf8') > MAX_SUBJECT_BYTES) {
       throw new RangeError(`subject must be at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`);
     }
-    const claims = encodeClaims(options.claims);
-    const sessionId = options.sessionId === undefined ? this.nonces.take(SESSION_ID_BYTES) : decodeSessionId(options.sessionId);
+    const claims = encodeClaims(fields.claims);
+    const sessionId = fields.sessionId === undefined ? this.nonces.take(SESSION_ID_BYTES) : decodeSessionId(fields.sessionId);
     const key = this.keys.current.active;
-    const issuedAt = Math.max(this.options.clock(), this.notBefore);
-    const expiresAt = issuedAt + ttlMs;
-    const tokenId = this.nonces.take(TOKEN_ID_BYTES);
     const token = encodeToken(
       { purpose, keyId: key.keyIdBytes, tokenId, sessionId, issuedAt, expiresAt, subject, claims },
       key.macKeys[purpose],
     );
     return {
       token,
-      expiresIn: Math.round(ttlMs / 1000),
+      expiresIn: Math.round((expiresAt - issuedAt) / 1000),
       expiresAt: new Date(expiresAt),
       claims: {
         sub: subject,
         jti: tokenId.toString('base64url'),
-        sid: options.sessionId ?? sessionId.toString('base64url'),
+        sid: fields.sessionId ?? sessionId.toString('base64url'),
         purpose,
         kid: key.id,
         issuedAt,
         expiresAt,
-        claims: options.claims ?? {},
+        claims: fields.claims ?? {},
       },
     };
   }

@@ -11,6 +11,8 @@ export type TokenAuthErrorCode =
   | 'token_not_yet_valid'
   | 'invalid_lifetime'
   | 'revoked_token'
+  | 'session_expired'
+  | 'session_reset'
   | 'key_ring_stale'
   | 'revocation_unavailable';
 

@@ -45,9 +45,13 @@ export const MIN_TOKEN_LENGTH = TOKEN_PREFIX.length + Math.ceil((MIN_TOKEN_BYTES
 /** The length cap checked before any decoding. */
 export const MAX_TOKEN_LENGTH = TOKEN_PREFIX.length + Math.ceil((MAX_TOKEN_BYTES * 4) / 3);
 
-/** HKDF labels: one MAC key per purpose, and the key id, all derived from the master key. */
+/**
+ * HKDF labels: one MAC key per purpose, the key id, and the key that derives a refreshed pair's token ids from the
+ * refresh token used, all derived from the master key.
+ */
 export const HKDF_INFO = {
   keyId: 'nestjs-token-auth/v1/key-id',
   access: 'nestjs-token-auth/v1/access',
   refresh: 'nestjs-token-auth/v1/refresh',
+  successor: 'nestjs-token-auth/v1/refresh-successor',
 } as const;

@@ -30,6 +30,8 @@ export interface RingKey {
   readonly signedUntil?: Date;
   readonly keyIdBytes: Buffer;
   readonly macKeys: Readonly<Record<TokenPurposeName, KeyObject>>;
+  /** HMAC key of the successor ids: a refreshed pair's token ids derive from the refresh token used. */
+  readonly successorKey: KeyObject;
 }
 
 /** What a ring tells a health check: never key bytes. */
@@ -114,6 +116,7 @@ function buildKey(spec: KeySpec, index: number): RingKey {
       access: createSecretKey(derive(bytes, HKDF_INFO.access, 32)),
       refresh: createSecretKey(derive(bytes, HKDF_INFO.refresh, 32)),
     },
+    successorKey: createSecretKey(derive(bytes, HKDF_INFO.successor, 32)),
   };
 }
 

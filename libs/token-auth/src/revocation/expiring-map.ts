@@ -3,12 +3,15 @@ import { ExpiryHeap } from './expiry-heap.js';
 interface Slot<V> {
   value: V;
   expiresAt: number;
+  /** The earliest expiry this key has in the heap. */
+  scheduledAt: number;
 }
 
 /**
  * A map whose entries carry an expiry (ms since the epoch, inclusive: an entry is live up to and including that
  * millisecond, as a token is). `sweep` drops the expired ones in O(k log n) through a
- * min-heap of expiry times, so memory follows the live entries. Lookups do not check expiry: callers sweep often
+ * min-heap of expiry times, so memory follows the live entries. A key whose expiry moves later keeps its one heap
+ * item, rescheduled when it comes due, so a record updated on every refresh costs one item, not one per update. Lookups do not check expiry: callers sweep often
  * enough, and what an entry covers has expired by then anyway.
  */
 export class ExpiringMap<V> {
@@ -38,8 +41,13 @@ export class ExpiringMap<V> {
 
   set(key: string, value: V, expiresAt: number): void {
     const previous = this.slots.get(key);
-    this.slots.set(key, { value, expiresAt });
-    if (previous?.expiresAt !== expiresAt) this.heap.push({ at: expiresAt, key });
+    if (previous !== undefined && previous.scheduledAt <= expiresAt) {
+      previous.value = value;
+      previous.expiresAt = expiresAt;
+      return;
+    }
+    this.slots.set(key, { value, expiresAt, scheduledAt: expiresAt });
+    this.heap.push({ at: expiresAt, key });
   }
 
   *entries(): IterableIterator<[key: string, value: V, expiresAt: number]> {
@@ -48,9 +56,14 @@ export class ExpiringMap<V> {
 
   sweep(now: number): void {
     for (let due = this.heap.popDue(now - 1); due !== undefined; due = this.heap.popDue(now - 1)) {
-      // An entry whose expiry was moved later has its own heap item; only the last one removes it.
       const slot = this.slots.get(due.key);
-      if (slot !== undefined && slot.expiresAt < now) this.slots.delete(due.key);
+      if (slot === undefined || slot.scheduledAt !== due.at) continue; // superseded by an earlier item
+      if (slot.expiresAt < now) {
+        this.slots.delete(due.key);
+      } else {
+        slot.scheduledAt = slot.expiresAt;
+        this.heap.push({ at: slot.expiresAt, key: due.key });
+      }
     }
   }
 

@@ -1,6 +1,11 @@
-/** A binary min-heap on `at` (ms since the epoch): the next item to expire is on top; push and pop are O(log n). */
+/**
+ * A binary min-heap on `at` (ms since the epoch): the next item to expire is on top; push and pop are O(log n).
+ * The array is copied to its size once it holds under a quarter of its peak, since an array never gives back the
+ * memory of popped slots: after a burst of expiries, memory returns to what the live items need.
+ */
 export class ExpiryHeap<T extends { readonly at: number }> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
+  private peak = 0;
 
   get size(): number {
     return this.items.length;
@@ -9,6 +14,7 @@ export class ExpiryHeap<T extends { readonly at: number }> {
   push(item: T): void {
     const items = this.items;
     let i = items.push(item) - 1;
+    if (items.length > this.peak) this.peak = items.length;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (items[parent]!.at <= item.at) break;
@@ -37,10 +43,15 @@ export class ExpiryHeap<T extends { readonly at: number }> {
       }
       items[i] = last;
     }
+    if (items.length * 4 < this.peak && this.peak > 1024) {
+      this.items = items.slice();
+      this.peak = this.items.length;
+    }
     return top;
   }
 
   clear(): void {
-    this.items.length = 0;
+    this.items = [];
+    this.peak = 0;
   }
 }

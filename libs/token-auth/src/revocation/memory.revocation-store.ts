@@ -6,30 +6,45 @@ import type {
   RevocationResult,
   RevocationStore,
   RevocationStoreHealth,
+  RevocationWindow,
+  RotationOutcome,
+  SessionRotation,
 } from './revocation-store.interface.js';
+import { decideRotation, type SessionRecord } from './session-record.js';
 
 export interface MemoryRevocationStoreOptions {
   /** Milliseconds since the epoch. Default `Date.now`; replace it only in tests. */
   clock?: () => number;
   /** How often expired entries are dropped, in milliseconds. Default 1000. */
   sweepInterval?: number;
+  /**
+   * Refresh tokens issued before this store was created (before a restart, when every session record was lost):
+   * `'refuse'` (default) answers `session_reset`, the user logs in again; `'trust'` lets them refresh once more.
+   */
+  onStoreReset?: 'refuse' | 'trust';
 }
 
 const PERSISTED: RevocationResult = Object.freeze({ persisted: true });
 
 /**
- * The single-instance default: revocations in process memory, dropped when the tokens they cover expire. Lost on
- * restart and not shared: use `RedisRevocationStore` (`nestjs-token-auth/redis`) for more than one instance.
+ * The single-instance default, in process memory, in two parts: the revocations access-token checks need (kept
+ * until the access tokens they cover expire), and one record per refreshed session with the revoked users' cut-offs
+ * (kept until the refresh tokens expire). Lost on restart and not shared: use `RedisRevocationStore`
+ * (`nestjs-token-auth/redis`) for more than one instance.
  */
 export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
   private readonly clock: () => number;
   private readonly revocations: RevocationSet;
-  private readonly usedRefreshTokens = new ExpiringMap<number>();
+  private readonly sessions = new ExpiringMap<SessionRecord>();
+  /** Users' cut-offs as refresh sees them: until their refresh tokens expire. */
+  private readonly users = new ExpiringMap<number>();
+  private readonly resetBefore: number;
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: MemoryRevocationStoreOptions = {}) {
     this.clock = options.clock ?? Date.now;
     this.revocations = new RevocationSet(this.clock);
+    this.resetBefore = options.onStoreReset === 'trust' ? 0 : this.clock();
     this.timer = setInterval(() => this.sweep(), options.sweepInterval ?? 1000);
     this.timer.unref();
   }
@@ -43,21 +58,34 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     return PERSISTED;
   }
 
-  async revokeSession(sid: string, expiresAt: number): Promise<RevocationResult> {
-    this.revocations.add({ kind: 'session', id: sid, issuedBefore: 0, expiresAt });
+  async revokeSession(sid: string, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+    this.revocations.add({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil });
+    // A record already there expires with the session's refresh tokens; a login never refreshed has none.
+    const until = this.sessions.expiresAt(sid) ?? refreshUntil;
+    if (until >= this.clock()) this.sessions.set(sid, 'revoked', until);
     return PERSISTED;
   }
 
-  async revokeUser(sub: string, issuedBefore: number, expiresAt: number): Promise<RevocationResult> {
-    this.revocations.add({ kind: 'user', id: sub, issuedBefore, expiresAt });
+  async revokeUser(sub: string, issuedBefore: number, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+    this.revocations.add({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil });
+    if (refreshUntil >= this.clock()) {
+      this.users.set(
+        sub,
+        Math.max(issuedBefore, this.users.get(sub) ?? 0),
+        Math.max(refreshUntil, this.users.expiresAt(sub) ?? 0),
+      );
+    }
     return PERSISTED;
   }
 
-  async useRefreshToken(jti: string, usedAt: number, expiresAt: number): Promise<number | undefined> {
-    const firstUse = this.usedRefreshTokens.get(jti);
-    if (firstUse !== undefined) return firstUse;
-    if (expiresAt >= this.clock()) this.usedRefreshTokens.set(jti, usedAt, expiresAt);
-    return undefined;
+  async rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
+    const cutoff = this.users.get(rotation.sub);
+    if (cutoff !== undefined && rotation.issuedAt < cutoff) return { kind: 'revoked' };
+    const { outcome, record } = decideRotation(this.sessions.get(rotation.sid), rotation, this.resetBefore);
+    if (record !== undefined) {
+      this.sessions.set(rotation.sid, record, Math.max(rotation.expiresAt, this.sessions.expiresAt(rotation.sid) ?? 0));
+    }
+    return outcome;
   }
 
   health(): RevocationStoreHealth {
@@ -66,20 +94,21 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
       tokens: this.revocations.count('token'),
       sessions: this.revocations.count('session'),
       users: this.revocations.count('user'),
-      usedRefreshTokens: this.usedRefreshTokens.size,
+      sessionRecords: this.sessions.size,
     };
   }
 
-  /** Entries plus scheduled expiries held in memory; for tests and benchmarks. */
+  /** Entries plus scheduled expiries held in memory, both roles; for tests and benchmarks. */
   get footprint(): number {
-    return this.revocations.footprint + this.usedRefreshTokens.footprint;
+    return this.revocations.footprint + this.sessions.footprint + this.users.footprint;
   }
 
   /** Drops expired entries now; the timer does it every `sweepInterval`. */
   sweep(): void {
     const now = this.clock();
     this.revocations.sweep(now);
-    this.usedRefreshTokens.sweep(now);
+    this.sessions.sweep(now);
+    this.users.sweep(now);
   }
 
   onModuleDestroy(): void {

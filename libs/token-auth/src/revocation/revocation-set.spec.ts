@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { ExpiringMap } from './expiring-map.js';
 import { ExpiryHeap } from './expiry-heap.js';
@@ -16,6 +18,28 @@ describe('ExpiryHeap', () => {
         expect(heap.size).toBe(times.filter((at) => at > now).length);
       }),
     );
+  });
+});
+
+describe('memory after a burst of expiries', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapUsed = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+
+  it('returns to its baseline once 500 000 session revocations have expired (within 2 MB)', () => {
+    let now = 1_700_000_000_000;
+    const set = new RevocationSet(() => now);
+    const baseline = heapUsed();
+    for (let i = 0; i < 500_000; i++) set.add({ kind: 'session', id: `s${i}`.padStart(22, '0'), issuedBefore: 0, expiresAt: now + 1000 });
+    expect(heapUsed() - baseline).toBeGreaterThan(20 * 1024 * 1024);
+    now += 1001;
+    set.sweep();
+    expect(set.footprint).toBe(0);
+    expect(heapUsed() - baseline).toBeLessThan(2 * 1024 * 1024);
   });
 });
 

@@ -13,14 +13,54 @@ export interface RevocationResult {
   persisted: boolean;
 }
 
+/**
+ * How long a session or user revocation matters (ms since the epoch): access-token checks need it until every
+ * access token it covers has expired (`accessUntil`), refresh until every refresh token has (`refreshUntil`).
+ * `accessUntil` 0: no access token is covered (a refresh token was revoked, not its session).
+ */
+export interface RevocationWindow {
+  accessUntil: number;
+  refreshUntil: number;
+}
+
+/** One refresh, as `TokenService` asks the store to record it. */
+export interface SessionRotation {
+  sid: string;
+  sub: string;
+  /** The refresh token presented. */
+  jti: string;
+  /** Its `issuedAt`: the session's start when the store holds no record of it yet (a login token). */
+  issuedAt: number;
+  /** The id its successor gets if this is its first use now (derived from `jti` and `now`). */
+  successorJti: string;
+  now: number;
+  /** When the record may go: every refresh token of the session it could still answer has expired by then. */
+  expiresAt: number;
+}
+
+/**
+ * What the store decided, atomically across instances:
+ * - `rotated`: first use of the session's current refresh token; the successor is the one derived from `usedAt`;
+ * - `replayed`: the refresh token was used before, at `usedAt`, and its successor is still unspent: the caller
+ *   returns that same successor again (two tabs, a retry after a lost answer or a 503);
+ * - `reused`: an older refresh token whose successor was already spent: the store has stopped the session's
+ *   rotation, and the caller revokes the session;
+ * - `revoked`: the session, or every token of its user issued before this one, is revoked;
+ * - `reset`: the store lost its data since this token was issued and cannot tell a spent token from a fresh one.
+ */
+export type RotationOutcome =
+  | { kind: 'rotated' | 'replayed'; usedAt: number; startedAt: number }
+  | { kind: 'reused'; startedAt: number }
+  | { kind: 'revoked' | 'reset' };
+
 /** Counts for health checks. */
 export interface RevocationStoreHealth {
   store: string;
   tokens: number;
   sessions: number;
   users: number;
-  /** Refresh tokens already used, kept to detect reuse. */
-  usedRefreshTokens?: number;
+  /** Sessions whose rotation state this store holds in memory (memory store only; Redis holds them for the Redis store). */
+  sessionRecords?: number;
   /** Shared stores only. */
   connected?: boolean;
   staleSince?: string;
@@ -28,22 +68,31 @@ export interface RevocationStoreHealth {
 }
 
 /**
- * Where revocations live. `isRevoked` runs on every verified token, so it must be synchronous and local (a map
- * lookup); writes may go over the network. Every entry carries an expiry (ms since the epoch) after which the
- * tokens it covers are expired anyway, and is dropped then, so storage is bounded by the live revocations.
+ * Where revocations and sessions live. Two roles:
+ * - access-token checks: `isRevoked` runs on every verified token, so it is synchronous and local (a map lookup).
+ *   An entry is kept only while access tokens it covers can still be presented.
+ * - refresh: `rotateSession` keeps one record per session (what rotation needs), decided atomically across
+ *   instances; it is the only place that knows about refresh tokens and is consulted on refresh only.
+ * Every entry carries an expiry (ms since the epoch) and is dropped then, so storage follows the live sessions and
+ * the revocations that still matter.
  */
 export interface RevocationStore {
-  /** True when the token id, its session, or every token of its user issued before a point in time is revoked. */
+  /** True when the access token's id, its session, or every token of its user issued before a point is revoked. */
   isRevoked(token: RevocationCheck): boolean;
+  /** Revokes one access token until `expiresAt`. */
   revokeToken(jti: string, expiresAt: number): Promise<RevocationResult>;
-  revokeSession(sid: string, expiresAt: number): Promise<RevocationResult>;
+  /** Revokes every token of a session: access checks until `accessUntil`, refresh until `refreshUntil`. */
+  revokeSession(sid: string, window: RevocationWindow): Promise<RevocationResult>;
   /** Revokes every token of `sub` whose `issuedAt` is earlier than `issuedBefore`. */
-  revokeUser(sub: string, issuedBefore: number, expiresAt: number): Promise<RevocationResult>;
+  revokeUser(sub: string, issuedBefore: number, window: RevocationWindow): Promise<RevocationResult>;
+  /** Records one refresh of a session, atomically across instances. Called only on refresh, never on requests. */
+  rotateSession(rotation: SessionRotation): Promise<RotationOutcome>;
   /**
-   * Marks a refresh token as used, atomically across instances. Returns `undefined` on its first use, or the time
-   * of the first use when it was already used. Called only on refresh, never on ordinary requests.
+   * Milliseconds since the epoch on a clock every instance sharing the store agrees on (Redis's), so that a
+   * `revokeAllForUser` cut-off taken on one instance covers every token stamped before it on any other. Absent:
+   * the module's `clock`.
    */
-  useRefreshToken(jti: string, usedAt: number, expiresAt: number): Promise<number | undefined>;
+  now?(): number;
   health(): RevocationStoreHealth;
   /** Called once during bootstrap, before the first request: load what the store needs. */
   start?(): Promise<void>;

@@ -1,16 +1,25 @@
-import { createHash } from 'node:crypto';
 import { Logger, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
-import { TokenAuthError } from '../../errors/token-auth.error.js';
-import { RevocationSet, type Revocation, type RevocationKind } from '../revocation-set.js';
+import { RevocationSet } from '../revocation-set.js';
 import type {
   RevocationCheck,
   RevocationResult,
   RevocationStore,
   RevocationStoreHealth,
+  RevocationWindow,
+  RotationOutcome,
+  SessionRotation,
 } from '../revocation-store.interface.js';
+import { ConnectionState } from './connection-state.js';
+import { RedisKeys } from './redis-keys.js';
+import { withScripts, type Client, type StoreCommands } from './redis-scripts.js';
+import { ReplicaSync } from './replica-sync.js';
+import { RevocationWriter, type RevocationWrite } from './revocation-writer.js';
+import { SessionRecords } from './session-records.js';
+import { SharedClock } from './shared-clock.js';
+import { StoreEpoch, type OnStoreReset } from './store-epoch.js';
 
 export interface RedisRevocationStoreOptions {
   /**
@@ -32,75 +41,48 @@ export interface RedisRevocationStoreOptions {
    * (the guard answers 503); `true` fails open, tokens are checked against the stale replica.
    */
   failOpen?: boolean;
-  /** Milliseconds a write may take before it is queued for later. Default 2000. */
+  /** Milliseconds a write (or a refresh) may take before it is queued (or answered 503). Default 2000. */
   writeTimeout?: number;
   /** Milliseconds `start` waits for the first synchronisation before serving as stale. Default 5000. */
   startTimeout?: number;
+  /**
+   * After Redis lost its data (detected through an epoch marker), refresh tokens issued before: `'refuse'`
+   * (default) answers `session_reset` (401, the user signs in again), since a spent one can no longer be told from
+   * a fresh one; `'trust'` accepts them, so a spent token may be used once more.
+   */
+  onStoreReset?: OnStoreReset;
+  /** Milliseconds between checks of the epoch marker while connected (also checked on every reconnect). Default 10000. */
+  epochCheckInterval?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
   /** Where connection-state lines go. Default Nest's `Logger` with context `TokenAuth`. */
   logger?: LoggerService;
 }
 
-const KIND_CODE: Record<RevocationKind, string> = { token: 't', session: 's', user: 'u' };
-const KIND_OF_CODE: Record<string, RevocationKind> = { t: 'token', s: 'session', u: 'user' };
-const BATCH = 500;
-const RETRY_MS = 1000;
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
 
-/** Writes `issuedBefore:expiresAt`, merged with what is there (the later of each wins), with a TTL to the expiry. */
-const MERGE_SCRIPT = `
-local b = tonumber(ARGV[1])
-local e = tonumber(ARGV[2])
-local current = redis.call('GET', KEYS[1])
-if current then
-  local cb, ce = string.match(current, '^(%d+):(%d+)$')
-  if cb then
-    cb = tonumber(cb)
-    ce = tonumber(ce)
-    if cb >= b and ce >= e then return 0 end
-    if cb > b then b = cb end
-    if ce > e then e = ce end
-  end
-end
-local ttl = e - tonumber(ARGV[3])
-if ttl <= 0 then return 0 end
-redis.call('SET', KEYS[1], string.format('%d:%d', b, e), 'PX', ttl)
-return 1
-`;
-const MERGE_SHA = createHash('sha1').update(MERGE_SCRIPT).digest('hex');
-
-type Client = Redis | Cluster;
-type Wire = [code: string, id: string, issuedBefore: number, expiresAt: number];
-
 /**
- * Revocations shared through Redis. Each instance keeps a local replica of every unexpired revocation, loaded at
- * startup and kept current through pub/sub, so `isRevoked` is a map lookup that never waits on the network.
- * Keys expire with the tokens they cover. After a reconnect the store re-synchronises and writes back whatever
- * Redis lacks (so a Redis restarted empty loses nothing), including revocations made while it was down.
+ * Revocations and sessions shared through Redis. Each instance keeps a local replica of the revocations access
+ * tokens still need, loaded at startup and kept current through pub/sub, so `isRevoked` is a map lookup that never
+ * waits on the network. Refresh asks Redis, which holds one record per session. Keys expire with the tokens they
+ * cover. After a reconnect the store re-synchronises and writes back whatever Redis lacks, and notices (through an
+ * epoch marker) when Redis lost its data, so that spent refresh tokens are not accepted again.
  */
 export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
-  private readonly client: Client;
+  private readonly client: Client & StoreCommands;
   private readonly subscriber: Client;
   private readonly ownsClient: boolean;
-  private readonly prefix: string;
-  private readonly channel: string;
-  private readonly maxStalenessMs: number;
-  private readonly failOpen: boolean;
-  private readonly writeTimeoutMs: number;
-  private readonly startTimeoutMs: number;
   private readonly clock: () => number;
   private readonly logger: LoggerService;
+  private readonly startTimeoutMs: number;
   private readonly replica: RevocationSet;
-  private readonly pending = new Map<string, Revocation>();
-  /** Revocations of the current tick, written together: one pipeline and one message per batch. */
-  private outgoing: { revocation: Revocation; done: (result: RevocationResult) => void }[] = [];
-  private readonly sweeper: NodeJS.Timeout;
-  private retryTimer?: NodeJS.Timeout;
-  private syncing?: Promise<void>;
-  private syncAgain = false;
-  private staleSince: number | undefined;
-  private staleReported = false;
+  private readonly state: ConnectionState;
+  private readonly sharedClock: SharedClock;
+  private readonly epoch: StoreEpoch;
+  private readonly writer: RevocationWriter;
+  private readonly sync: ReplicaSync;
+  private readonly sessions: SessionRecords;
+  private readonly timers: NodeJS.Timeout[];
   private closed = false;
 
   constructor(options: RedisRevocationStoreOptions) {
@@ -115,35 +97,47 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     if ((options.client === undefined) === (options.connection === undefined)) {
       throw new TokenAuthConfigError('RedisRevocationStore needs exactly one of client (an ioredis instance) or connection');
     }
+    const onStoreReset = options.onStoreReset ?? 'refuse';
+    if (onStoreReset !== 'refuse' && onStoreReset !== 'trust') {
+      throw new TokenAuthConfigError(`onStoreReset must be 'refuse' or 'trust', got ${String(onStoreReset)}`);
+    }
     this.ownsClient = options.client === undefined;
-    this.client =
+    this.client = withScripts(
       options.client ??
-      (typeof options.connection === 'string' ? new Redis(options.connection) : new Redis(options.connection!));
+        (typeof options.connection === 'string' ? new Redis(options.connection) : new Redis(options.connection!)),
+    );
     this.subscriber = (this.client as { duplicate(): Client }).duplicate();
-    this.prefix = prefix;
-    this.channel = `${prefix}events`;
-    this.maxStalenessMs = maxStaleness * 1000;
-    this.failOpen = options.failOpen ?? false;
-    this.writeTimeoutMs = options.writeTimeout ?? 2000;
+    const keys = new RedisKeys(prefix);
+    const writeTimeoutMs = options.writeTimeout ?? 2000;
     this.startTimeoutMs = options.startTimeout ?? 5000;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? new Logger('TokenAuth');
     this.replica = new RevocationSet(this.clock);
-    this.staleSince = this.clock();
-    this.sweeper = setInterval(() => this.replica.sweep(), 1000);
-    this.sweeper.unref();
+    this.state = new ConnectionState(maxStaleness * 1000, options.failOpen ?? false, this.clock, this.logger);
+    this.sharedClock = new SharedClock(this.clock);
+    this.epoch = new StoreEpoch(this.client, keys, onStoreReset, this.clock, this.sharedClock, this.logger);
+    this.writer = new RevocationWriter(this.client, keys, this.clock, this.logger, writeTimeoutMs, () => this.retry());
+    this.sync = new ReplicaSync(
+      this.client, this.subscriber, keys, this.replica, this.writer, this.epoch, this.state, this.logger, () => this.closed,
+    );
+    this.sessions = new SessionRecords(this.client, keys, this.epoch, writeTimeoutMs);
+    this.timers = [
+      setInterval(() => this.replica.sweep(), 1000),
+      setInterval(() => void this.checkEpoch(), options.epochCheckInterval ?? 10_000),
+    ];
+    for (const timer of this.timers) timer.unref();
 
     this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) this.receive(message);
+      if (channel === keys.channel) this.sync.receive(message);
     });
-    this.subscriber.on('ready', () => void this.resync());
-    this.subscriber.on('close', () => this.markStale());
+    this.subscriber.on('ready', () => void this.sync.resync());
+    this.subscriber.on('close', () => this.lost());
     // ioredis reconnects by itself ('close' marks the replica stale); unheard, an 'error' event would crash the process.
     this.subscriber.on('error', () => undefined);
     // Whichever connection notices first: a dead server drops both.
-    this.client.on('close', () => this.markStale());
+    this.client.on('close', () => this.lost());
     this.client.on('ready', () => {
-      if (this.staleSince !== undefined) void this.resync();
+      if (!this.state.fresh || !this.epoch.verified) void this.sync.resync();
     });
     if (this.ownsClient) this.client.on('error', () => undefined);
   }
@@ -152,17 +146,17 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
   async start(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.startTimeoutMs, 'timeout')));
-    const outcome = await Promise.race([this.resync(), timeout]).finally(() => clearTimeout(timer));
+    const outcome = await Promise.race([this.sync.resync(), timeout]).finally(() => clearTimeout(timer));
     if (outcome === 'timeout') {
       this.logger.error(
         `revocations: Redis not reachable within ${this.startTimeoutMs} ms; starting with an empty replica ` +
-          `(stale since start; ${this.failOpen ? 'fails open' : 'fails closed'} after ${this.maxStalenessMs / 1000} s)`,
+          `(stale since start; ${this.state.describe()})`,
       );
     }
   }
 
   isRevoked(token: RevocationCheck): boolean {
-    if (this.staleSince !== undefined && this.clock() - this.staleSince > this.maxStalenessMs) this.overStale();
+    this.state.check();
     return this.replica.isRevoked(token);
   }
 
@@ -170,40 +164,33 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     return this.revoke({ kind: 'token', id: jti, issuedBefore: 0, expiresAt });
   }
 
-  revokeSession(sid: string, expiresAt: number): Promise<RevocationResult> {
-    return this.revoke({ kind: 'session', id: sid, issuedBefore: 0, expiresAt });
+  revokeSession(sid: string, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+    return this.revoke({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil, refreshUntil });
   }
 
-  revokeUser(sub: string, issuedBefore: number, expiresAt: number): Promise<RevocationResult> {
-    return this.revoke({ kind: 'user', id: sub, issuedBefore, expiresAt });
+  revokeUser(sub: string, issuedBefore: number, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+    return this.revoke({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil, refreshUntil });
   }
 
-  /** `SET NX GET` makes the first use atomic across instances. Without Redis a refresh cannot be decided: 503. */
-  async useRefreshToken(jti: string, usedAt: number, expiresAt: number): Promise<number | undefined> {
-    const ttl = expiresAt - this.clock();
-    if (ttl <= 0) return undefined;
-    if (this.client.status !== 'ready') {
-      throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable while the revocation store is down');
-    }
-    try {
-      const previous = await this.withTimeout(
-        this.client.call('SET', `${this.prefix}r:${jti}`, String(usedAt), 'PX', String(ttl), 'NX', 'GET'),
-      );
-      return previous === null ? undefined : Number(previous);
-    } catch (error) {
-      throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describeError(error)}`);
-    }
+  rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
+    return this.sessions.rotate(rotation);
+  }
+
+  /** Redis's clock, as last measured from here. */
+  now(): number {
+    return this.sharedClock.now();
   }
 
   health(): RevocationStoreHealth {
+    const staleSince = this.state.staleSinceIso;
     return {
       store: 'redis',
       tokens: this.replica.count('token'),
       sessions: this.replica.count('session'),
       users: this.replica.count('user'),
-      connected: this.staleSince === undefined,
-      ...(this.staleSince !== undefined && { staleSince: new Date(this.staleSince).toISOString() }),
-      pendingWrites: this.pending.size,
+      connected: this.state.fresh,
+      ...(staleSince !== undefined && { staleSince }),
+      pendingWrites: this.writer.pendingCount,
     };
   }
 
@@ -214,199 +201,43 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    clearInterval(this.sweeper);
-    clearTimeout(this.retryTimer);
-    if (this.pending.size > 0 && this.client.status === 'ready') await this.flushPending();
-    if (this.pending.size > 0) {
-      this.logger.error(`revocations: ${this.pending.size} revocations were never written to Redis`);
+    for (const timer of this.timers) clearInterval(timer);
+    this.writer.close();
+    if (this.writer.pendingCount > 0 && this.client.status === 'ready') await this.writer.flushPending();
+    if (this.writer.pendingCount > 0) {
+      this.logger.error(`revocations: ${this.writer.pendingCount} revocations were never written to Redis`);
     }
     this.subscriber.disconnect();
     if (this.ownsClient) this.client.disconnect();
   }
 
-  private revoke(revocation: Revocation): Promise<RevocationResult> {
+  private revoke(write: RevocationWrite): Promise<RevocationResult> {
     // Enforced here at once, whatever happens to the write.
-    this.replica.add(revocation);
-    if (this.client.status !== 'ready') return Promise.resolve(this.queue([revocation]));
-    return new Promise((done) => {
-      if (this.outgoing.length === 0) setImmediate(() => void this.writeOutgoing());
-      this.outgoing.push({ revocation, done });
-    });
+    this.replica.add(write);
+    return this.writer.write(write);
   }
 
-  private async writeOutgoing(): Promise<void> {
-    const batch = this.outgoing;
-    this.outgoing = [];
-    const revocations = batch.map((item) => item.revocation);
-    let result: RevocationResult = { persisted: true };
+  /** A connection dropped: the replica goes stale and refresh waits for the epoch to be checked again. */
+  private lost(): void {
+    if (this.closed) return;
+    this.epoch.invalidate();
+    this.state.markStale();
+  }
+
+  /** The periodic check of the epoch marker; a liveness probe may call it too. */
+  private async checkEpoch(): Promise<void> {
+    if (this.closed || this.client.status !== 'ready') return;
     try {
-      await this.withTimeout(this.persist(revocations));
+      // Lost without a dropped connection (FLUSHALL, a failover to an empty replica): write back what it lacks.
+      if (await this.epoch.check()) void this.sync.resync();
     } catch (error) {
-      this.logger.warn(`revocations: write to Redis failed (${describeError(error)}); queued for retry`);
-      result = this.queue(revocations);
-    }
-    for (const item of batch) item.done(result);
-  }
-
-  private queue(revocations: readonly Revocation[]): RevocationResult {
-    for (const revocation of revocations) this.pending.set(this.keyOf(revocation), revocation);
-    this.scheduleRetry();
-    return { persisted: false };
-  }
-
-  /** Writes entries (merging with what Redis holds) and announces them, in batches. */
-  private async persist(revocations: readonly Revocation[]): Promise<void> {
-    const now = String(this.clock());
-    for (let i = 0; i < revocations.length; i += BATCH) {
-      const batch = revocations.slice(i, i + BATCH);
-      await Promise.all(batch.map((r) => this.merge(this.keyOf(r), String(r.issuedBefore), String(r.expiresAt), now)));
-      const wire: Wire[] = batch.map((r) => [KIND_CODE[r.kind], r.id, r.issuedBefore, r.expiresAt]);
-      await this.client.publish(this.channel, JSON.stringify(wire));
+      this.logger.warn(`revocations: could not check the Redis epoch (${describeError(error)})`);
     }
   }
 
-  private async merge(key: string, issuedBefore: string, expiresAt: string, now: string): Promise<unknown> {
-    try {
-      return await this.client.evalsha(MERGE_SHA, 1, key, issuedBefore, expiresAt, now);
-    } catch (error) {
-      // A restarted Redis has lost its script cache.
-      if (!(error instanceof Error && error.message.includes('NOSCRIPT'))) throw error;
-      return this.client.eval(MERGE_SCRIPT, 1, key, issuedBefore, expiresAt, now);
-    }
-  }
-
-  private receive(message: string): void {
-    try {
-      for (const [code, id, issuedBefore, expiresAt] of JSON.parse(message) as Wire[]) {
-        const kind = KIND_OF_CODE[code];
-        if (kind !== undefined) this.replica.add({ kind, id, issuedBefore, expiresAt });
-      }
-    } catch (error) {
-      this.logger.warn(`revocations: ignored a malformed message on ${this.channel}: ${describeError(error)}`);
-    }
-  }
-
-  /** Joins the resync under way, or starts one; a request during a run causes one more run. */
-  private resync(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = (async () => {
-      do {
-        this.syncAgain = false;
-        await this.syncOnce();
-      } while (this.syncAgain && !this.closed);
-    })()
-      .catch((error: unknown) => {
-        if (this.closed) return;
-        this.logger.warn(`revocations: resync with Redis failed (${describeError(error)}); retrying`);
-        this.scheduleRetry();
-      })
-      .finally(() => (this.syncing = undefined));
-    return this.syncing;
-  }
-
-  private async syncOnce(): Promise<void> {
-    const queued = [...this.pending.keys()];
-    // Subscribe before reading, so nothing published during the scan is missed.
-    await this.subscriber.subscribe(this.channel);
-    const inRedis = new Map<string, Revocation>();
-    const nodes = (this.client as Cluster).isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
-    for (const node of nodes) {
-      for await (const keys of node.scanStream({ match: `${this.prefix}[tsu]:*`, count: 1000 }) as AsyncIterable<string[]>) {
-        if (keys.length === 0) continue;
-        const pipeline = node.pipeline();
-        for (const key of keys) pipeline.get(key);
-        const values = (await pipeline.exec()) ?? [];
-        keys.forEach((key, i) => {
-          const revocation = this.parse(key, values[i]?.[1]);
-          if (revocation === undefined) return;
-          inRedis.set(key, revocation);
-          this.replica.add(revocation);
-        });
-      }
-    }
-    // Write back what Redis lacks or holds narrower: it restarted empty, or writes failed while it was down.
-    const missing: Revocation[] = [];
-    for (const local of this.replica.entries()) {
-      const remote = inRedis.get(this.keyOf(local));
-      if (remote === undefined || remote.expiresAt < local.expiresAt || remote.issuedBefore < local.issuedBefore) {
-        missing.push(local);
-      }
-    }
-    await this.persist(missing);
-    for (const key of queued) this.pending.delete(key);
-    const wasStaleFor = this.staleSince === undefined ? 0 : this.clock() - this.staleSince;
-    this.staleSince = undefined;
-    this.staleReported = false;
-    this.logger.log(
-      `revocations synchronised with Redis: ${inRedis.size} loaded, ${missing.length} written back` +
-        (wasStaleFor > 0 ? ` after ${wasStaleFor} ms without Redis` : ''),
-    );
-  }
-
-  private async flushPending(): Promise<void> {
-    const batch = [...this.pending.values()];
-    try {
-      await this.withTimeout(this.persist(batch));
-      for (const revocation of batch) this.pending.delete(this.keyOf(revocation));
-    } catch (error) {
-      this.logger.warn(`revocations: ${batch.length} queued writes still failing (${describeError(error)})`);
-      this.scheduleRetry();
-    }
-  }
-
-  /** Retries the queued writes (or the resync) while Redis answers but something failed. */
-  private scheduleRetry(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.client.status !== 'ready' || this.subscriber.status !== 'ready') return; // 'ready' resyncs
-      if (this.staleSince !== undefined) void this.resync();
-      else if (this.pending.size > 0) void this.flushPending();
-    }, RETRY_MS);
-    this.retryTimer.unref();
-  }
-
-  private markStale(): void {
-    if (this.closed || this.staleSince !== undefined) return;
-    this.staleSince = this.clock();
-    this.logger.warn(
-      `revocations: lost the Redis subscription or connection; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
-    );
-  }
-
-  private overStale(): void {
-    if (!this.staleReported) {
-      this.staleReported = true;
-      this.logger.error(
-        this.failOpen
-          ? `revocations: replica stale for over ${this.maxStalenessMs / 1000} s; failing open (checking against the stale replica)`
-          : `revocations: replica stale for over ${this.maxStalenessMs / 1000} s; failing closed (rejecting every token with revocation_unavailable)`,
-      );
-    }
-    if (!this.failOpen) {
-      throw new TokenAuthError('revocation_unavailable', 'revocation list unavailable; try again shortly');
-    }
-  }
-
-  private keyOf(revocation: Revocation): string {
-    return `${this.prefix}${KIND_CODE[revocation.kind]}:${revocation.id}`;
-  }
-
-  private parse(key: string, value: unknown): Revocation | undefined {
-    const kind = KIND_OF_CODE[key.charAt(this.prefix.length)];
-    const match = typeof value === 'string' ? /^(\d+):(\d+)$/.exec(value) : null;
-    if (kind === undefined || match === null) return undefined;
-    return { kind, id: key.slice(this.prefix.length + 2), issuedBefore: Number(match[1]), expiresAt: Number(match[2]) };
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  private retry(): void {
+    if (this.client.status !== 'ready' || this.subscriber.status !== 'ready') return; // 'ready' resyncs
+    if (!this.state.fresh) void this.sync.resync();
+    else if (this.writer.pendingCount > 0) void this.writer.flushPending();
   }
 }

@@ -1,0 +1,69 @@
+import type { LoggerService } from '@nestjs/common';
+import { TokenAuthError } from '../../errors/token-auth.error.js';
+
+/**
+ * Whether the local replica is current, and what to do when it is not: the one place that decides staleness.
+ * `markStale` starts the `maxStaleness` clock, `markFresh` stops it after a resync; past `maxStaleness`, `check`
+ * fails closed (throws `revocation_unavailable`) or open, and logs the crossing once.
+ */
+export class ConnectionState {
+  private staleSince: number | undefined;
+  private staleReported = false;
+
+  constructor(
+    private readonly maxStalenessMs: number,
+    private readonly failOpen: boolean,
+    private readonly clock: () => number,
+    private readonly logger: LoggerService,
+  ) {
+    this.staleSince = clock();
+  }
+
+  get fresh(): boolean {
+    return this.staleSince === undefined;
+  }
+
+  /** ISO time since which the replica is stale, or undefined when it is current. */
+  get staleSinceIso(): string | undefined {
+    return this.staleSince === undefined ? undefined : new Date(this.staleSince).toISOString();
+  }
+
+  /** Throws past `maxStaleness` when failing closed; cheap when fresh. */
+  check(): void {
+    if (this.staleSince !== undefined && this.clock() - this.staleSince > this.maxStalenessMs) this.overStale();
+  }
+
+  markStale(): void {
+    if (this.staleSince !== undefined) return;
+    this.staleSince = this.clock();
+    this.logger.warn(
+      `revocations: lost the Redis subscription or connection; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
+    );
+  }
+
+  /** Returns how long the replica was stale, in ms. */
+  markFresh(): number {
+    const staleFor = this.staleSince === undefined ? 0 : this.clock() - this.staleSince;
+    this.staleSince = undefined;
+    this.staleReported = false;
+    return staleFor;
+  }
+
+  describe(): string {
+    return `${this.failOpen ? 'fails open' : 'fails closed'} after ${this.maxStalenessMs / 1000} s`;
+  }
+
+  private overStale(): void {
+    if (!this.staleReported) {
+      this.staleReported = true;
+      this.logger.error(
+        this.failOpen
+          ? `revocations: replica stale for over ${this.maxStalenessMs / 1000} s; failing open (checking against the stale replica)`
+          : `revocations: replica stale for over ${this.maxStalenessMs / 1000} s; failing closed (rejecting every token with revocation_unavailable)`,
+      );
+    }
+    if (!this.failOpen) {
+      throw new TokenAuthError('revocation_unavailable', 'revocation list unavailable; try again shortly');
+    }
+  }
+}

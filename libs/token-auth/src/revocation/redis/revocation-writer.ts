@@ -1,0 +1,154 @@
+import type { LoggerService } from '@nestjs/common';
+import { describeError } from '../../errors/describe-error.js';
+import type { Revocation } from '../revocation-set.js';
+import type { RevocationResult } from '../revocation-store.interface.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { Client, StoreCommands } from './redis-scripts.js';
+import { withTimeout } from './with-timeout.js';
+
+/**
+ * A revocation to write: `expiresAt` is when access-token checks stop needing it (what replicas hold, 0 for none),
+ * `refreshUntil` when refresh does (a user's cut-off key, a session's record).
+ */
+export interface RevocationWrite extends Revocation {
+  refreshUntil?: number;
+}
+
+const BATCH = 500;
+const RETRY_MS = 1000;
+
+/**
+ * The write path to Redis: revocations of one tick go out together (one round of scripts and one message per
+ * batch); when Redis does not answer in time they are queued, reported `{ persisted: false }`, and retried.
+ */
+export class RevocationWriter {
+  private readonly pending = new Map<string, RevocationWrite>();
+  private outgoing: { write: RevocationWrite; done: (result: RevocationResult) => void }[] = [];
+  private retryTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly client: Client & StoreCommands,
+    private readonly keys: RedisKeys,
+    private readonly clock: () => number,
+    private readonly logger: LoggerService,
+    private readonly writeTimeoutMs: number,
+    /** Called when a retry is due and both connections are ready: resync or flush, as the store sees fit. */
+    private readonly onRetry: () => void,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** The writes queued now; a resync writes them with everything else, then settles them. */
+  pendingWrites(): RevocationWrite[] {
+    return [...this.pending.values()];
+  }
+
+  /** Drops writes from the queue once written, unless a wider one was queued meanwhile. */
+  settle(writes: readonly RevocationWrite[]): void {
+    for (const write of writes) {
+      const key = this.keyOf(write);
+      if (this.pending.get(key) === write) this.pending.delete(key);
+    }
+  }
+
+  write(write: RevocationWrite): Promise<RevocationResult> {
+    if (this.client.status !== 'ready') return Promise.resolve(this.queue([write]));
+    return new Promise((done) => {
+      if (this.outgoing.length === 0) setImmediate(() => void this.writeOutgoing());
+      this.outgoing.push({ write, done });
+    });
+  }
+
+  /** Writes entries (merging with what Redis holds) and announces those replicas need, in batches. */
+  async persist(writes: readonly RevocationWrite[]): Promise<void> {
+    const now = this.clock();
+    for (let i = 0; i < writes.length; i += BATCH) {
+      const batch = writes.slice(i, i + BATCH);
+      const announced = batch.filter((w) => w.expiresAt >= now);
+      await Promise.all(batch.map((w) => this.writeOne(w, now)));
+      if (announced.length > 0) {
+        await this.client.publish(this.keys.channel, JSON.stringify(announced.map((w) => this.keys.toWire(w))));
+      }
+    }
+  }
+
+  async flushPending(): Promise<void> {
+    const batch = [...this.pending.values()];
+    try {
+      await withTimeout(this.persist(batch), this.writeTimeoutMs);
+      this.settle(batch);
+    } catch (error) {
+      this.logger.warn(`revocations: ${batch.length} queued writes still failing (${describeError(error)})`);
+      this.scheduleRetry();
+    }
+  }
+
+  /** Retries the queued writes (or the resync) while Redis answers but something failed. */
+  scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.onRetry();
+    }, RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  private async writeOne(write: RevocationWrite, now: number): Promise<void> {
+    const refreshUntil = write.refreshUntil ?? 0;
+    const writes: Promise<unknown>[] = [];
+    if (write.kind === 'session' && refreshUntil > now) {
+      writes.push(this.client.ntaEndSession(this.keys.session(write.id), refreshUntil, now));
+    }
+    const keyUntil = write.kind === 'user' ? Math.max(write.expiresAt, refreshUntil) : write.expiresAt;
+    if (keyUntil > now) {
+      writes.push(this.client.ntaMerge(this.keyOf(write), write.issuedBefore, write.expiresAt, keyUntil, now));
+    }
+    await Promise.all(writes);
+  }
+
+  private async writeOutgoing(): Promise<void> {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    const writes = batch.map((item) => item.write);
+    let result: RevocationResult = { persisted: true };
+    try {
+      await withTimeout(this.persist(writes), this.writeTimeoutMs);
+    } catch (error) {
+      this.logger.warn(`revocations: write to Redis failed (${describeError(error)}); queued for retry`);
+      result = this.queue(writes);
+    }
+    for (const item of batch) item.done(result);
+  }
+
+  private queue(writes: readonly RevocationWrite[]): RevocationResult {
+    for (const write of writes) {
+      const key = this.keyOf(write);
+      const queued = this.pending.get(key);
+      this.pending.set(
+        key,
+        queued === undefined
+          ? write
+          : {
+              ...write,
+              issuedBefore: Math.max(write.issuedBefore, queued.issuedBefore),
+              expiresAt: Math.max(write.expiresAt, queued.expiresAt),
+              refreshUntil: Math.max(write.refreshUntil ?? 0, queued.refreshUntil ?? 0),
+            },
+      );
+    }
+    this.scheduleRetry();
+    return { persisted: false };
+  }
+
+  private keyOf(write: Revocation): string {
+    return this.keys.revocation(write.kind, write.id);
+  }
+}
