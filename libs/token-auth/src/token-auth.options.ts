@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { KeyProvider } from './keys/key-provider.interface.js';
 import { nearestName } from './errors/nearest-name.js';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL } from './token-auth.defaults.js';
 import type { RevocationStore } from './revocation/revocation-store.interface.js';
 import {
   resolveVerifyCacheOptions,
@@ -99,10 +100,6 @@ export interface ResolvedTokenAuthOptions {
 }
 
 export const MAX_CLOCK_TOLERANCE = 300;
-/** Defaults in seconds; `rotateRing`'s default grace period is derived from them. */
-export const DEFAULT_MAX_ACCESS_TOKEN_TTL = 86_400;
-export const DEFAULT_MAX_REFRESH_TOKEN_TTL = 2_592_000;
-export const DEFAULT_CLOCK_TOLERANCE = 30;
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
   const value = options[name] ?? fallback;
