@@ -54,7 +54,7 @@ function clientOf(server: RedisServer): Redis {
 }
 
 afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.onModuleDestroy()));
+  await Promise.all(stores.splice(0).map((store) => store.onApplicationShutdown()));
   clients.splice(0).forEach((client) => client.disconnect());
 });
 
@@ -216,7 +216,7 @@ describe('RedisRevocationStore when Redis goes away', () => {
     await down.start();
     await eventually(() => store.health().connected === true, 'the store synchronises');
     expect(store.isRevoked(token())).toBe(false);
-    await store.onModuleDestroy();
+    await store.onApplicationShutdown();
     await down.kill();
   });
 });

@@ -30,7 +30,7 @@ async function answersPing(port: number): Promise<boolean> {
 
 /**
  * A real redis-server on a free loopback port, without persistence, for tests and benchmarks. `kill` stops it
- * like a crash (SIGKILL); `start` again brings it back on the same port, empty.
+ * like a crash (SIGKILL), also when paused; `start` again brings it back on the same port, empty.
  */
 export class RedisServer {
   private process?: ChildProcess;
@@ -85,6 +85,21 @@ export class RedisServer {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** SIGSTOP: the server keeps its connections open and answers nothing, like a paused VM or a partition. */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`: the server processes everything sent to it meanwhile. */
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.process) throw new Error('redis-server is not running');
+    this.process.kill(signal);
   }
 
   /** Kills the server and starts an empty one on the same port. */

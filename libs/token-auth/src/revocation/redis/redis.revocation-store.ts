@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Logger, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
@@ -11,6 +11,7 @@ import type {
   RevocationStore,
   RevocationStoreHealth,
 } from '../revocation-store.interface.js';
+import { RedisLiveness } from './redis-liveness.js';
 
 export interface RedisRevocationStoreOptions {
   /**
@@ -36,6 +37,19 @@ export interface RedisRevocationStoreOptions {
   writeTimeout?: number;
   /** Milliseconds `start` waits for the first synchronisation before serving as stale. Default 5000. */
   startTimeout?: number;
+  /**
+   * Milliseconds between two PINGs on each connection. An open connection to a Redis that stopped answering
+   * (paused, partitioned, overloaded) counts as lost once a PING goes unanswered for `heartbeatTimeout`, and the
+   * `maxStaleness` clock starts from the last answer. Default 1000.
+   */
+  heartbeatInterval?: number;
+  /** Milliseconds a PING may go unanswered. Default 2000. */
+  heartbeatTimeout?: number;
+  /**
+   * Milliseconds the shutdown waits to write revocations still queued (Redis down or slow) before it closes the
+   * connections; whatever is still unwritten is logged by kind and id. Default 5000.
+   */
+  shutdownTimeout?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
   /** Where connection-state lines go. Default Nest's `Logger` with context `TokenAuth`. */
@@ -47,6 +61,12 @@ const KIND_OF_CODE: Record<string, RevocationKind> = { t: 'token', s: 'session',
 const BATCH = 500;
 const RETRY_MS = 1000;
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
+
+function milliseconds(name: string, value: number | undefined, fallback: number): number {
+  const ms = value ?? fallback;
+  if (!Number.isFinite(ms) || ms <= 0) throw new TokenAuthConfigError(`${name} must be a number of milliseconds > 0, got ${String(ms)}`);
+  return ms;
+}
 
 /** Writes `issuedBefore:expiresAt`, merged with what is there (the later of each wins), with a TTL to the expiry. */
 const MERGE_SCRIPT = `
@@ -79,7 +99,7 @@ type Wire = [code: string, id: string, issuedBefore: number, expiresAt: number];
  * Keys expire with the tokens they cover. After a reconnect the store re-synchronises and writes back whatever
  * Redis lacks (so a Redis restarted empty loses nothing), including revocations made while it was down.
  */
-export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
+export class RedisRevocationStore implements RevocationStore, OnApplicationShutdown {
   private readonly client: Client;
   private readonly subscriber: Client;
   private readonly ownsClient: boolean;
@@ -95,7 +115,11 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
   private readonly pending = new Map<string, Revocation>();
   /** Revocations of the current tick, written together: one pipeline and one message per batch. */
   private outgoing: { revocation: Revocation; done: (result: RevocationResult) => void }[] = [];
+  /** Batches being written: the shutdown waits for them. */
+  private readonly writing = new Set<Promise<void>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly liveness: RedisLiveness;
+  private readonly shutdownTimeoutMs: number;
   private retryTimer?: NodeJS.Timeout;
   private syncing?: Promise<void>;
   private syncAgain = false;
@@ -112,6 +136,9 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     if (!Number.isFinite(maxStaleness) || maxStaleness < 0) {
       throw new TokenAuthConfigError(`maxStaleness must be a number of seconds >= 0, got ${String(maxStaleness)}`);
     }
+    const heartbeatInterval = milliseconds('heartbeatInterval', options.heartbeatInterval, 1000);
+    const heartbeatTimeout = milliseconds('heartbeatTimeout', options.heartbeatTimeout, 2000);
+    this.shutdownTimeoutMs = milliseconds('shutdownTimeout', options.shutdownTimeout, 5000);
     if ((options.client === undefined) === (options.connection === undefined)) {
       throw new TokenAuthConfigError('RedisRevocationStore needs exactly one of client (an ioredis instance) or connection');
     }
@@ -146,6 +173,15 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
       if (this.staleSince !== undefined) void this.resync();
     });
     if (this.ownsClient) this.client.on('error', () => undefined);
+    this.liveness = new RedisLiveness({
+      connections: [this.client, this.subscriber],
+      interval: heartbeatInterval,
+      timeout: heartbeatTimeout,
+      clock: this.clock,
+      onHung: (lastAnswer, unanswered) => this.markStale(lastAnswer, ` (no answer for ${unanswered} ms)`),
+      onAnswering: () => void this.resync(),
+    });
+    this.liveness.start();
   }
 
   /** Loads the replica before the first request. If Redis cannot be reached in time, the app starts stale. */
@@ -212,13 +248,25 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     return this.replica.footprint;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * The last lifecycle step, after the HTTP server has stopped (`app.close()` disposes it between
+   * `beforeApplicationShutdown` and this hook): requests served during the drain can still revoke and reach
+   * Redis. Writes under way and queued ones get `shutdownTimeout` to land; what remains is logged by kind and id.
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
     clearTimeout(this.retryTimer);
-    if (this.pending.size > 0 && this.client.status === 'ready') await this.flushPending();
+    this.liveness.stop();
+    const deadline = this.clock() + this.shutdownTimeoutMs;
+    await Promise.all(this.writing);
+    while (this.pending.size > 0 && this.clock() < deadline) {
+      if (this.client.status === 'ready' && (await this.flushPending(deadline - this.clock()))) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(RETRY_MS / 10, deadline - this.clock()))));
+    }
     if (this.pending.size > 0) {
-      this.logger.error(`revocations: ${this.pending.size} revocations were never written to Redis`);
+      const lost = [...this.pending.values()].map((r) => `${r.kind} ${r.id}`).join(', ');
+      this.logger.error(`revocations: ${this.pending.size} revocations were never written to Redis: ${lost}`);
     }
     this.subscriber.disconnect();
     if (this.ownsClient) this.client.disconnect();
@@ -227,9 +275,15 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
   private revoke(revocation: Revocation): Promise<RevocationResult> {
     // Enforced here at once, whatever happens to the write.
     this.replica.add(revocation);
-    if (this.client.status !== 'ready') return Promise.resolve(this.queue([revocation]));
+    // Closed or hung (no answer past the heartbeat deadline): queue at once rather than wait out the write timeout.
+    if (this.client.status !== 'ready' || this.staleSince !== undefined) return Promise.resolve(this.queue([revocation]));
     return new Promise((done) => {
-      if (this.outgoing.length === 0) setImmediate(() => void this.writeOutgoing());
+      if (this.outgoing.length === 0) {
+        setImmediate(() => {
+          const write = this.writeOutgoing().finally(() => this.writing.delete(write));
+          this.writing.add(write);
+        });
+      }
       this.outgoing.push({ revocation, done });
     });
   }
@@ -346,14 +400,17 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     );
   }
 
-  private async flushPending(): Promise<void> {
+  /** Writes the queued revocations; true when they all landed. */
+  private async flushPending(timeoutMs = this.writeTimeoutMs): Promise<boolean> {
     const batch = [...this.pending.values()];
     try {
-      await this.withTimeout(this.persist(batch));
+      await this.withTimeout(this.persist(batch), timeoutMs);
       for (const revocation of batch) this.pending.delete(this.keyOf(revocation));
+      return true;
     } catch (error) {
       this.logger.warn(`revocations: ${batch.length} queued writes still failing (${describeError(error)})`);
       this.scheduleRetry();
+      return false;
     }
   }
 
@@ -369,11 +426,12 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     this.retryTimer.unref();
   }
 
-  private markStale(): void {
+  /** `since`: the last moment the replica is known to have been current (a hung Redis is noticed late). */
+  private markStale(since = this.clock(), detail = ''): void {
     if (this.closed || this.staleSince !== undefined) return;
-    this.staleSince = this.clock();
+    this.staleSince = since;
     this.logger.warn(
-      `revocations: lost the Redis subscription or connection; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
+      `revocations: lost the Redis subscription or connection${detail}; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
     );
   }
 
@@ -402,10 +460,15 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     return { kind, id: key.slice(this.prefix.length + 2), issuedBefore: Number(match[1]), expiresAt: Number(match[2]) };
   }
 
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+  /**
+   * A command that times out still reaches Redis when it answers again (and ioredis resends unanswered commands
+   * after a reconnect). For revocation writes that is what the caller was told would happen (`persisted: false`:
+   * queued), and the merge script keeps the later cut-off and expiry, so a late or repeated write never narrows one.
+   */
+  private withTimeout<T>(promise: Promise<T>, timeoutMs = this.writeTimeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
