@@ -1,83 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateKey } from 'nestjs-token-auth';
-import { BuiltDemo, cleanEnv, ensureBuilt } from '../demo/support/built-demo.js';
-import { RedisServer } from '../support/redis-server.js';
-
-const PASSWORD = 'correct horse battery';
-
-interface Pair {
-  access_token: string;
-  refresh_token: string;
-}
-
-interface Instance {
-  demo: BuiltDemo;
-  url: string;
-}
-
-async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function post(instance: Instance, path: string, body: object, token?: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${instance.url}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
-}
-
-/** GET /me with the access token: the status and error code. */
-async function me(instance: Instance, pair: Pair): Promise<string> {
-  const response = await fetch(`${instance.url}/me`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
-  const body = (await response.json()) as { code?: string };
-  return response.status === 200 ? '200' : `${response.status} ${body.code}`;
-}
+import type { RedisServer } from '../support/redis-server.js';
+import { DemoCluster, eventually, me, PASSWORD, post, type Instance, type Pair } from './support/demo-instances.js';
 
 describe('revocations shared by three demo processes through one Redis', () => {
-  const instances: BuiltDemo[] = [];
+  let cluster: DemoCluster;
   let redis: RedisServer;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
   let a: Instance, b: Instance, c: Instance;
-
-  async function startInstance(): Promise<Instance> {
-    const demo = new BuiltDemo(env, dir);
-    instances.push(demo);
-    return { demo, url: (await demo.listening()).replace('[::1]', '127.0.0.1') };
-  }
+  const startInstance = () => cluster.instance();
 
   beforeAll(async () => {
-    await ensureBuilt();
-    redis = await RedisServer.start();
-    dir = mkdtempSync(join(tmpdir(), 'nta-multi-'));
-    const key = generateKey();
-    env = cleanEnv({
-      PORT: '0',
-      TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
-      DEMO_DB_PATH: join(dir, 'demo.sqlite'),
-      LOGIN_RATE_LIMIT: '1000',
-      REDIS_URL: redis.url,
-      REVOCATION_MAX_STALENESS: '2',
-    });
-    // The first creates the shared SQLite file; the others open it.
+    cluster = await DemoCluster.start({ REVOCATION_MAX_STALENESS: '2' });
+    redis = cluster.redis;
     a = await startInstance();
     [b, c] = await Promise.all([startInstance(), startInstance()]);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(instances.map((demo) => demo.kill()));
-    await redis?.kill();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   let loggedOut: Pair;
   let everywhere: Pair[];
