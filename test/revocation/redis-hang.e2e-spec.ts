@@ -21,11 +21,12 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
 
   it('fails closed on every instance past maxStaleness, answers a logout 202 persisted: false, and converges after SIGCONT', async () => {
     const [a, b, c] = instances as [Instance, Instance, Instance];
-    for (const username of ['kept', 'victim']) {
+    for (const username of ['kept', 'victim', 'everywhere']) {
       expect((await post(a, '/auth/register', { username, password: PASSWORD })).status).toBe(201);
     }
     const kept = await login(a, 'kept');
     const victim = await login(b, 'victim');
+    const everywhere = await login(c, 'everywhere');
     for (const instance of instances) expect(await meOrError(instance, kept)).toBe('200');
 
     // Steady load on every instance, each answer kept with its time.
@@ -46,19 +47,19 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
     // A logout while Redis hangs: enforced on A at once, queued for Redis, and said so.
     const logout = await post(a, '/auth/logout', {}, victim.access_token);
     expect([logout.status, logout.body]).toEqual([202, { persisted: false }]);
+    const logoutAll = await post(b, '/auth/logout-all', {}, everywhere.access_token);
+    expect([logoutAll.status, logoutAll.body]).toEqual([202, { persisted: false }]);
 
-    const failedClosed: number[] = [];
     for (const instance of instances) {
       await eventually(async () => (await meOrError(instance, kept)) === '503 revocation_unavailable', 'the instance fails closed', 20_000);
-      failedClosed.push(Date.now() - paused);
     }
+    const failedClosed = answers.map((answered) => answered.find((x) => x.outcome === '503 revocation_unavailable')!.at - paused);
     // Once closed, closed until Redis answers: no token, revoked elsewhere or not, is accepted meanwhile.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const resumed = Date.now();
     cluster.redis.resume();
-    for (const answered of answers) {
-      const firstClosed = answered.find((answer) => answer.outcome === '503 revocation_unavailable')!.at;
-      expect(answered.filter((x) => x.at > firstClosed && x.at < resumed).map((x) => x.outcome)).not.toContain('200');
+    for (const [i, answered] of answers.entries()) {
+      expect(answered.filter((x) => x.at > paused + failedClosed[i]! && x.at < resumed).map((x) => x.outcome)).not.toContain('200');
     }
 
     for (const instance of instances) {
@@ -67,9 +68,11 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
     const recovered = Date.now() - resumed;
     loading = false;
     await Promise.all(load);
-    // The logout queued on A during the hang reached the others: nothing lost.
-    for (const instance of [b, c]) {
-      await eventually(async () => (await meOrError(instance, victim)) === '401 revoked_token', 'the queued logout reaches every instance', 10_000);
+    // The logouts queued during the hang reached the others: nothing lost.
+    for (const [pair, others] of [[victim, [b, c]], [everywhere, [a, c]]] as const) {
+      for (const instance of others) {
+        await eventually(async () => (await meOrError(instance, pair)) === '401 revoked_token', 'the queued logout reaches every instance', 10_000);
+      }
     }
     expect((await post(c, '/auth/logout', {}, kept.access_token)).status).toBe(204);
 
