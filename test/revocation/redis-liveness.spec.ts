@@ -1,31 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { RevocationCheck } from 'nestjs-token-auth';
 import { RedisRevocationStore, type RedisRevocationStoreOptions } from 'nestjs-token-auth/redis';
+import { CapturedLogger } from '../support/captured-logger.js';
 import { codeOf } from '../support/error-code.js';
+import { eventually } from '../support/eventually.js';
 import { RedisServer } from '../support/redis-server.js';
-
-class CapturedLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: string) {
-    this.lines.push(`log ${message}`);
-  }
-  warn(message: string) {
-    this.lines.push(`warn ${message}`);
-  }
-  error(message: string) {
-    this.lines.push(`error ${message}`);
-  }
-}
-
-async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const token = (fields: Partial<RevocationCheck> = {}): RevocationCheck => ({

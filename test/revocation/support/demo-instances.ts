@@ -5,6 +5,8 @@ import { generateKey } from 'nestjs-token-auth';
 import { BuiltDemo, cleanEnv, ensureBuilt } from '../../demo/support/built-demo.js';
 import { RedisServer } from '../../support/redis-server.js';
 
+export { eventually } from '../../support/eventually.js';
+
 export const PASSWORD = 'correct horse battery';
 
 export interface Pair {
@@ -16,14 +18,6 @@ export interface Instance {
   demo: BuiltDemo;
   url: string;
   port: number;
-}
-
-export async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Built demo processes sharing one real redis-server, one SQLite file and one key ring. */
