@@ -54,7 +54,6 @@ export class HttpDrain implements OnApplicationBootstrap, BeforeApplicationShutd
     if (await Promise.race([closed, timedOut])) {
       this.logger.warn(`drain timed out after ${this.config.shutdownDrainTimeout} s; cutting ${this.open.size} requests still under way`);
       server.closeAllConnections();
-      await closed;
     }
     clearTimeout(timer);
     this.logger.log(`HTTP server closed after ${Date.now() - started} ms`);
