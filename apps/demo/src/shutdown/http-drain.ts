@@ -1,15 +1,19 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DEMO_CONFIG, type DemoConfig } from '../config/demo-config.js';
 import { ShutdownState } from './shutdown-state.js';
 
+/** How long a kept-alive connection may stay idle into the drain: a client under load sends its next request by then. */
+const IDLE_GRACE_MS = 1000;
+
 /**
  * Stops the HTTP server before anything it depends on goes away. `app.close()` runs `beforeApplicationShutdown`
  * before it disposes the HTTP adapter and before `onApplicationShutdown` (where the revocation store and the
  * database close), so here: readiness turns unhealthy, the listening socket closes (new connections are refused),
- * idle kept-alive connections close, every response still to come says `Connection: close` and its connection
- * closes after it, and requests under way get `shutdownDrainTimeout` to finish before their connections are cut.
+ * every response still to come says `Connection: close` and its connection closes after it, connections still idle
+ * after a second close, and requests under way get `shutdownDrainTimeout` to finish before their connections are cut.
  * The same on Express and Fastify: both serve through a Node `http.Server`.
  */
 @Injectable()
@@ -32,11 +36,7 @@ export class HttpDrain implements OnApplicationBootstrap, BeforeApplicationShutd
     server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
       if (this.state.shuttingDown) response.setHeader('Connection', 'close');
       this.open.add(response);
-      response.once('close', () => {
-        this.open.delete(response);
-        // A response begun before the drain kept its connection alive: close it now that it is idle.
-        if (this.state.shuttingDown) server.closeIdleConnections();
-      });
+      response.once('close', () => this.open.delete(response));
     });
   }
 
@@ -45,9 +45,19 @@ export class HttpDrain implements OnApplicationBootstrap, BeforeApplicationShutd
     const server = this.server;
     if (server === undefined || !server.listening) return;
     const started = Date.now();
-    for (const response of this.open) if (!response.headersSent) response.setHeader('Connection', 'close');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    for (const response of this.open) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+      else {
+        // Its head already promised keep-alive: end the connection once this response is out, and only this one.
+        const socket = response.socket;
+        response.once('finish', () => socket?.end());
+      }
+    }
+    // `http.Server.close()` would also close idle connections at once, but "idle" includes a connection whose next
+    // request is still unread in the socket buffer: its client would get a reset. So stop listening only, serve that
+    // request with `Connection: close`, and close what is still idle after the grace.
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    const idle = setTimeout(() => server.closeIdleConnections(), Math.min(IDLE_GRACE_MS, this.config.shutdownDrainTimeout * 1000));
     this.logger.log(`${signal ?? 'close'}: draining ${this.open.size} requests under way (at most ${this.config.shutdownDrainTimeout} s)`);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<true>((resolve) => (timer = setTimeout(resolve, this.config.shutdownDrainTimeout * 1000, true)));
@@ -56,6 +66,7 @@ export class HttpDrain implements OnApplicationBootstrap, BeforeApplicationShutd
       server.closeAllConnections();
     }
     clearTimeout(timer);
+    clearTimeout(idle);
     this.logger.log(`HTTP server closed after ${Date.now() - started} ms`);
   }
 }
