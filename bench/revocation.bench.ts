@@ -95,7 +95,7 @@ async function propagation(samples: number, redisEntries: number): Promise<{ lat
     }
     redisBytes = ((await usedMemory()) - before) / redisEntries;
   } finally {
-    await Promise.all([a.onModuleDestroy(), b.onModuleDestroy()]);
+    await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
     redis.client.disconnect();
     redis.child.kill('SIGKILL');
     await once(redis.child, 'exit');

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     await app.close();
 
     // 4. Bytes per revocation: REVOCATIONS logouts through one store, in Redis and in its replica.
-    await store.onModuleDestroy();
+    await store.onApplicationShutdown();
     const revoker = new currentRedis.RedisRevocationStore({ connection: url, logger: silent });
     await revoker.start();
     const heapEmpty = heapUsed();
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     await inBatches(REVOCATIONS, () => revoker.revokeSession(id(), { accessUntil: until, refreshUntil: until }));
     const replicaPerRevocation = (heapUsed() - heapEmpty) / REVOCATIONS;
     const redisPerRevocation = ((await usedMemory(redis.client)) - redisBefore) / REVOCATIONS;
-    await revoker.onModuleDestroy();
+    await revoker.onApplicationShutdown();
 
     // 5. SESSIONS session revocations (access window 1 h, refresh window 2 h), then the replica once the access
     // window is over: the store's clock is moved past it rather than waiting an hour.
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     );
     const refused = refusals.filter((o) => o.kind === 'revoked').length;
     const afterEntries = replicaStore.health().sessions;
-    await replicaStore.onModuleDestroy();
+    await replicaStore.onApplicationShutdown();
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
     lines.push(

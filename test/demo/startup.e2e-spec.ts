@@ -29,7 +29,7 @@ describe('the built demo (node dist/apps/demo/main.js)', () => {
 
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local' });
+    expect(await health.json()).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local', instance: 'serving' });
 
     const register = await fetch(`${url}/auth/register`, {
       method: 'POST',

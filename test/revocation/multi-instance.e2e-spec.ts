@@ -1,50 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateKey } from 'nestjs-token-auth';
-import { BuiltDemo, cleanEnv, ensureBuilt } from '../demo/support/built-demo.js';
-import { RedisServer } from '../support/redis-server.js';
-import { eventually, me, post, type Instance, type Pair } from './demo-client.js';
-
-const PASSWORD = 'correct horse battery';
+import type { RedisServer } from '../support/redis-server.js';
+import { DemoCluster, eventually, me, PASSWORD, post, type Instance, type Pair } from './support/demo-instances.js';
 
 describe('revocations shared by three demo processes through one Redis', () => {
-  const instances: BuiltDemo[] = [];
+  let cluster: DemoCluster;
   let redis: RedisServer;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
   let a: Instance, b: Instance, c: Instance;
-
-  async function startInstance(): Promise<Instance> {
-    const demo = new BuiltDemo(env, dir);
-    instances.push(demo);
-    return { demo, url: (await demo.listening()).replace('[::1]', '127.0.0.1') };
-  }
+  const startInstance = () => cluster.instance();
 
   beforeAll(async () => {
-    await ensureBuilt();
-    redis = await RedisServer.start();
-    dir = mkdtempSync(join(tmpdir(), 'nta-multi-'));
-    const key = generateKey();
-    env = cleanEnv({
-      PORT: '0',
-      TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
-      DEMO_DB_PATH: join(dir, 'demo.sqlite'),
-      LOGIN_RATE_LIMIT: '1000',
-      REDIS_URL: redis.url,
-      REVOCATION_MAX_STALENESS: '2',
-    });
-    // The first creates the shared SQLite file; the others open it.
+    cluster = await DemoCluster.start({ REVOCATION_MAX_STALENESS: '2' });
+    redis = cluster.redis;
     a = await startInstance();
     [b, c] = await Promise.all([startInstance(), startInstance()]);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(instances.map((demo) => demo.kill()));
-    await redis?.kill();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   let loggedOut: Pair;
   let everywhere: Pair[];

@@ -59,7 +59,7 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(stores.map((created) => created.onModuleDestroy()));
+    await Promise.all(stores.map((created) => created.onApplicationShutdown()));
     clients.forEach((client) => client.disconnect());
     await Promise.all(servers.map((server) => server.kill()));
     rmSync(dir, { recursive: true, force: true });

@@ -1,33 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { TokenAuthConfigError, type RevocationCheck, type RevocationWindow, type SessionRotation } from 'nestjs-token-auth';
+import { TokenAuthConfigError, type RevocationWindow, type SessionRotation } from 'nestjs-token-auth';
 import { RedisRevocationStore, type RedisRevocationStoreOptions } from 'nestjs-token-auth/redis';
 import { RedisServer } from '../support/redis-server.js';
+import { CapturedLogger } from '../support/captured-logger.js';
 import { codeOf } from '../support/error-code.js';
-
-/** Keeps the store's log lines for assertions instead of printing them. */
-class CapturedLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: string) {
-    this.lines.push(`log ${message}`);
-  }
-  warn(message: string) {
-    this.lines.push(`warn ${message}`);
-  }
-  error(message: string) {
-    this.lines.push(`error ${message}`);
-  }
-}
-
-async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { eventually } from '../support/eventually.js';
+import { RedisStores, token } from './support/redis-stores.js';
 
 /** A session or user revocation whose access-token and refresh windows both end at `until`. */
 function window(until: number): RevocationWindow {
@@ -44,23 +24,9 @@ function rotation(sid: string, jti: string, next: string, now = Date.now()): Ses
   return { sid, sub: 'user-r', jti: idOf(jti), issuedAt: now, successorJti: idOf(next), now, expiresAt: now + 60_000 };
 }
 
-function token(fields: Partial<RevocationCheck> = {}): RevocationCheck {
-  return { jti: 'jti-none', sid: 'sid-none', sub: 'nobody', issuedAt: Date.now(), ...fields };
-}
-
-const stores: RedisRevocationStore[] = [];
+const stores = new RedisStores();
+const storeOn = (server: RedisServer, options?: Partial<RedisRevocationStoreOptions>) => stores.on(server, options);
 const clients: Redis[] = [];
-
-async function storeOn(server: RedisServer, options: Partial<RedisRevocationStoreOptions> = {}): Promise<RedisRevocationStore> {
-  const store = new RedisRevocationStore({
-    connection: { port: server.port, host: '127.0.0.1', retryStrategy: () => 50 },
-    logger: new CapturedLogger(),
-    ...options,
-  });
-  stores.push(store);
-  await store.start();
-  return store;
-}
 
 function clientOf(server: RedisServer): Redis {
   const client = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => 50 });
@@ -70,7 +36,7 @@ function clientOf(server: RedisServer): Redis {
 }
 
 afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.onModuleDestroy()));
+  await stores.closeAll();
   clients.splice(0).forEach((client) => client.disconnect());
 });
 
@@ -262,7 +228,7 @@ describe('RedisRevocationStore when Redis goes away', () => {
     await down.start();
     await eventually(() => store.health().connected === true, 'the store synchronises');
     expect(store.isRevoked(token())).toBe(false);
-    await store.onModuleDestroy();
+    await store.onApplicationShutdown();
     await down.kill();
   });
 });

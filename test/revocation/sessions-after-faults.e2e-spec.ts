@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateKey } from 'nestjs-token-auth';
-import { BuiltDemo, cleanEnv, ensureBuilt } from '../demo/support/built-demo.js';
-import { RedisServer } from '../support/redis-server.js';
-import { eventually, me, post, type Instance, type Pair } from './demo-client.js';
-
-const PASSWORD = 'correct horse battery';
+import { DemoCluster, eventually, me, PASSWORD, post, type Instance, type Pair } from './support/demo-instances.js';
 
 /** POST /auth/refresh: `200` or the status and code. */
 async function refresh(instance: Instance, token: string): Promise<{ outcome: string; pair?: Pair }> {
@@ -16,19 +8,14 @@ async function refresh(instance: Instance, token: string): Promise<{ outcome: st
 }
 
 /**
- * Demo processes on one real Redis, with persistence (`aof`) or without, and instances started later; each test
+ * Demo processes on one real Redis, with persistence (`appendOnly`) or without, and instances started later; each test
  * brings its own users.
  */
-function cluster(aof: boolean) {
-  const instances: BuiltDemo[] = [];
-  const state = {} as { redis: RedisServer; dir: string; env: NodeJS.ProcessEnv; a: Instance; b: Instance };
+function cluster(appendOnly: boolean) {
+  const state = {} as { cluster: DemoCluster; redis: DemoCluster['redis']; a: Instance; b: Instance };
   let users = 0;
 
-  async function startInstance(adapter = 'express'): Promise<Instance> {
-    const demo = new BuiltDemo({ ...state.env, DEMO_ADAPTER: adapter }, state.dir);
-    instances.push(demo);
-    return { demo, url: (await demo.listening()).replace('[::1]', '127.0.0.1') };
-  }
+  const startInstance = (adapter = 'express'): Promise<Instance> => state.cluster.instance({ DEMO_ADAPTER: adapter });
 
   async function login(instance: Instance): Promise<Pair> {
     const username = `user-${++users}`;
@@ -37,29 +24,13 @@ function cluster(aof: boolean) {
   }
 
   beforeAll(async () => {
-    await ensureBuilt();
-    state.dir = mkdtempSync(join(tmpdir(), 'nta-faults-'));
-    state.redis = await RedisServer.start(
-      aof ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', state.dir] : [],
-    );
-    const key = generateKey();
-    state.env = cleanEnv({
-      PORT: '0',
-      TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
-      DEMO_DB_PATH: join(state.dir, 'demo.sqlite'),
-      LOGIN_RATE_LIMIT: '1000',
-      REDIS_URL: state.redis.url,
-      REVOCATION_MAX_STALENESS: '30',
-    });
+    state.cluster = await DemoCluster.start({ REVOCATION_MAX_STALENESS: '30' }, { appendOnly });
+    state.redis = state.cluster.redis;
     state.a = await startInstance();
     state.b = await startInstance('fastify');
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(instances.map((demo) => demo.kill()));
-    await state.redis?.kill();
-    if (state.dir) rmSync(state.dir, { recursive: true, force: true });
-  });
+  afterAll(() => state.cluster?.stop());
 
   return { state, startInstance, login };
 }

@@ -30,7 +30,7 @@ async function answersPing(port: number): Promise<boolean> {
 
 /**
  * A real redis-server on a free loopback port, without persistence, for tests and benchmarks. `kill` stops it
- * like a crash (SIGKILL); `start` again brings it back on the same port, empty.
+ * like a crash (SIGKILL), also when paused; `start` again brings it back on the same port, empty.
  */
 export class RedisServer {
   private process?: ChildProcess;
@@ -87,6 +87,21 @@ export class RedisServer {
     await exited;
   }
 
+  /** SIGSTOP: the server keeps its connections open and answers nothing, like a paused VM or a partition. */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`: the server processes everything sent to it meanwhile. */
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.process) throw new Error('redis-server is not running');
+    this.process.kill(signal);
+  }
+
   /** Kills the server and starts an empty one on the same port (for a server started without persistence). */
   async restartEmpty(): Promise<void> {
     await this.restart();
@@ -99,15 +114,5 @@ export class RedisServer {
   async restart(): Promise<void> {
     await this.kill();
     await this.start();
-  }
-
-  /** SIGSTOP: connections stay open and nothing is answered, like a paused VM or a partition. */
-  pause(): void {
-    this.process?.kill('SIGSTOP');
-  }
-
-  /** SIGCONT after `pause`: queued commands run now. */
-  resume(): void {
-    this.process?.kill('SIGCONT');
   }
 }

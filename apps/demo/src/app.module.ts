@@ -9,6 +9,7 @@ import { keyProviderFromEnv } from './config/key-provider.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotesModule } from './notes/notes.module.js';
+import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { SpaModule } from './spa/spa.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -20,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         DemoConfigModule.forRoot(config),
+        ShutdownModule,
         TokenAuthModule.forRootAsync({
           isGlobal: true,
           inject: [DEMO_CONFIG],

@@ -1,5 +1,12 @@
 import { ConflictException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { KeyRingManager, toHttpException, TokenAuthError, TokenService, type TokenPair } from 'nestjs-token-auth';
+import {
+  KeyRingManager,
+  toHttpException,
+  TokenAuthError,
+  TokenService,
+  type RevocationResult,
+  type TokenPair,
+} from 'nestjs-token-auth';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
 import { UsernameTakenError } from '../users/username-taken.error.js';
@@ -52,14 +59,17 @@ export class AuthService {
     }
   }
 
-  /** Ends the session of the token: its access token, its refresh token and every pair refreshed from them. */
-  async logout(sessionId: string): Promise<void> {
-    await this.tokens.revokeSession(sessionId);
+  /**
+   * Ends the session of the token: its access token, its refresh token and every pair refreshed from them.
+   * `persisted: false` when only this instance enforces it yet (the shared store is down; the write is queued).
+   */
+  logout(sessionId: string): Promise<RevocationResult> {
+    return this.tokens.revokeSession(sessionId);
   }
 
-  /** Ends every session of the user, on every device. */
-  async logoutAll(userId: number): Promise<void> {
-    await this.tokens.revokeAllForUser(String(userId));
+  /** Ends every session of the user, on every device; `persisted` as for `logout`. */
+  logoutAll(userId: number): Promise<RevocationResult> {
+    return this.tokens.revokeAllForUser(String(userId));
   }
 
   /** Checks the old password, stores the new one, ends every older session and starts a new one for this client. */

@@ -1,11 +1,20 @@
 import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { CurrentUser, TokenCookies } from 'nestjs-token-auth';
+import { CurrentUser, TokenCookies, type RevocationResult } from 'nestjs-token-auth';
 import { CurrentUserId } from '../users/current-user-id.decorator.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import { sendPair, type CookieRequest, type CookieResponse, type CookieSessionResponse } from './token-response.js';
+
+/**
+ * What a logout achieved: 204 when every instance enforces it, 202 `{ persisted: false }` when the shared store
+ * was unreachable, so only this instance enforces it yet and the write is queued until the store is back. Either
+ * way this client's tokens are spent; 202 tells it that a copy held elsewhere may still work for a while.
+ */
+function logoutAnswer({ persisted }: RevocationResult): Response | undefined {
+  return persisted ? undefined : Response.json({ persisted: false }, { status: HttpStatus.ACCEPTED });
+}
 
 /** The routes that end sessions; each needs a valid access token. */
 @Controller('auth')
@@ -22,9 +31,10 @@ export class SessionController {
     @CurrentUser('sid') sessionId: string,
     @Req() request: CookieRequest,
     @Res({ passthrough: true }) response: CookieResponse,
-  ): Promise<void> {
-    await this.auth.logout(sessionId);
+  ): Promise<Response | undefined> {
+    const result = await this.auth.logout(sessionId);
     if (this.cookies.enabled) this.cookies.clear(request, response);
+    return logoutAnswer(result);
   }
 
   /** Revokes every token of the user, on every device. */
@@ -34,9 +44,10 @@ export class SessionController {
     @CurrentUserId() userId: number,
     @Req() request: CookieRequest,
     @Res({ passthrough: true }) response: CookieResponse,
-  ): Promise<void> {
-    await this.auth.logoutAll(userId);
+  ): Promise<Response | undefined> {
+    const result = await this.auth.logoutAll(userId);
     if (this.cookies.enabled) this.cookies.clear(request, response);
+    return logoutAnswer(result);
   }
 
   /**

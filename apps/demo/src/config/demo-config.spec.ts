@@ -12,6 +12,7 @@ describe('loadDemoConfig', () => {
       dbPath: '.data/demo.sqlite',
       accessTokenTtl: 900,
       loginRateLimit: 10,
+      shutdownDrainTimeout: 10,
       env,
     });
   });
@@ -24,6 +25,7 @@ describe('loadDemoConfig', () => {
       DEMO_DB_PATH: ':memory:',
       ACCESS_TOKEN_TTL: '60',
       LOGIN_RATE_LIMIT: '3',
+      SHUTDOWN_DRAIN_TIMEOUT: '0',
     };
     expect(loadDemoConfig(env)).toEqual({
       port: 8080,
@@ -32,6 +34,7 @@ describe('loadDemoConfig', () => {
       dbPath: ':memory:',
       accessTokenTtl: 60,
       loginRateLimit: 3,
+      shutdownDrainTimeout: 0,
       env,
     });
   });
@@ -51,6 +54,7 @@ describe('loadDemoConfig', () => {
     ['ACCESS_TOKEN_TTL', '1.5'],
     ['LOGIN_RATE_LIMIT', '0'],
     ['DEMO_ADAPTER', 'koa'],
+    ['SHUTDOWN_DRAIN_TIMEOUT', '-1'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadDemoConfig({ [name]: value })).toThrow(DemoConfigError);
     expect(() => loadDemoConfig({ [name]: value })).toThrow(new RegExp(`^${name} must be`));

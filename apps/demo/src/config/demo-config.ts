@@ -22,6 +22,11 @@ export interface DemoConfig {
    * `REVOCATION_MAX_STALENESS` seconds (default 60) while Redis is unreachable. Unset: revocations stay in memory.
    */
   redis?: { url: string; maxStaleness: number };
+  /**
+   * `SHUTDOWN_DRAIN_TIMEOUT` in seconds, default 10: on SIGTERM, how long requests under way may take to finish
+   * before their connections are cut; 0 cuts them at once.
+   */
+  shutdownDrainTimeout: number;
   /** The environment the key ring is read from (`TOKEN_AUTH_KEYS`). */
   env: NodeJS.ProcessEnv;
 }
@@ -60,6 +65,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86_400),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
     redis: redis(env),
+    shutdownDrainTimeout: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT', 10, 0, 3_600),
     env,
   };
 }

@@ -1,6 +1,9 @@
 import type { KeyRingHealth, RevocationStoreHealth } from 'nestjs-token-auth';
 
-/** `up`: serving; `degraded`: serving on a last good ring or with revocations queued; `down`: refusing tokens. */
+/**
+ * `up`: serving; `degraded`: serving on a last good ring or with revocations queued; `down`: refusing tokens or
+ * shutting down (load balancers stop sending before the drain ends).
+ */
 export type HealthStatus = 'up' | 'degraded' | 'down';
 
 /**
@@ -13,9 +16,11 @@ export interface HealthSummary {
   keyRing: 'fresh' | 'refresh_failing' | 'stale';
   /** `local` (in memory, one instance); `connected`; `stale` (behind or unreachable: revocations are queued). */
   revocationStore: 'local' | 'connected' | 'stale';
+  /** `serving`; `shutting_down` from the first moment of a shutdown (requests under way still finish). */
+  instance: 'serving' | 'shutting_down';
 }
 
-export function summarize(keyRing: KeyRingHealth, revocation: RevocationStoreHealth): HealthSummary {
+export function summarize(keyRing: KeyRingHealth, revocation: RevocationStoreHealth, shuttingDown: boolean): HealthSummary {
   const ring = keyRing.stale === true ? 'stale' : keyRing.lastError ? 'refresh_failing' : 'fresh';
   const store =
     revocation.connected === undefined
@@ -23,6 +28,8 @@ export function summarize(keyRing: KeyRingHealth, revocation: RevocationStoreHea
       : revocation.connected && revocation.staleSince === undefined
         ? 'connected'
         : 'stale';
-  const status: HealthStatus = ring === 'stale' ? 'down' : ring === 'fresh' && store !== 'stale' ? 'up' : 'degraded';
-  return { status, keyRing: ring, revocationStore: store };
+  const instance = shuttingDown ? 'shutting_down' : 'serving';
+  const status: HealthStatus =
+    ring === 'stale' || shuttingDown ? 'down' : ring === 'fresh' && store !== 'stale' ? 'up' : 'degraded';
+  return { status, keyRing: ring, revocationStore: store, instance };
 }

@@ -7,6 +7,7 @@ import {
   type RevocationStore,
   type RevocationStoreHealth,
 } from 'nestjs-token-auth';
+import { ShutdownState } from '../shutdown/shutdown-state.js';
 import { summarize, type HealthSummary } from './health-summary.js';
 
 interface HealthDetails extends HealthSummary {
@@ -24,17 +25,18 @@ export class HealthController {
   constructor(
     private readonly keyRing: KeyRingManager,
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /**
    * Public, for load balancers: states only (a key id or a secret id helps an attacker and no load balancer).
-   * 503 while the instance refuses every token (`down`), 200 otherwise.
+   * 503 while the instance refuses every token or shuts down (`down`), 200 otherwise.
    */
   @Public()
   @Get()
   @HttpCode(HttpStatus.OK)
   check(@Res({ passthrough: true }) response: StatusResponse): HealthSummary {
-    const summary = summarize(this.keyRing.health(), this.revocations.health());
+    const summary = summarize(this.keyRing.health(), this.revocations.health(), this.shutdown.shuttingDown);
     if (summary.status === 'down') response.status(HttpStatus.SERVICE_UNAVAILABLE);
     return summary;
   }
@@ -44,6 +46,7 @@ export class HealthController {
   details(): HealthDetails {
     const keyRingDetails = this.keyRing.health();
     const revocationStoreDetails = this.revocations.health();
-    return { ...summarize(keyRingDetails, revocationStoreDetails), keyRingDetails, revocationStoreDetails };
+    const summary = summarize(keyRingDetails, revocationStoreDetails, this.shutdown.shuttingDown);
+    return { ...summary, keyRingDetails, revocationStoreDetails };
   }
 }

@@ -33,11 +33,12 @@ export class ConnectionState {
     if (this.staleSince !== undefined && this.clock() - this.staleSince > this.maxStalenessMs) this.overStale();
   }
 
-  markStale(): void {
+  /** `since`: when the replica was last known current, if earlier than now (a hung Redis is noticed late). */
+  markStale(since = this.clock(), detail = ''): void {
     if (this.staleSince !== undefined) return;
-    this.staleSince = this.clock();
+    this.staleSince = since;
     this.logger.warn(
-      `revocations: lost the Redis subscription or connection; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
+      `revocations: lost the Redis subscription or connection${detail}; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
     );
   }
 

@@ -1,4 +1,4 @@
-import { Logger, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
@@ -13,6 +13,7 @@ import type {
   SessionRotation,
 } from '../revocation-store.interface.js';
 import { ConnectionState } from './connection-state.js';
+import { RedisLiveness } from './redis-liveness.js';
 import { RedisKeys } from './redis-keys.js';
 import { withScripts, type Client, type StoreCommands } from './redis-scripts.js';
 import { ReplicaSync } from './replica-sync.js';
@@ -53,6 +54,19 @@ export interface RedisRevocationStoreOptions {
   onStoreReset?: OnStoreReset;
   /** Milliseconds between checks of the epoch marker while connected (also checked on every reconnect). Default 10000. */
   epochCheckInterval?: number;
+  /**
+   * Milliseconds between two PINGs on each connection. An open connection to a Redis that stopped answering
+   * (paused, partitioned, overloaded) counts as lost once a PING goes unanswered for `heartbeatTimeout`, and the
+   * `maxStaleness` clock starts from the last answer. Default 1000.
+   */
+  heartbeatInterval?: number;
+  /** Milliseconds a PING may go unanswered. Default 2000. */
+  heartbeatTimeout?: number;
+  /**
+   * Milliseconds the shutdown waits to write revocations still queued (Redis down or slow) before it closes the
+   * connections; whatever is still unwritten is logged by kind and id. Default 5000.
+   */
+  shutdownTimeout?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
   /** Where connection-state lines go. Default Nest's `Logger` with context `TokenAuth`. */
@@ -61,6 +75,12 @@ export interface RedisRevocationStoreOptions {
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
 
+function milliseconds(name: string, value: number | undefined, fallback: number): number {
+  const ms = value ?? fallback;
+  if (!Number.isFinite(ms) || ms <= 0) throw new TokenAuthConfigError(`${name} must be a number of milliseconds > 0, got ${String(ms)}`);
+  return ms;
+}
+
 /**
  * Revocations and sessions shared through Redis. Each instance keeps a local replica of the revocations access
  * tokens still need, loaded at startup and kept current through pub/sub, so `isRevoked` is a map lookup that never
@@ -68,7 +88,7 @@ const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
  * cover. After a reconnect the store re-synchronises and writes back whatever Redis lacks, and notices (through an
  * epoch marker) when Redis lost its data, so that spent refresh tokens are not accepted again.
  */
-export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
+export class RedisRevocationStore implements RevocationStore, OnApplicationShutdown {
   private readonly client: Client & StoreCommands;
   private readonly subscriber: Client;
   private readonly ownsClient: boolean;
@@ -82,6 +102,8 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
   private readonly writer: RevocationWriter;
   private readonly sync: ReplicaSync;
   private readonly sessions: SessionRecords;
+  private readonly liveness: RedisLiveness;
+  private readonly shutdownTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
   private closed = false;
 
@@ -94,6 +116,9 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     if (!Number.isFinite(maxStaleness) || maxStaleness < 0) {
       throw new TokenAuthConfigError(`maxStaleness must be a number of seconds >= 0, got ${String(maxStaleness)}`);
     }
+    const heartbeatInterval = milliseconds('heartbeatInterval', options.heartbeatInterval, 1000);
+    const heartbeatTimeout = milliseconds('heartbeatTimeout', options.heartbeatTimeout, 2000);
+    this.shutdownTimeoutMs = milliseconds('shutdownTimeout', options.shutdownTimeout, 5000);
     if ((options.client === undefined) === (options.connection === undefined)) {
       throw new TokenAuthConfigError('RedisRevocationStore needs exactly one of client (an ioredis instance) or connection');
     }
@@ -116,7 +141,12 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     this.state = new ConnectionState(maxStaleness * 1000, options.failOpen ?? false, this.clock, this.logger);
     this.sharedClock = new SharedClock(this.clock);
     this.epoch = new StoreEpoch(this.client, keys, onStoreReset, this.clock, this.sharedClock, this.logger);
-    this.writer = new RevocationWriter(this.client, keys, this.clock, this.logger, writeTimeoutMs, () => this.retry());
+    this.writer = new RevocationWriter(
+      this.client, keys, this.clock, this.logger, writeTimeoutMs,
+      // Closed or hung (no answer past the heartbeat deadline): queue at once rather than wait out the write timeout.
+      () => this.client.status === 'ready' && this.state.fresh,
+      () => this.retry(),
+    );
     this.sync = new ReplicaSync(
       this.client, this.subscriber, keys, this.replica, this.writer, this.epoch, this.state, this.logger, () => this.closed,
     );
@@ -140,6 +170,15 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
       if (!this.state.fresh || !this.epoch.verified) void this.sync.resync();
     });
     if (this.ownsClient) this.client.on('error', () => undefined);
+    this.liveness = new RedisLiveness({
+      connections: [this.client, this.subscriber],
+      interval: heartbeatInterval,
+      timeout: heartbeatTimeout,
+      clock: this.clock,
+      onHung: (lastAnswer, unanswered) => this.lost(lastAnswer, ` (no answer for ${unanswered} ms)`),
+      onAnswering: () => void this.sync.resync(),
+    });
+    this.liveness.start();
   }
 
   /** Loads the replica before the first request. If Redis cannot be reached in time, the app starts stale. */
@@ -199,14 +238,16 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     return this.replica.footprint;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * The last lifecycle step, after the HTTP server has stopped (`app.close()` disposes it between
+   * `beforeApplicationShutdown` and this hook): requests served during the drain can still revoke and reach
+   * Redis. Writes under way and queued ones get `shutdownTimeout` to land; what remains is logged by kind and id.
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
-    this.writer.close();
-    if (this.writer.pendingCount > 0 && this.client.status === 'ready') await this.writer.flushPending();
-    if (this.writer.pendingCount > 0) {
-      this.logger.error(`revocations: ${this.writer.pendingCount} revocations were never written to Redis`);
-    }
+    this.liveness.stop();
+    await this.writer.close(this.shutdownTimeoutMs);
     this.subscriber.disconnect();
     if (this.ownsClient) this.client.disconnect();
   }
@@ -217,11 +258,14 @@ export class RedisRevocationStore implements RevocationStore, OnModuleDestroy {
     return this.writer.write(write);
   }
 
-  /** A connection dropped: the replica goes stale and refresh waits for the epoch to be checked again. */
-  private lost(): void {
+  /**
+   * A connection dropped or hung: the replica goes stale and refresh waits for the epoch to be checked again.
+   * `since`: the last moment the replica is known to have been current (a hung Redis is noticed late).
+   */
+  private lost(since?: number, detail?: string): void {
     if (this.closed) return;
     this.epoch.invalidate();
-    this.state.markStale();
+    this.state.markStale(since, detail);
   }
 
   /** The periodic check of the epoch marker; a liveness probe may call it too. */

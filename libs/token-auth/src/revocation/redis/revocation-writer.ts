@@ -24,6 +24,8 @@ const RETRY_MS = 1000;
 export class RevocationWriter {
   private readonly pending = new Map<string, RevocationWrite>();
   private outgoing: { write: RevocationWrite; done: (result: RevocationResult) => void }[] = [];
+  /** Batches being written: the shutdown waits for them. */
+  private readonly writing = new Set<Promise<void>>();
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
 
@@ -33,6 +35,8 @@ export class RevocationWriter {
     private readonly clock: () => number,
     private readonly logger: LoggerService,
     private readonly writeTimeoutMs: number,
+    /** Whether Redis is answering now; when not, a write is queued at once. */
+    private readonly available: () => boolean,
     /** Called when a retry is due and both connections are ready: resync or flush, as the store sees fit. */
     private readonly onRetry: () => void,
   ) {}
@@ -55,9 +59,14 @@ export class RevocationWriter {
   }
 
   write(write: RevocationWrite): Promise<RevocationResult> {
-    if (this.client.status !== 'ready') return Promise.resolve(this.queue([write]));
+    if (!this.available()) return Promise.resolve(this.queue([write]));
     return new Promise((done) => {
-      if (this.outgoing.length === 0) setImmediate(() => void this.writeOutgoing());
+      if (this.outgoing.length === 0) {
+        setImmediate(() => {
+          const writing = this.writeOutgoing().finally(() => this.writing.delete(writing));
+          this.writing.add(writing);
+        });
+      }
       this.outgoing.push({ write, done });
     });
   }
@@ -75,14 +84,17 @@ export class RevocationWriter {
     }
   }
 
-  async flushPending(): Promise<void> {
+  /** Writes the queued revocations; true when they all landed. */
+  async flushPending(timeoutMs = this.writeTimeoutMs): Promise<boolean> {
     const batch = [...this.pending.values()];
     try {
-      await withTimeout(this.persist(batch), this.writeTimeoutMs);
+      await withTimeout(this.persist(batch), timeoutMs);
       this.settle(batch);
+      return true;
     } catch (error) {
       this.logger.warn(`revocations: ${batch.length} queued writes still failing (${describeError(error)})`);
       this.scheduleRetry();
+      return false;
     }
   }
 
@@ -96,9 +108,23 @@ export class RevocationWriter {
     this.retryTimer.unref();
   }
 
-  close(): void {
+  /**
+   * Stops retrying, then gives writes under way and queued ones until `timeoutMs` to land; logs by kind and id
+   * (never a token) whatever is still unwritten.
+   */
+  async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    const deadline = this.clock() + timeoutMs;
+    await Promise.all(this.writing);
+    while (this.pending.size > 0 && this.clock() < deadline) {
+      if (this.client.status === 'ready' && (await this.flushPending(deadline - this.clock()))) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(RETRY_MS / 10, deadline - this.clock()))));
+    }
+    if (this.pending.size > 0) {
+      const lost = [...this.pending.values()].map((w) => `${w.kind} ${w.id}`).join(', ');
+      this.logger.error(`revocations: ${this.pending.size} revocations were never written to Redis: ${lost}`);
+    }
   }
 
   private async writeOne(write: RevocationWrite, now: number): Promise<void> {
