@@ -66,7 +66,7 @@ describe('the npm tarball of nestjs-token-auth', () => {
     for (const entry of ENTRY_POINTS) {
       const conditions = manifest.exports[entry];
       expect(conditions).toMatchObject({ import: { types: expect.stringMatching(/^\.\/dist\/esm\//) }, require: { types: expect.stringMatching(/^\.\/dist\/cjs\//) } });
-      if (typeof conditions === 'string') continue;
+      if (conditions === undefined || typeof conditions === 'string') continue;
       for (const target of [conditions.import.types, conditions.import.default, conditions.require.types, conditions.require.default]) {
         expect({ entry, target, packed: files.includes(target.slice(2)) }).toEqual({ entry, target, packed: true });
       }

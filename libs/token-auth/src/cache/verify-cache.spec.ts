@@ -87,7 +87,7 @@ describe('TokenService.verify with the verified-token cache', () => {
     const signer = await setup();
     const { token } = signer.tokens.issue('u');
     const verifier = await setup();
-    const [retiring] = signer.provider.keys;
+    const retiring = signer.provider.keys[0]!;
     verifier.provider.keys = [
       generateKey('active'),
       { ...retiring, state: 'verify-only', retireAfter: new Date(verifier.clock.now + 10_000).toISOString() },

@@ -61,7 +61,9 @@ describe('TokenCookies names over plain http, and what it logs', () => {
     warnings.length = 0;
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
   });
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   const http = (headers: Record<string, string>) => ({ headers, protocol: 'http' });
 
