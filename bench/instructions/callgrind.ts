@@ -1,6 +1,6 @@
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,8 @@ export class CallgrindProcess {
       execArgv: [
         '--tool=callgrind',
         '--dump-instr=no',
+        // Every dump file names its functions in full, so callgrind_annotate can read any one of them alone.
+        '--compress-strings=no',
         '--trace-children=no',
         `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
         process.execPath,
@@ -79,6 +81,12 @@ export class CallgrindProcess {
       await exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Copies the dump files written so far into `target` (created), for callgrind_annotate. */
+  copyDumps(target: string): void {
+    mkdirSync(target, { recursive: true });
+    for (const file of this.files()) copyFileSync(join(this.dir, file), join(target, file));
   }
 
   /** Dump files written so far: one per dump, and the last at exit. */
