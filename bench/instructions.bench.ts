@@ -37,7 +37,7 @@ export async function countOperation(name: string, n: number, keepDumpsIn?: stri
   const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name]);
   try {
     const run = (iterations: number) => counter.ask<unknown>({ iterations } satisfies CountRequest).then(() => {});
-    const counted = await perUnit(counter, run, { warmup: n / 4, minimum: n, maximum: n });
+    const counted = await perUnit(counter, run, { warmup: n, minimum: n, maximum: n });
     if (keepDumpsIn !== undefined) counter.copyDumps(keepDumpsIn);
     return { name, iterations: counted.n, perUnit: counted.perUnit };
   } finally {
@@ -173,7 +173,7 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       'themselves cause are in. **In process**: each operation in a process of its own, with only what it needs ' +
       '(`bench/instructions/ops-counter.main.ts`: the floor and the bare format load node:crypto, our operations ' +
       'one Nest context, each peer only its library), so no other heap is collected during its counts; warm-up ' +
-      `${OPERATION_CALLS.n / 4} calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret ` +
+      `n calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret ` +
       '`@nestjs/jwt` verify, which creates a KeyObject per call), two processes at a time. ' +
       '`node dist/bench/instructions/count-operations.js --repeats 2` counts each operation twice, in fresh ' +
       'processes, to show how close two counts come. **Per HTTP request**: one app process per platform, each ' +
