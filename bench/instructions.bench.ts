@@ -34,7 +34,11 @@ const PARALLEL = 2;
  * of n calls, then a count of n calls and one of 2n, each after a settled full GC; the difference divided by n.
  */
 export async function countOperation(name: string, n: number, keepDumpsIn?: string): Promise<Count> {
-  const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name]);
+  // Optimized code is otherwise compiled on a background thread and installed whenever that thread finishes, at a
+  // different call in each run: compiled on the main thread, the process reaches the same code at the same call.
+  const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name], [
+    '--no-concurrent-recompilation',
+  ]);
   try {
     const run = (iterations: number) => counter.ask<unknown>({ iterations } satisfies CountRequest).then(() => {});
     const counted = await perUnit(counter, run, { warmup: n, minimum: n, maximum: n });

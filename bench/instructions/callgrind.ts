@@ -29,7 +29,7 @@ export class CallgrindProcess {
     private readonly dir: string,
   ) {}
 
-  static async start(script: string, args: readonly string[]): Promise<{ process: CallgrindProcess; ready: unknown }> {
+  static async start(script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<{ process: CallgrindProcess; ready: unknown }> {
     const dir = mkdtempSync(join(tmpdir(), 'nta-callgrind-'));
     const child = fork(script, args, {
       execPath: 'valgrind',
@@ -45,10 +45,7 @@ export class CallgrindProcess {
         // It starts collections on a wall-clock timer after a full GC: under callgrind, and more so on a busy
         // machine, a count of 2n calls would take in more of them than a count of n.
         '--no-memory-reducer',
-        // Optimized code is otherwise compiled on a background thread and installed whenever that thread finishes,
-        // which under callgrind's serialized threads lands at a different call in each run: compiled on the main
-        // thread, a process reaches the same code at the same call every time.
-        '--no-concurrent-recompilation',
+        ...nodeFlags,
       ],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
