@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES, type AppReady, type FreshTokensReply, type Platform, type RoutePath } from './http/bench-app.constants.js';
 import { CallgrindProcess, perUnit, valgrindVersion } from './instructions/callgrind.js';
@@ -5,7 +6,7 @@ import { sendRequests } from './instructions/http-requests.js';
 import type { CountRequest } from './instructions/ops-counter.main.js';
 import type { BenchOptions } from './support/bench-options.js';
 import { formatRatio, table } from './support/markdown.js';
-import { BARE_ISSUE, BARE_VERIFY, FAST_JWT_CACHE, FLOOR, ISSUE, VERIFY, VERIFY_COLD } from './support/operations.js';
+import { BARE_ISSUE, BARE_VERIFY, COUNTED_OPERATIONS, FAST_JWT_CACHE, FLOOR, ISSUE, SLOW_TO_COUNT, VERIFY, VERIFY_COLD } from './support/operations.js';
 import { recordTarget } from './support/report.js';
 
 const PLATFORMS: Platform[] = ['fastify', 'express'];
@@ -14,7 +15,7 @@ const NEW_TOKENS = 'token-auth, every token new';
 /** Routes whose guard costs milliseconds per request under callgrind: a few requests suffice. */
 const SLOW_ROUTES: readonly RoutePath[] = ['nestjs-jwt', 'passport-jwt'];
 
-interface Count {
+export interface Count {
   name: string;
   iterations: number;
   perUnit: number;
@@ -23,20 +24,53 @@ interface Count {
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** In-process operations: one callgrind process, each operation warmed up with n calls, then n and 2n. */
-async function countOperations(n: number, maximum: number): Promise<Count[]> {
-  const { process: counter, ready } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), []);
-  const counts: Count[] = [];
+/** Calls per in-process count: n, then 2n, after a warm-up of n, in one process (fewer for the slow ones). */
+export const OPERATION_CALLS = { n: 20_000, slow: 200, quick: 20 } as const;
+/** Counting processes run at a time: callgrind is single-threaded per process, the figures do not depend on load. */
+const PARALLEL = 2;
+
+/**
+ * One in-process operation in a callgrind process of its own (only its group of the operations loaded): a warm-up
+ * of n calls, then a count of n calls and one of 2n, each after a settled full GC; the difference divided by n.
+ */
+export async function countOperation(name: string, n: number, keepDumpsIn?: string): Promise<Count> {
+  // Optimized code is otherwise compiled on a background thread and installed whenever that thread finishes, at a
+  // different call in each run: compiled on the main thread, the process reaches the same code at the same call.
+  const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name], [
+    '--no-concurrent-recompilation',
+  ]);
   try {
-    for (const { name, slow } of (ready as { operations: { name: string; slow?: boolean }[] }).operations) {
-      const run = (units: number) => counter.ask<unknown>({ operation: name, iterations: units } satisfies CountRequest).then(() => {});
-      const counted = await perUnit(counter, run, { warmup: slow ? 10 : n, minimum: slow ? 10 : n, maximum });
-      counts.push({ name, iterations: counted.n, ...counted });
-      console.log(`bench: instructions: ${name}: ${formatCount(counts.at(-1)!.perUnit)}`);
-    }
+    const run = (iterations: number) => counter.ask<unknown>({ iterations } satisfies CountRequest).then(() => {});
+    const counted = await perUnit(counter, run, { warmup: n, minimum: n, maximum: n });
+    if (keepDumpsIn !== undefined) counter.copyDumps(keepDumpsIn);
+    return { name, iterations: counted.n, perUnit: counted.perUnit };
   } finally {
     await counter.stop();
   }
+}
+
+/**
+ * The counted operations (all, or those named), each `repeats` times in fresh processes, PARALLEL processes at a
+ * time; with `keepDumpsIn`, each process's dump files are copied into a folder of that directory.
+ */
+export async function countOperations(
+  quick: boolean,
+  { repeats = 1, names = COUNTED_OPERATIONS, keepDumpsIn }: { repeats?: number; names?: readonly string[]; keepDumpsIn?: string } = {},
+): Promise<Count[][]> {
+  const jobs = Array.from({ length: repeats }, (_, repeat) => names.map((name) => ({ name, repeat }))).flat();
+  const counts: Count[][] = Array.from({ length: repeats }, () => []);
+  let next = 0;
+  const worker = async () => {
+    for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
+      const n = quick ? OPERATION_CALLS.quick : SLOW_TO_COUNT.includes(job.name) ? OPERATION_CALLS.slow : OPERATION_CALLS.n;
+      const keep = keepDumpsIn && join(keepDumpsIn, `${job.name.replace(/[^a-z0-9]+/gi, '-')}.${job.repeat}.${next}`);
+      const count = await countOperation(job.name, n, keep);
+      counts[job.repeat]!.push(count);
+      console.log(`bench: instructions: ${job.name}: ${formatCount(count.perUnit)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  for (const list of counts) list.sort((a, b) => COUNTED_OPERATIONS.indexOf(a.name) - COUNTED_OPERATIONS.indexOf(b.name));
   return counts;
 }
 
@@ -101,9 +135,8 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
         'are checked against instruction counts and are missing from this run.',
     ].join('\n');
   }
-  const n = quick ? 20 : 200;
   const requests = quick ? 20 : 100;
-  const ops = await countOperations(n, quick ? 50 : 20_000);
+  const [ops] = (await countOperations(quick)) as [Count[]];
   const http = new Map<Platform, Count[]>();
   for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests, quick ? 20 : 400));
 
@@ -135,18 +168,26 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
     '## Instructions per operation (callgrind)',
     '',
     `\`${version}\`, \`valgrind --tool=callgrind --dump-instr=no --trace-children=no\`, started by the bench ` +
-      '(`bench/instructions.bench.ts`). Each figure is the difference of two counts in one warm process: after a ' +
-      'warm-up of n calls, a full GC (`--expose-gc`), `callgrind_control --dump`, n calls, dump; a full GC, dump, ' +
-      '2n calls, dump; (count of 2n - count of n) / n. Start-up, JIT warm-up and what the process does besides the ' +
-      'calls (IPC, the dumps) cancel out, and no collection owed by earlier work lands in a count; the collections ' +
-      'the calls themselves cause are in. n is chosen per operation so that n calls take about 25 million ' +
-      `instructions (counted once after a warm-up of ${n} calls, or ${requests} requests), between ${n} and 20 000 ` +
-      `calls and between ${requests} and 400 requests (5 to 20 for the two string-secret routes, which cost ` +
-      'milliseconds a request under callgrind, about 50 times slower than native): the n column. One such pair ' +
-      'per figure (`test/bench/instructions-smoke.e2e-spec.ts` checks that the method counts twice the work as twice ' +
-      'the instructions). Counts are user-space instructions ' +
-      'of every thread of the process (callgrind sums threads unless told to separate them), so work handed to ' +
-      'V8\'s background threads (concurrent GC, compilation) is in. Password hashing is left out (seconds a call).',
+      '(`bench/instructions.bench.ts`), node with `--expose-gc --no-memory-reducer` (the memory reducer starts ' +
+      'collections on a wall-clock timer, which under callgrind would land more often in a longer count). Each ' +
+      'figure is the difference of two counts in one warm process: after a warm-up, a full GC and a pause for ' +
+      'V8\'s background sweeping, `callgrind_control --dump`, n calls, dump; the same again with 2n calls; ' +
+      '(count of 2n - count of n) / n. Start-up, JIT warm-up and what the process does besides the calls (IPC, the ' +
+      'dumps) cancel out, and no collection owed by earlier work lands in a count; the collections the calls ' +
+      'themselves cause are in. **In process**: each operation in a process of its own, with only what it needs ' +
+      '(`bench/instructions/ops-counter.main.ts`: the floor and the bare format load node:crypto, our operations ' +
+      'one Nest context, each peer only its library), so no other heap is collected during its counts; warm-up ' +
+      `n calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret ` +
+      '`@nestjs/jwt` verify, which creates a KeyObject per call), two processes at a time. ' +
+      '`node dist/bench/instructions/count-operations.js --repeats 2` counts each operation twice, in fresh ' +
+      'processes, to show how close two counts come. **Per HTTP request**: one app process per platform, each ' +
+      'route in turn; n chosen per route so that n requests take about 25 million instructions (counted once after ' +
+      `a warm-up of ${requests} requests), between ${requests} and 400 requests (5 to 20 for the two string-secret ` +
+      'routes, which cost milliseconds a request under callgrind): the n column. ' +
+      '`test/bench/instructions-smoke.e2e-spec.ts` checks that the method counts twice the work as twice the ' +
+      'instructions. Counts are user-space instructions of every thread of the process (callgrind sums threads ' +
+      'unless told to separate them), so work handed to V8\'s background threads (concurrent GC, compilation) is ' +
+      'in. Password hashing is left out (seconds a call).',
     '',
     '### In process',
     '',

@@ -63,9 +63,9 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     `Median of ${results[0]!.rounds.length} interleaved rounds after warm-up; each round runs every operation for about ` +
       `${quick ? 5 : 250} ms, in an order that rotates each round. The token carries subject \`${SUBJECT}\` and ` +
       `claims \`${JSON.stringify(claims)}\` (${tokenBytes.length} bytes); the JWT carries the same subject and roles. ` +
-      'Our tokens are signed and verified with the HMAC key derived for access tokens; the floor hashes the same ' +
-      'body bytes with the same KeyObject (a token without claims is shorter, but hashes the same number of ' +
-      'SHA-256 blocks).',
+      'Our tokens are signed and verified with the HMAC key derived for access tokens; the floor and the bare ' +
+      'format use a KeyObject of the same size over a body of the same bytes, written by the bare issue (a token ' +
+      'without claims is shorter, but hashes the same number of SHA-256 blocks).',
     '',
     'Each library is used as its documentation shows, and where a faster configuration exists it is measured too:',
     '',

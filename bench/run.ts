@@ -1,8 +1,9 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchOptions, BenchRun } from './support/bench-options.js';
+import { carriedSections } from './support/carried-sections.js';
 import { machine } from './support/machine.js';
 import { table } from './support/markdown.js';
 import { recorded } from './support/report.js';
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
   const markdownFile = options.quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md';
   const chartPath = options.quick ? 'results.quick.svg' : 'bench/results.svg';
   writeFileSync(join(outDir, chartPath), renderChart(charts));
+  // Sections measured by separate runs stay as they were (the published file's, also for a smoke run).
+  const published = join(root, 'BENCHMARKS.md');
+  const carried = existsSync(published) ? carriedSections(readFileSync(published, 'utf8')) : [];
   const markdown = [
     '# Benchmarks',
     '',
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     '',
     `![Benchmark chart](${chartPath})`,
     '',
-    ...sections.flatMap((section) => [section.trim(), '']),
+    ...[...sections, ...carried].flatMap((section) => [section.trim(), '']),
   ].join('\n');
   writeFileSync(join(outDir, markdownFile), markdown);
   console.log(`bench: wrote ${join(outDir, markdownFile)} and ${join(outDir, chartPath)}`);

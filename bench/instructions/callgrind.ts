@@ -1,6 +1,6 @@
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,13 +29,15 @@ export class CallgrindProcess {
     private readonly dir: string,
   ) {}
 
-  static async start(script: string, args: readonly string[]): Promise<{ process: CallgrindProcess; ready: unknown }> {
+  static async start(script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<{ process: CallgrindProcess; ready: unknown }> {
     const dir = mkdtempSync(join(tmpdir(), 'nta-callgrind-'));
     const child = fork(script, args, {
       execPath: 'valgrind',
       execArgv: [
         '--tool=callgrind',
         '--dump-instr=no',
+        // Every dump file names its functions in full, so callgrind_annotate can read any one of them alone.
+        '--compress-strings=no',
         '--trace-children=no',
         `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
         process.execPath,
@@ -43,6 +45,7 @@ export class CallgrindProcess {
         // It starts collections on a wall-clock timer after a full GC: under callgrind, and more so on a busy
         // machine, a count of 2n calls would take in more of them than a count of n.
         '--no-memory-reducer',
+        ...nodeFlags,
       ],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
@@ -79,6 +82,12 @@ export class CallgrindProcess {
       await exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Copies the dump files written so far into `target` (created), for callgrind_annotate. */
+  copyDumps(target: string): void {
+    mkdirSync(target, { recursive: true });
+    for (const file of this.files()) copyFileSync(join(this.dir, file), join(target, file));
   }
 
   /** Dump files written so far: one per dump, and the last at exit. */

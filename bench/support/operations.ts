@@ -1,8 +1,4 @@
-import { createHmac, createSecretKey, randomBytes, scryptSync, timingSafeEqual, webcrypto } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
-import bcrypt from 'bcrypt';
-import { createVerifier } from 'fast-jwt';
-import { jwtVerify } from 'jose';
+import { createHmac, createSecretKey, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { TOKEN_PREFIX } from 'nestjs-token-auth';
 import { BareNoncePool, bareIssue, bareVerify } from './bare-token.js';
 import { benchJwtSecret, benchKeys, createTokenAuth, BASIC_PASSWORD, ROLES, SUBJECT, TTL_SECONDS } from './fixtures.js';
@@ -14,8 +10,14 @@ export const VERIFY_COLD = 'TokenService.verify, every token new';
 export const ISSUE = 'TokenService.issue';
 export const BARE_ISSUE = 'bare issue: nonces, fields, HMAC, encode, ids as strings (no checks, no returned claims)';
 export const BARE_VERIFY = 'bare verify: decode, length check, HMAC, timingSafeEqual, expiry (no fields returned)';
+export const JWT_DOCS = '@nestjs/jwt verify, string secret (docs)';
+export const JWT_KEY_OBJECT = '@nestjs/jwt verify, KeyObject secret';
+export const JOSE_DOCS = 'jose jwtVerify HS256, Uint8Array secret (docs)';
+export const JOSE_CRYPTO_KEY = 'jose jwtVerify HS256, CryptoKey';
 export const FAST_JWT = 'fast-jwt createVerifier HS256 (docs)';
 export const FAST_JWT_CACHE = 'fast-jwt createVerifier HS256, cache: true';
+const BCRYPT = 'bcrypt compare, cost 10';
+const SCRYPT = 'scrypt verify, N=16384 r=8 p=1';
 
 /**
  * Distinct tokens cycled through by the cold verify (a power of two). The service's verified-token cache holds half
@@ -23,70 +25,181 @@ export const FAST_JWT_CACHE = 'fast-jwt createVerifier HS256, cache: true';
  */
 export const COLD_TOKENS = 2048;
 
-/** One operation of the per-operation benchmark; `slow` ones run fewer iterations under callgrind. */
-export interface Operation extends Candidate {
-  /** Password hashing: left out of instruction counts, where one call would take seconds. */
-  skipInstructions?: boolean;
-  /** Over 100 µs a call: a tenth of the iterations under callgrind. */
-  slow?: boolean;
+/** One operation of the per-operation benchmark. */
+export type Operation = Candidate;
+
+interface Built {
+  operations: Operation[];
+  close?: () => Promise<void>;
 }
 
 /**
- * Every operation the in-process suites measure, built once against one token service (the library as
- * applications get it) and the peers configured as their docs show, and where a faster configuration exists,
- * tuned. Shared by the wall-clock suite and the instruction counts, so both measure the same calls.
+ * Operations that need the same things loaded, built together: the instruction counts build one group in a
+ * process of its own (so no other library's heap is collected during a count), the wall-clock suite builds all.
+ */
+interface Group<T extends Built = Built> {
+  names: readonly string[];
+  build: () => Promise<T>;
+}
+
+const claims = { roles: ROLES };
+const nonces = new BareNoncePool();
+
+/** The floor and the bare format: node:crypto only, over a token the bare issue wrote (same bytes as ours). */
+const bareGroup: Group = {
+  names: [FLOOR, BARE_VERIFY, BARE_ISSUE, `${BARE_ISSUE}, no claims`],
+  build: async () => {
+    const macKey = createSecretKey(randomBytes(32));
+    const keyId = randomBytes(9);
+    const [token] = bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, claims, nonces);
+    const tokenBytes = Buffer.from(token!.slice(TOKEN_PREFIX.length), 'base64url');
+    const body = tokenBytes.subarray(0, tokenBytes.length - 32);
+    return {
+      operations: [
+        { name: FLOOR, fn: () => createHmac('sha256', macKey).update(body).digest() },
+        { name: BARE_VERIFY, fn: () => bareVerify(token!, macKey) },
+        { name: BARE_ISSUE, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, claims, nonces) },
+        { name: `${BARE_ISSUE}, no claims`, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, undefined, nonces) },
+      ],
+    };
+  },
+};
+
+/** The library as applications get it: one TokenService from TokenAuthModule in a Nest context. */
+const tokenServiceGroup = {
+  names: [VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, ISSUE, `${ISSUE} (no claims)`],
+  build: async () => {
+    const auth = await createTokenAuth(benchKeys(), { verifyCache: { maxEntries: COLD_TOKENS / 2 } });
+    const { tokens } = auth;
+    const token = tokens.issue(SUBJECT, { claims }).token;
+    const bareToken = tokens.issue(SUBJECT).token;
+    const cold = Array.from({ length: COLD_TOKENS }, () => tokens.issue(SUBJECT, { claims }).token);
+    const coldBare = Array.from({ length: COLD_TOKENS }, () => tokens.issue(SUBJECT).token);
+    let next = 0;
+    return {
+      token,
+      tokenBytes: Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url'),
+      close: () => auth.close(),
+      operations: [
+        { name: VERIFY, fn: () => tokens.verify(token) },
+        { name: `${VERIFY} (no claims)`, fn: () => tokens.verify(bareToken) },
+        { name: VERIFY_COLD, fn: () => tokens.verify(cold[next++ & (COLD_TOKENS - 1)]!) },
+        { name: `${VERIFY_COLD} (no claims)`, fn: () => tokens.verify(coldBare[next++ & (COLD_TOKENS - 1)]!) },
+        { name: ISSUE, fn: () => tokens.issue(SUBJECT, { claims }) },
+        { name: `${ISSUE} (no claims)`, fn: () => tokens.issue(SUBJECT) },
+      ] satisfies Operation[],
+    };
+  },
+} satisfies Group;
+
+/** A JWT for the peers, signed as `JwtService.sign` with `expiresIn` writes it: the same subject and roles. */
+function peerJwt(): { secret: string; jwt: string } {
+  const secret = benchJwtSecret();
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: SUBJECT, roles: ROLES, iat: now, exp: now + TTL_SECONDS })}`;
+  return { secret, jwt: `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}` };
+}
+
+/** `@nestjs/jwt` as its docs configure it (string secret) and tuned (a KeyObject made once). */
+const nestJwtGroup: Group = {
+  names: [JWT_DOCS, JWT_KEY_OBJECT],
+  build: async () => {
+    const { JwtService } = await import('@nestjs/jwt');
+    const { secret, jwt } = peerJwt();
+    const docs = new JwtService({ secret, signOptions: { expiresIn: TTL_SECONDS } });
+    const tuned = new JwtService({ secret: createSecretKey(Buffer.from(secret)) });
+    return {
+      operations: [
+        { name: JWT_DOCS, fn: () => docs.verify(jwt) },
+        { name: JWT_KEY_OBJECT, fn: () => tuned.verify(jwt) },
+      ],
+    };
+  },
+};
+
+/** jose as its README shows (a Uint8Array secret) and tuned (a CryptoKey imported once). */
+const joseGroup: Group = {
+  names: [JOSE_DOCS, JOSE_CRYPTO_KEY],
+  build: async () => {
+    const { jwtVerify } = await import('jose');
+    const { secret, jwt } = peerJwt();
+    const bytes = new TextEncoder().encode(secret);
+    const key = await crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    return {
+      operations: [
+        { name: JOSE_DOCS, fn: () => jwtVerify(jwt, bytes) },
+        { name: JOSE_CRYPTO_KEY, fn: () => jwtVerify(jwt, key) },
+      ],
+    };
+  },
+};
+
+/** fast-jwt as its README shows, without and with its verified-token cache. */
+const fastJwtGroup: Group = {
+  names: [FAST_JWT, FAST_JWT_CACHE],
+  build: async () => {
+    const { createVerifier } = await import('fast-jwt');
+    const { secret, jwt } = peerJwt();
+    const plain = createVerifier({ key: secret });
+    const cached = createVerifier({ key: secret, cache: true });
+    return {
+      operations: [
+        { name: FAST_JWT, fn: () => plain(jwt) },
+        { name: FAST_JWT_CACHE, fn: () => cached(jwt) },
+      ],
+    };
+  },
+};
+
+/** Password hashing, the per-request cost of Basic auth: wall clock only. */
+const passwordGroup: Group = {
+  names: [BCRYPT, SCRYPT],
+  build: async () => {
+    const { default: bcrypt } = await import('bcrypt');
+    const bcryptHash = bcrypt.hashSync(BASIC_PASSWORD, 10);
+    const scryptSalt = randomBytes(16);
+    const scryptHash = scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 });
+    return {
+      operations: [
+        { name: BCRYPT, fn: () => bcrypt.compareSync(BASIC_PASSWORD, bcryptHash) },
+        { name: SCRYPT, fn: () => timingSafeEqual(scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 }), scryptHash) },
+      ],
+    };
+  },
+};
+
+const OTHER_GROUPS: readonly Group[] = [bareGroup, nestJwtGroup, joseGroup, fastJwtGroup, passwordGroup];
+const ORDER = [FLOOR, BARE_VERIFY, VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, BARE_ISSUE,
+  `${BARE_ISSUE}, no claims`, ISSUE, `${ISSUE} (no claims)`, JWT_DOCS, JWT_KEY_OBJECT, JOSE_DOCS, JOSE_CRYPTO_KEY, FAST_JWT,
+  FAST_JWT_CACHE, BCRYPT, SCRYPT];
+
+/**
+ * Names of the operations the instruction counts cover, in publishing order, without building any: all but password
+ * hashing, where one call would take seconds under callgrind.
+ */
+export const COUNTED_OPERATIONS: readonly string[] = ORDER.filter((name) => name !== BCRYPT && name !== SCRYPT);
+
+/** Operations costing milliseconds a call under callgrind (a new KeyObject per call): counted over fewer calls. */
+export const SLOW_TO_COUNT: readonly string[] = [JWT_DOCS];
+
+/**
+ * Every operation the in-process suites measure: the library as applications get it, and the peers configured as
+ * their docs show and, where a faster configuration exists, tuned. Shared by the wall-clock suite and the
+ * instruction counts, so both measure the same calls.
  */
 export async function createOperations() {
-  const auth = await createTokenAuth(benchKeys(), { verifyCache: { maxEntries: COLD_TOKENS / 2 } });
-  const { tokens } = auth;
-  const claims = { roles: ROLES };
-  const token = tokens.issue(SUBJECT, { claims }).token;
-  const bareToken = tokens.issue(SUBJECT).token;
-  const cold = Array.from({ length: COLD_TOKENS }, () => tokens.issue(SUBJECT, { claims }).token);
-  const coldBare = Array.from({ length: COLD_TOKENS }, () => tokens.issue(SUBJECT).token);
-  let next = 0;
-  const tokenBytes = Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url');
-  const body = tokenBytes.subarray(0, tokenBytes.length - 32);
-  const macKey = auth.keyRing.current.active.macKeys.access;
-  const keyId = auth.keyRing.current.active.keyIdBytes;
-  const nonces = new BareNoncePool();
+  const service = await tokenServiceGroup.build();
+  const others = await Promise.all(OTHER_GROUPS.map((group) => group.build()));
+  const operations = [service, ...others].flatMap((built) => built.operations);
+  operations.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+  return { operations, token: service.token, tokenBytes: service.tokenBytes, claims, close: service.close };
+}
 
-  const secret = benchJwtSecret();
-  const jwtDocs = new JwtService({ secret, signOptions: { expiresIn: TTL_SECONDS } });
-  const jwtTuned = new JwtService({ secret: createSecretKey(Buffer.from(secret)) });
-  const jwt = jwtDocs.sign({ sub: SUBJECT, roles: ROLES });
-  const joseSecret = new TextEncoder().encode(secret);
-  const joseKey = await webcrypto.subtle.importKey('raw', joseSecret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  const fastVerify = createVerifier({ key: secret });
-  const fastVerifyCached = createVerifier({ key: secret, cache: true });
-
-  const bcryptHash = bcrypt.hashSync(BASIC_PASSWORD, 10);
-  const scryptSalt = randomBytes(16);
-  const scryptHash = scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 });
-
-  const operations: Operation[] = [
-    { name: FLOOR, fn: () => createHmac('sha256', macKey).update(body).digest() },
-    { name: BARE_VERIFY, fn: () => bareVerify(token, macKey) },
-    { name: VERIFY, fn: () => tokens.verify(token) },
-    { name: `${VERIFY} (no claims)`, fn: () => tokens.verify(bareToken) },
-    { name: VERIFY_COLD, fn: () => tokens.verify(cold[next++ & (COLD_TOKENS - 1)]!) },
-    { name: `${VERIFY_COLD} (no claims)`, fn: () => tokens.verify(coldBare[next++ & (COLD_TOKENS - 1)]!) },
-    { name: BARE_ISSUE, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, claims, nonces) },
-    { name: `${BARE_ISSUE}, no claims`, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, undefined, nonces) },
-    { name: ISSUE, fn: () => tokens.issue(SUBJECT, { claims }) },
-    { name: `${ISSUE} (no claims)`, fn: () => tokens.issue(SUBJECT) },
-    { name: '@nestjs/jwt verify, string secret (docs)', fn: () => jwtDocs.verify(jwt), slow: true },
-    { name: '@nestjs/jwt verify, KeyObject secret', fn: () => jwtTuned.verify(jwt) },
-    { name: 'jose jwtVerify HS256, Uint8Array secret (docs)', fn: () => jwtVerify(jwt, joseSecret) },
-    { name: 'jose jwtVerify HS256, CryptoKey', fn: () => jwtVerify(jwt, joseKey) },
-    { name: FAST_JWT, fn: () => fastVerify(jwt) },
-    { name: FAST_JWT_CACHE, fn: () => fastVerifyCached(jwt) },
-    { name: 'bcrypt compare, cost 10', fn: () => bcrypt.compareSync(BASIC_PASSWORD, bcryptHash), skipInstructions: true },
-    {
-      name: 'scrypt verify, N=16384 r=8 p=1',
-      fn: () => timingSafeEqual(scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 }), scryptHash),
-      skipInstructions: true,
-    },
-  ];
-  return { operations, token, tokenBytes, claims, close: () => auth.close() };
+/** One operation, with only its group built: what a counting process loads. */
+export async function createOperation(name: string): Promise<{ operation: Operation; close: () => Promise<void> }> {
+  const group = [tokenServiceGroup, ...OTHER_GROUPS].find((g) => g.names.includes(name));
+  if (group === undefined) throw new Error(`unknown operation ${name}`);
+  const { operations, close = async () => {} } = await group.build();
+  return { operation: operations.find((o) => o.name === name)!, close };
 }

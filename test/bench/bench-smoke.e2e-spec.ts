@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { run } from '../../bench/ops.bench.js';
 import { BareNoncePool, bareIssue, bareVerify } from '../../bench/support/bare-token.js';
 import { benchKeys, createTokenAuth } from '../../bench/support/fixtures.js';
+import { COUNTED_OPERATIONS, createOperation } from '../../bench/support/operations.js';
 import { recorded } from '../../bench/support/report.js';
 import { renderChart } from '../../bench/support/svg-chart.js';
 
@@ -55,6 +56,22 @@ describe('bench: per-operation suite, quick mode', () => {
       expect(bareVerify(forged, key.macKeys.access)).toBe(false);
     } finally {
       await auth.close();
+    }
+  });
+
+  it('builds each counted operation alone, as its counting process does, and each call succeeds', async () => {
+    expect(COUNTED_OPERATIONS).toHaveLength(16);
+    for (const name of COUNTED_OPERATIONS) {
+      const { operation, close } = await createOperation(name);
+      try {
+        expect(operation.name).toBe(name);
+        // A verify that refused its token would count its error path: every call returns a result.
+        const first = await operation.fn();
+        expect(first).toBeTruthy();
+        expect(await operation.fn()).toBeTruthy();
+      } finally {
+        await close();
+      }
     }
   });
 });
