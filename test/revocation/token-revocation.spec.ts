@@ -329,6 +329,12 @@ describe('refresh tokens', () => {
     expect((await trusting.tokens.refresh(before.refresh.token)).access.claims.sub).toBe('alice');
   });
 
+  it('a memory store given an onStoreReset other than refuse or trust stops startup, as the Redis store does', () => {
+    expect(() => new MemoryRevocationStore({ onStoreReset: 'Trust' as 'trust' })).toThrow(
+      "onStoreReset must be 'refuse' or 'trust', got Trust",
+    );
+  });
+
   it('after a logout, the replica drops the session once its access tokens have expired; refresh stays refused', async () => {
     const { tokens, store, advance } = await fixture({ accessTokenTtl: 60, maxAccessTokenTtl: 60, clockTolerance: 0 });
     const login = tokens.issuePair('alice');

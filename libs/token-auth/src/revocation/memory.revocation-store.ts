@@ -1,5 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { ExpiringMap } from './expiring-map.js';
+import { resolveOnStoreReset, type OnStoreReset } from './on-store-reset.js';
 import { RevocationSet } from './revocation-set.js';
 import type {
   RevocationCheck,
@@ -21,7 +22,7 @@ export interface MemoryRevocationStoreOptions {
    * Refresh tokens issued before this store was created (before a restart, when every session record was lost):
    * `'refuse'` (default) answers `session_reset`, the user logs in again; `'trust'` lets them refresh once more.
    */
-  onStoreReset?: 'refuse' | 'trust';
+  onStoreReset?: OnStoreReset;
 }
 
 const PERSISTED: RevocationResult = Object.freeze({ persisted: true });
@@ -44,7 +45,7 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
   constructor(options: MemoryRevocationStoreOptions = {}) {
     this.clock = options.clock ?? Date.now;
     this.revocations = new RevocationSet(this.clock);
-    this.resetBefore = options.onStoreReset === 'trust' ? 0 : this.clock();
+    this.resetBefore = resolveOnStoreReset(options.onStoreReset) === 'trust' ? 0 : this.clock();
     this.timer = setInterval(() => this.sweep(), options.sweepInterval ?? 1000);
     this.timer.unref();
   }

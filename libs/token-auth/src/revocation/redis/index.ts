@@ -1,2 +1,2 @@
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './redis.revocation-store.js';
-export type { OnStoreReset } from './store-epoch.js';
+export type { OnStoreReset } from '../on-store-reset.js';

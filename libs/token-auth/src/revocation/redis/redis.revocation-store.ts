@@ -20,7 +20,8 @@ import { ReplicaSync } from './replica-sync.js';
 import { RevocationWriter, type RevocationWrite } from './revocation-writer.js';
 import { SessionRecords } from './session-records.js';
 import { SharedClock } from './shared-clock.js';
-import { StoreEpoch, type OnStoreReset } from './store-epoch.js';
+import { resolveOnStoreReset, type OnStoreReset } from '../on-store-reset.js';
+import { StoreEpoch } from './store-epoch.js';
 
 export interface RedisRevocationStoreOptions {
   /**
@@ -122,10 +123,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     if ((options.client === undefined) === (options.connection === undefined)) {
       throw new TokenAuthConfigError('RedisRevocationStore needs exactly one of client (an ioredis instance) or connection');
     }
-    const onStoreReset = options.onStoreReset ?? 'refuse';
-    if (onStoreReset !== 'refuse' && onStoreReset !== 'trust') {
-      throw new TokenAuthConfigError(`onStoreReset must be 'refuse' or 'trust', got ${String(onStoreReset)}`);
-    }
+    const onStoreReset = resolveOnStoreReset(options.onStoreReset);
     this.ownsClient = options.client === undefined;
     this.client = withScripts(
       options.client ??

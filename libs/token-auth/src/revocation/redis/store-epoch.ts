@@ -1,9 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
+import type { OnStoreReset } from '../on-store-reset.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
 import type { SharedClock } from './shared-clock.js';
-
-export type OnStoreReset = 'refuse' | 'trust';
 
 /**
  * Notices that Redis lost its data: the epoch marker (a key without TTL, written with Redis's time when absent)
