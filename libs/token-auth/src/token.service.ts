@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { VerifiedTokenCache } from './cache/verified-token-cache.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
+import { idText } from './format/id-text.js';
 import { NoncePool } from './format/nonce-pool.js';
 import type { TokenClaims } from './format/token-claims.js';
 import {
@@ -25,6 +26,7 @@ import {
   TokenPurpose,
   type TokenPurposeName,
 } from './format/token-format.js';
+import type { KeyRing } from './keys/key-ring.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
 import { successorIds } from './refresh/successor-ids.js';
 import {
@@ -118,16 +120,17 @@ export class TokenService {
    */
   verify(token: string): TokenClaims {
     const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
-    const hit = this.verified?.get(token);
-    if (hit !== undefined) {
-      const { claims } = hit;
-      // Same key object: the same ring, so the HMAC checked on the way in still holds. A new ring re-checks.
-      if (this.acceptedKey(claims.kid, 'access', claims.issuedAt) === hit.key) {
+    const claims = this.verified?.get(token);
+    if (claims !== undefined) {
+      const ring = this.keys.current;
+      // Cached under this ring: the tag matched one of its keys. Whether the ring still accepts that key is asked
+      // again. Under a reloaded or rotated ring the token is verified from its bytes, and caching it clears the rest.
+      if (ring === this.verified!.ring) {
+        this.acceptedKey(ring, claims.kid, 'access', claims.issuedAt);
         this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs);
         this.checkNotRevoked(claims);
         return claims;
       }
-      this.verified!.delete(token);
     }
     return this.verifyAs('access', token, maxLifetimeMs, true, this.verified);
   }
@@ -287,8 +290,8 @@ export class TokenService {
       expiresAt: new Date(expiresAt),
       claims: {
         sub: subject,
-        jti: tokenId.toString('base64url'),
-        sid: fields.sessionId ?? sessionId.toString('base64url'),
+        jti: idText(tokenId, 0),
+        sid: fields.sessionId ?? idText(sessionId, 0),
         purpose,
         kid: key.id,
         issuedAt,
@@ -311,7 +314,8 @@ export class TokenService {
     }
     const kid = keyIdOf(parsed);
     const issuedAt = issuedAtOf(parsed);
-    const macKey = this.acceptedKey(kid, purpose, issuedAt);
+    const ring = this.keys.current;
+    const macKey = this.acceptedKey(ring, kid, purpose, issuedAt);
     if (!tagMatches(parsed, macKey)) {
       throw new TokenAuthError('invalid_signature', 'invalid token signature');
     }
@@ -319,7 +323,7 @@ export class TokenService {
     this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs);
     const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
     if (checkRevocation) this.checkNotRevoked(claims);
-    cache?.add(token, claims, macKey);
+    cache?.add(token, claims, ring);
     return claims;
   }
 
@@ -327,8 +331,8 @@ export class TokenService {
    * The MAC key of the ring key a token names, if the ring accepts it now for a token of this purpose issued then
    * (not retired, and not issued after the key stopped signing): the one decision every verification asks.
    */
-  private acceptedKey(kid: string, purpose: TokenPurposeName, issuedAt: number): KeyObject {
-    const macKey = this.keys.current.keyFor(kid, purpose, issuedAt, this.options.clock(), this.options.clockToleranceMs);
+  private acceptedKey(ring: KeyRing, kid: string, purpose: TokenPurposeName, issuedAt: number): KeyObject {
+    const macKey = ring.keyFor(kid, purpose, issuedAt, this.options.clock(), this.options.clockToleranceMs);
     if (macKey === undefined) {
       this.keys.requestRefresh();
       throw new TokenAuthError('unknown_key', 'token signed with an unknown or retired key');

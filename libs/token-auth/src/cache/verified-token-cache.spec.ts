@@ -1,18 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TokenClaims } from '../format/token-claims.js';
-import type { KeyObject } from 'node:crypto';
+import type { KeyRing } from '../keys/key-ring.js';
 import { entryBytes, VerifiedTokenCache } from './verified-token-cache.js';
 import { DEFAULT_VERIFY_CACHE } from './verify-cache-options.js';
 
-const key = {} as KeyObject;
+const ring = {} as KeyRing;
 const claimsFor = (sub: string) => ({ sub }) as TokenClaims;
 
 describe('VerifiedTokenCache', () => {
   it('answers a token only with what was stored for that exact text', () => {
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
     const token = 'nta1.' + 'A'.repeat(120);
-    cache.add(token, claimsFor('a'), key);
-    expect(cache.get(token)?.claims.sub).toBe('a');
+    cache.add(token, claimsFor('a'), ring);
+    expect(cache.get(token)?.sub).toBe('a');
     // Same length, same prefix, same suffix: different tokens, no answer.
     expect(cache.get('nta1.' + 'A'.repeat(60) + 'B' + 'A'.repeat(59))).toBeUndefined();
     expect(cache.get(token.slice(0, -1))).toBeUndefined();
@@ -21,33 +21,52 @@ describe('VerifiedTokenCache', () => {
 
   it('holds at most maxEntries, dropping the oldest first', () => {
     const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
-    for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), key);
+    for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), ring);
     expect(cache.size).toBe(2);
     expect(cache.get('t1')).toBeUndefined();
-    expect(cache.get('t2')?.claims.sub).toBe('t2');
-    expect(cache.get('t3')?.claims.sub).toBe('t3');
+    expect(cache.get('t2')?.sub).toBe('t2');
+    expect(cache.get('t3')?.sub).toBe('t3');
   });
 
   it('holds at most maxBytes, and never an entry larger than that', () => {
     const maxBytes = entryBytes('t1') * 2;
     const cache = new VerifiedTokenCache({ maxEntries: 100, maxBytes });
-    for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), key);
+    for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), ring);
     expect(cache.size).toBe(2);
     expect(cache.bytes).toBe(maxBytes);
-    cache.add('x'.repeat(maxBytes), claimsFor('big'), key);
+    cache.add('x'.repeat(maxBytes), claimsFor('big'), ring);
     expect(cache.get('x'.repeat(maxBytes))).toBeUndefined();
     expect(cache.size).toBe(2);
   });
 
-  it('counts a token added twice once, and frees its bytes when deleted', () => {
+  it('counts a token added twice once', () => {
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
-    cache.add('t1', claimsFor('old'), key);
-    cache.add('t1', claimsFor('new'), key);
+    cache.add('t1', claimsFor('old'), ring);
+    cache.add('t1', claimsFor('new'), ring);
     expect(cache.size).toBe(1);
     expect(cache.bytes).toBe(entryBytes('t1'));
-    expect(cache.get('t1')?.claims.sub).toBe('new');
-    cache.delete('t1');
-    expect(cache.size).toBe(0);
-    expect(cache.bytes).toBe(0);
+    expect(cache.get('t1')?.sub).toBe('new');
+  });
+
+  it('keeps the order of adds across thousands of evictions', () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 3, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
+    // Past the queue's compaction point several times.
+    for (let i = 0; i < 5000; i++) cache.add(`t${i}`, claimsFor(`t${i}`), ring);
+    expect(cache.size).toBe(3);
+    expect(cache.get('t4996')).toBeUndefined();
+    expect([cache.get('t4997')?.sub, cache.get('t4998')?.sub, cache.get('t4999')?.sub]).toEqual(['t4997', 't4998', 't4999']);
+    expect(cache.bytes).toBe(entryBytes('t4997') * 3);
+  });
+
+  it('empties itself when a token verified under another key ring is added', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
+    cache.add('t1', claimsFor('t1'), ring);
+    expect(cache.ring).toBe(ring);
+    const reloaded = {} as KeyRing;
+    cache.add('t2', claimsFor('t2'), reloaded);
+    expect(cache.ring).toBe(reloaded);
+    expect(cache.get('t1')).toBeUndefined();
+    expect(cache.get('t2')?.sub).toBe('t2');
+    expect([cache.size, cache.bytes]).toEqual([1, entryBytes('t2')]);
   });
 });

@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { TokenAuthError } from '../errors/token-auth.error.js';
+import { idText } from './id-text.js';
+import { ParsedClaimsTable } from './parsed-claims.js';
 import {
   KEY_ID_BYTES,
   MAX_CLAIMS_BYTES,
@@ -172,22 +174,16 @@ export function subjectOf(parsed: ParsedToken): string {
 }
 
 export function tokenIdOf(parsed: ParsedToken): string {
-  return parsed.bytes.toString('base64url', OFFSET_TOKEN_ID, OFFSET_TOKEN_ID + TOKEN_ID_BYTES);
+  return idText(parsed.bytes, OFFSET_TOKEN_ID);
 }
 
 export function sessionIdOf(parsed: ParsedToken): string {
-  return parsed.bytes.toString('base64url', OFFSET_SESSION_ID, OFFSET_SESSION_ID + SESSION_ID_BYTES);
+  return idText(parsed.bytes, OFFSET_SESSION_ID);
 }
 
 const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/**
- * Parsed claims by their JSON text, deeply frozen and shared. Tokens of many users carry the same few claims
- * (roles, tenant), and a hit costs a fraction of `JSON.parse`. Only authentic tokens reach it; the oldest entry
- * goes first once it is full.
- */
-const parsedClaims = new Map<string, Readonly<Record<string, unknown>>>();
-const PARSED_CLAIMS_LIMIT = 1000;
+const parsedClaims = new ParsedClaimsTable();
 
 /**
  * Only called once the tag matched. An issuer in another language may still have written something other than a
@@ -195,11 +191,13 @@ const PARSED_CLAIMS_LIMIT = 1000;
  */
 export function claimsOf(parsed: ParsedToken): Readonly<Record<string, unknown>> {
   if (parsed.claimsLength === 0) return NO_CLAIMS;
-  const text = strictUtf8(parsed.bytes, parsed.bodyLength - parsed.claimsLength, parsed.bodyLength, 'claims');
+  const { bytes, bodyLength } = parsed;
+  const start = bodyLength - parsed.claimsLength;
+  const cached = parsedClaims.get(bytes, start, bodyLength);
+  if (cached !== undefined) return cached;
+  const text = strictUtf8(bytes, start, bodyLength, 'claims');
   // JSON.parse refuses a leading byte order mark today; refusing it here keeps that rule out of its hands.
   if (text.charCodeAt(0) === 0xfeff) throw new TokenAuthError('token_malformed', 'token claims start with a byte order mark');
-  const cached = parsedClaims.get(text);
-  if (cached !== undefined) return cached;
   let claims: unknown;
   try {
     claims = JSON.parse(text);
@@ -209,9 +207,9 @@ export function claimsOf(parsed: ParsedToken): Readonly<Record<string, unknown>>
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new TokenAuthError('token_malformed', 'token claims are not a JSON object');
   }
-  if (parsedClaims.size >= PARSED_CLAIMS_LIMIT) parsedClaims.delete(parsedClaims.keys().next().value!);
-  parsedClaims.set(text, deepFreeze(claims as Readonly<Record<string, unknown>>));
-  return claims as Readonly<Record<string, unknown>>;
+  const frozen = deepFreeze(claims as Readonly<Record<string, unknown>>);
+  parsedClaims.set(bytes, start, bodyLength, frozen);
+  return frozen;
 }
 
 function deepFreeze<T>(value: T): T {
