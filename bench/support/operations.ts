@@ -7,6 +7,7 @@ import type { Candidate } from './measure.js';
 export const FLOOR = 'floor: createHmac(sha256, KeyObject) over the token body';
 export const VERIFY = 'TokenService.verify';
 export const VERIFY_COLD = 'TokenService.verify, every token new';
+export const VERIFY_UNCACHED = 'TokenService.verify, verifyCache: false';
 export const ISSUE = 'TokenService.issue';
 export const BARE_ISSUE = 'bare issue: nonces, fields, HMAC, encode, ids as strings (no checks, no returned claims)';
 export const BARE_VERIFY = 'bare verify: decode, length check, HMAC, timingSafeEqual, expiry (no fields returned)';
@@ -67,9 +68,11 @@ const bareGroup: Group = {
 
 /** The library as applications get it: one TokenService from TokenAuthModule in a Nest context. */
 const tokenServiceGroup = {
-  names: [VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, ISSUE, `${ISSUE} (no claims)`],
+  names: [VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_UNCACHED, ISSUE, `${ISSUE} (no claims)`],
   build: async () => {
-    const auth = await createTokenAuth(benchKeys(), { verifyCache: { maxEntries: COLD_TOKENS / 2 } });
+    const keys = benchKeys();
+    const auth = await createTokenAuth(keys, { verifyCache: { maxEntries: COLD_TOKENS / 2 } });
+    const uncached = await createTokenAuth(keys, { verifyCache: false });
     const { tokens } = auth;
     const token = tokens.issue(SUBJECT, { claims }).token;
     const bareToken = tokens.issue(SUBJECT).token;
@@ -79,12 +82,14 @@ const tokenServiceGroup = {
     return {
       token,
       tokenBytes: Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url'),
-      close: () => auth.close(),
+      close: () => Promise.all([auth.close(), uncached.close()]).then(() => {}),
       operations: [
         { name: VERIFY, fn: () => tokens.verify(token) },
         { name: `${VERIFY} (no claims)`, fn: () => tokens.verify(bareToken) },
         { name: VERIFY_COLD, fn: () => tokens.verify(cold[next++ & (COLD_TOKENS - 1)]!) },
         { name: `${VERIFY_COLD} (no claims)`, fn: () => tokens.verify(coldBare[next++ & (COLD_TOKENS - 1)]!) },
+        // The same ring, without the cache: every call verifies from the bytes and keeps nothing.
+        { name: VERIFY_UNCACHED, fn: () => uncached.tokens.verify(cold[next++ & (COLD_TOKENS - 1)]!) },
         { name: ISSUE, fn: () => tokens.issue(SUBJECT, { claims }) },
         { name: `${ISSUE} (no claims)`, fn: () => tokens.issue(SUBJECT) },
       ] satisfies Operation[],
@@ -170,7 +175,7 @@ const passwordGroup: Group = {
 };
 
 const OTHER_GROUPS: readonly Group[] = [bareGroup, nestJwtGroup, joseGroup, fastJwtGroup, passwordGroup];
-const ORDER = [FLOOR, BARE_VERIFY, VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, BARE_ISSUE,
+const ORDER = [FLOOR, BARE_VERIFY, VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_UNCACHED, BARE_ISSUE,
   `${BARE_ISSUE}, no claims`, ISSUE, `${ISSUE} (no claims)`, JWT_DOCS, JWT_KEY_OBJECT, JOSE_DOCS, JOSE_CRYPTO_KEY, FAST_JWT,
   FAST_JWT_CACHE, BCRYPT, SCRYPT];
 

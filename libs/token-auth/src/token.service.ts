@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { VerifiedTokenCache } from './cache/verified-token-cache.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
-import { idText } from './format/id-text.js';
 import { NoncePool } from './format/nonce-pool.js';
 import type { TokenClaims } from './format/token-claims.js';
 import {
@@ -290,8 +289,8 @@ export class TokenService {
       expiresAt: new Date(expiresAt),
       claims: {
         sub: subject,
-        jti: idText(tokenId, 0),
-        sid: fields.sessionId ?? idText(sessionId, 0),
+        jti: tokenId.toString('base64url'),
+        sid: fields.sessionId ?? sessionId.toString('base64url'),
         purpose,
         kid: key.id,
         issuedAt,
