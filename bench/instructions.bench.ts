@@ -9,9 +9,9 @@ import { formatRatio, table } from './support/markdown.js';
 import { BARE_ISSUE, BARE_VERIFY, COUNTED_OPERATIONS, FAST_JWT_CACHE, FLOOR, ISSUE, SLOW_TO_COUNT, VERIFY, VERIFY_COLD } from './support/operations.js';
 import { recordTarget } from './support/report.js';
 
-const PLATFORMS: Platform[] = ['fastify', 'express'];
+export const PLATFORMS: Platform[] = ['fastify', 'express'];
 /** The TokenAuthGuard route again, each request with a token the app has never seen. */
-const NEW_TOKENS = 'token-auth, every token new';
+export const NEW_TOKENS = 'token-auth, every token new';
 /** Routes whose guard costs milliseconds per request under callgrind: a few requests suffice. */
 const SLOW_ROUTES: readonly RoutePath[] = ['nestjs-jwt', 'passport-jwt'];
 
@@ -74,8 +74,11 @@ export async function countOperations(
   return counts;
 }
 
+/** Requests per count: a warm-up of n, then n chosen for about 25 million instructions, at most `maximum`. */
+export const REQUESTS = { n: 100, maximum: 400, quick: 20 } as const;
+
 /** Per request, in the app process: one callgrind process per platform, each route warmed up, then n and 2n requests. */
-async function countRequests(platform: Platform, n: number, maximum: number): Promise<Count[]> {
+export async function countRequests(platform: Platform, n: number, maximum: number): Promise<Count[]> {
   const { process: app, ready } = await CallgrindProcess.start(script('./http/bench-app.main.js'), [platform]);
   const { port, authorization } = ready as AppReady;
   const counts: Count[] = [];
@@ -135,10 +138,10 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
         'are checked against instruction counts and are missing from this run.',
     ].join('\n');
   }
-  const requests = quick ? 20 : 100;
+  const requests = quick ? REQUESTS.quick : REQUESTS.n;
   const [ops] = (await countOperations(quick)) as [Count[]];
   const http = new Map<Platform, Count[]>();
-  for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests, quick ? 20 : 400));
+  for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests, quick ? REQUESTS.quick : REQUESTS.maximum));
 
   const op = (name: string) => ops.find((c) => c.name === name)!.perUnit;
   const floor = op(FLOOR);
@@ -182,8 +185,9 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       '`node dist/bench/instructions/count-operations.js --repeats 2` counts each operation twice, in fresh ' +
       'processes, to show how close two counts come. **Per HTTP request**: one app process per platform, each ' +
       'route in turn; n chosen per route so that n requests take about 25 million instructions (counted once after ' +
-      `a warm-up of ${requests} requests), between ${requests} and 400 requests (5 to 20 for the two string-secret ` +
-      'routes, which cost milliseconds a request under callgrind): the n column. ' +
+      `a warm-up of ${requests} requests), between ${requests} and ${quick ? REQUESTS.quick : REQUESTS.maximum} requests (5 to 20 for the two string-secret ` +
+      'routes, which cost milliseconds a request under callgrind): the n column; ' +
+      '`node dist/bench/instructions/count-requests.js [--platform fastify|express] [--n N]` counts them alone. ' +
       '`test/bench/instructions-smoke.e2e-spec.ts` checks that the method counts twice the work as twice the ' +
       'instructions. Counts are user-space instructions of every thread of the process (callgrind sums threads ' +
       'unless told to separate them), so work handed to V8\'s background threads (concurrent GC, compilation) is ' +

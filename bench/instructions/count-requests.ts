@@ -1,0 +1,61 @@
+import { ROUTES, type Platform } from '../http/bench-app.constants.js';
+import { countRequests, NEW_TOKENS, PLATFORMS, REQUESTS } from '../instructions.bench.js';
+import { formatRatio, table } from '../support/markdown.js';
+
+/**
+ * The per-HTTP-request instruction counts alone, outside `npm run bench`: `node dist/bench/instructions/count-requests.js
+ * [--platform fastify|express] [--n N] [--maximum M]`. One callgrind app process per platform, in turn; each route
+ * is warmed up with N requests and counted over n and 2n requests, n chosen for about 25 million instructions,
+ * between N and M. The last column is the ratio the issue's target for that row is checked against.
+ */
+const args = process.argv.slice(2);
+const option = (flag: string) => {
+  const at = args.indexOf(flag);
+  return at === -1 ? undefined : args.splice(at, 2)[1];
+};
+const only = option('--platform');
+if (only !== undefined && !PLATFORMS.includes(only as Platform)) {
+  console.error('usage: count-requests.js [--platform fastify|express] [--n N] [--maximum M]');
+  process.exit(2);
+}
+const n = Number(option('--n') ?? REQUESTS.n);
+// Never below n: perUnit counts at least `minimum` requests whatever the maximum.
+const maximum = Math.max(n, Number(option('--maximum') ?? REQUESTS.maximum));
+const format = (count: number) => Math.round(count).toLocaleString('en-US');
+const label = (name: string) => (name === NEW_TOKENS ? 'TokenAuthGuard, every token new' : ROUTES.find((r) => r.path === name)?.label ?? name);
+
+/** The issue's targets on this table: the row, the route it is divided by, the limit. */
+const TARGETS = [
+  { row: 'token-auth', base: 'allow-all', limit: 1.05, text: 'warm tokens <= 1.05x the no-op guard route' },
+  { row: NEW_TOKENS, base: 'bare-verify', limit: 1.1, text: 'every token new <= 1.10x the bare-verify guard route' },
+] as const;
+
+for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
+  const counts = await countRequests(platform, n, maximum);
+  const of = (name: string) => counts.find((c) => c.name === name)!.perUnit;
+  const unguarded = of('unguarded');
+  const noop = of('allow-all');
+  console.log(`\n### Per HTTP request, ${platform} (app process, all threads)\n`);
+  console.log(
+    table(
+      ['route', 'instructions per request', 'vs unguarded', 'vs no-op guard', 'target ratio', 'n'],
+      counts.map((c) => {
+        const target = TARGETS.find((t) => t.row === c.name);
+        const ratio = target && c.perUnit / of(target.base);
+        return [
+          label(c.name),
+          format(c.perUnit),
+          formatRatio(c.perUnit / unguarded),
+          formatRatio(c.perUnit / noop),
+          target ? `${formatRatio(ratio!)} of ${target.base} (<= ${formatRatio(target.limit)})` : '',
+          String(c.iterations),
+        ];
+      }),
+    ),
+  );
+  console.log('');
+  for (const t of TARGETS) {
+    const ratio = of(t.row) / of(t.base);
+    console.log(`- ${platform}: TokenAuthGuard, ${t.text}: ${formatRatio(ratio)}, ${ratio <= t.limit ? 'pass' : 'FAIL'}`);
+  }
+}
