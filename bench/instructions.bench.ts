@@ -24,8 +24,13 @@ export interface Count {
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Calls per in-process count: n, then 2n, after a warm-up of n, in one process (fewer for the slow ones). */
-export const OPERATION_CALLS = { n: 20_000, slow: 200, quick: 20 } as const;
+/**
+ * Calls per in-process count: n, then 2n, after a warm-up of n, in one process (fewer for the slow ones; more for
+ * the cold verify, whose every call fills the cache: what it promotes is collected by major GCs, and a count must be
+ * long enough to hold several of them for their share to come out per call).
+ */
+export const OPERATION_CALLS = { n: 20_000, churn: 100_000, slow: 200, quick: 20 } as const;
+const CACHE_CHURN: readonly string[] = [VERIFY_COLD, `${VERIFY_COLD} (no claims)`];
 /** Counting processes run at a time: callgrind is single-threaded per process, the figures do not depend on load. */
 const PARALLEL = 2;
 
@@ -34,11 +39,7 @@ const PARALLEL = 2;
  * of n calls, then a count of n calls and one of 2n, each after a settled full GC; the difference divided by n.
  */
 export async function countOperation(name: string, n: number, keepDumpsIn?: string): Promise<Count> {
-  // Optimized code is otherwise compiled on a background thread and installed whenever that thread finishes, at a
-  // different call in each run: compiled on the main thread, the process reaches the same code at the same call.
-  const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name], [
-    '--no-concurrent-recompilation',
-  ]);
+  const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name]);
   try {
     const run = (iterations: number) => counter.ask<unknown>({ iterations } satisfies CountRequest).then(() => {});
     const counted = await perUnit(counter, run, { warmup: n, minimum: n, maximum: n });
@@ -62,7 +63,13 @@ export async function countOperations(
   let next = 0;
   const worker = async () => {
     for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
-      const n = quick ? OPERATION_CALLS.quick : SLOW_TO_COUNT.includes(job.name) ? OPERATION_CALLS.slow : OPERATION_CALLS.n;
+      const n = quick
+        ? OPERATION_CALLS.quick
+        : SLOW_TO_COUNT.includes(job.name)
+          ? OPERATION_CALLS.slow
+          : CACHE_CHURN.includes(job.name)
+            ? OPERATION_CALLS.churn
+            : OPERATION_CALLS.n;
       const keep = keepDumpsIn && join(keepDumpsIn, `${job.name.replace(/[^a-z0-9]+/gi, '-')}.${job.repeat}.${next}`);
       const count = await countOperation(job.name, n, keep);
       counts[job.repeat]!.push(count);
@@ -74,11 +81,17 @@ export async function countOperations(
   return counts;
 }
 
-/** Requests per count: a warm-up of n, then n chosen for about 25 million instructions, at most `maximum`. */
-export const REQUESTS = { n: 100, maximum: 400, quick: 20 } as const;
+/**
+ * Requests per count: a warm-up of `warmup` (V8 keeps optimizing the framework's functions for the first few
+ * thousand requests of a route), then n chosen for about 25 million instructions, at least `n`, at most `maximum`.
+ */
+export const REQUESTS = { warmup: 3000, n: 100, maximum: 400, quick: 20 } as const;
 
 /** Per request, in the app process: one callgrind process per platform, each route warmed up, then n and 2n requests. */
-export async function countRequests(platform: Platform, n: number, maximum: number): Promise<Count[]> {
+export async function countRequests(
+  platform: Platform,
+  { warmup, n, maximum }: { warmup: number; n: number; maximum: number },
+): Promise<Count[]> {
   const { process: app, ready } = await CallgrindProcess.start(script('./http/bench-app.main.js'), [platform]);
   const { port, authorization } = ready as AppReady;
   const counts: Count[] = [];
@@ -90,7 +103,7 @@ export async function countRequests(platform: Platform, n: number, maximum: numb
     for (const route of routes) {
       const path = route === NEW_TOKENS ? 'token-auth' : (route as RoutePath);
       const slow = SLOW_ROUTES.includes(path);
-      const limits = { warmup: slow ? 5 : n, minimum: slow ? 5 : n, maximum: slow ? Math.min(20, maximum) : maximum };
+      const limits = { warmup: slow ? 5 : warmup, minimum: slow ? 5 : n, maximum: slow ? Math.min(20, maximum) : maximum };
       let header: (i: number) => string;
       if (route === NEW_TOKENS) {
         // Enough for the warm-up and two pairs at the largest n.
@@ -141,7 +154,8 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
   const requests = quick ? REQUESTS.quick : REQUESTS.n;
   const [ops] = (await countOperations(quick)) as [Count[]];
   const http = new Map<Platform, Count[]>();
-  for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, requests, quick ? REQUESTS.quick : REQUESTS.maximum));
+  const limits = quick ? { warmup: REQUESTS.quick, n: REQUESTS.quick, maximum: REQUESTS.quick } : REQUESTS;
+  for (const platform of PLATFORMS) http.set(platform, await countRequests(platform, limits));
 
   const op = (name: string) => ops.find((c) => c.name === name)!.perUnit;
   const floor = op(FLOOR);

@@ -17,9 +17,11 @@ export function valgrindVersion(): string | undefined {
 
 /**
  * A Node script running under `valgrind --tool=callgrind`, one IPC channel to it, and its counts read by
- * dumping: each `dump()` returns the instructions executed since the previous one, summed over every thread of
- * the process (callgrind counts all threads into one profile unless asked to separate them). Children of the
- * script are not traced.
+ * dumping: each `dump()` returns the instructions the process's main thread executed since the previous one.
+ * The script runs with `--single-threaded-gc`, so every garbage collection runs on that thread and is counted;
+ * what is left on other threads is V8's optimizing compiler (a one-off per function, which lands in whichever
+ * count is running when it does, and made counts of the same work differ by up to a tenth) and Node's idle
+ * platform threads. Children of the script are not traced.
  */
 export class CallgrindProcess {
   private dumps = 0;
@@ -39,12 +41,15 @@ export class CallgrindProcess {
         // Every dump file names its functions in full, so callgrind_annotate can read any one of them alone.
         '--compress-strings=no',
         '--trace-children=no',
+        // One file per thread per dump: the main thread's is the one ending in -01.
+        '--separate-threads=yes',
         `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
         process.execPath,
         '--expose-gc',
         // It starts collections on a wall-clock timer after a full GC: under callgrind, and more so on a busy
         // machine, a count of 2n calls would take in more of them than a count of n.
         '--no-memory-reducer',
+        '--single-threaded-gc',
         ...nodeFlags,
       ],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -65,11 +70,11 @@ export class CallgrindProcess {
     return (await reply)[0];
   }
 
-  /** Instructions executed since the last dump (or the start), all threads. */
+  /** Instructions the main thread executed since the last dump (or the start). */
   async dump(): Promise<number> {
     await promisify(execFile)('callgrind_control', ['--dump', String(this.child.pid)]);
     this.dumps++;
-    const file = join(this.dir, `callgrind.out.${this.dumps}`);
+    const file = join(this.dir, `callgrind.out.${this.dumps}-01`);
     const summary = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
     if (summary === null) throw new Error(`no summary line in ${file}`);
     return Number(summary[1]);
@@ -96,17 +101,18 @@ export class CallgrindProcess {
   }
 }
 
-/** What a process under count answers to `SETTLE`: a full GC, so no collection owed by earlier work lands in a count. */
+/** What a process under count answers to `SETTLE`: an empty young generation, so each count starts alike. */
 export const SETTLE = { settle: true } as const;
 
 /**
- * Runs a full GC in this process when started with --expose-gc, then gives V8's background threads time to
- * finish sweeping it, so that work is not counted with the next calls; the handler of `SETTLE`.
+ * Empties the young generation (a scavenge) when started with --expose-gc, the handler of `SETTLE`. Not a full
+ * GC: that clears the weak references optimized code holds, V8 throws away the code of the functions under count
+ * (node:crypto's Hmac among them) and each count would then run them unoptimized for a while. Major GCs the work
+ * causes fall in the counts in proportion to it, over counts long enough to hold several.
  */
 export async function settle(): Promise<void> {
-  globalThis.gc?.();
-  globalThis.gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  (globalThis.gc as ((options: { type: 'minor' }) => void) | undefined)?.({ type: 'minor' });
+  await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Instructions each count of n units should hold at least, so what the process does besides them is noise. */

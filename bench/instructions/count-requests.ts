@@ -4,9 +4,9 @@ import { formatRatio, table } from '../support/markdown.js';
 
 /**
  * The per-HTTP-request instruction counts alone, outside `npm run bench`: `node dist/bench/instructions/count-requests.js
- * [--platform fastify|express] [--n N] [--maximum M]`. One callgrind app process per platform, in turn; each route
- * is warmed up with N requests and counted over n and 2n requests, n chosen for about 25 million instructions,
- * between N and M. The last column is the ratio the issue's target for that row is checked against.
+ * [--platform fastify|express] [--warmup W] [--n N] [--maximum M]`. One callgrind app process per platform, in
+ * turn; each route is warmed up with W requests and counted over n and 2n requests, n chosen for about 25 million
+ * instructions, between N and M. The last column is the ratio the issue's target for that row is checked against.
  */
 const args = process.argv.slice(2);
 const option = (flag: string) => {
@@ -15,9 +15,10 @@ const option = (flag: string) => {
 };
 const only = option('--platform');
 if (only !== undefined && !PLATFORMS.includes(only as Platform)) {
-  console.error('usage: count-requests.js [--platform fastify|express] [--n N] [--maximum M]');
+  console.error('usage: count-requests.js [--platform fastify|express] [--warmup W] [--n N] [--maximum M]');
   process.exit(2);
 }
+const warmup = Number(option('--warmup') ?? REQUESTS.warmup);
 const n = Number(option('--n') ?? REQUESTS.n);
 // Never below n: perUnit counts at least `minimum` requests whatever the maximum.
 const maximum = Math.max(n, Number(option('--maximum') ?? REQUESTS.maximum));
@@ -31,7 +32,7 @@ const TARGETS = [
 ] as const;
 
 for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
-  const counts = await countRequests(platform, n, maximum);
+  const counts = await countRequests(platform, { warmup, n, maximum });
   const of = (name: string) => counts.find((c) => c.name === name)!.perUnit;
   const unguarded = of('unguarded');
   const noop = of('allow-all');

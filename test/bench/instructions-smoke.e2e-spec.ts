@@ -7,7 +7,7 @@ const fixture = fileURLToPath(new URL('./fixtures/hmac-units.mjs', import.meta.u
 
 async function instructionsPerUnit(hmacsPerUnit: number): Promise<number> {
   // As the per-operation counters run: V8's optimising compiler on the main thread, so it cannot land in a count.
-  const { process: counted } = await CallgrindProcess.start(fixture, [String(hmacsPerUnit)], ['--no-concurrent-recompilation']);
+  const { process: counted } = await CallgrindProcess.start(fixture, [String(hmacsPerUnit)]);
   try {
     const work = (iterations: number) => counted.ask({ iterations }).then(() => {});
     // Enough units that V8 tiering up during a count is small beside the HMACs, and the median of three pairs.
