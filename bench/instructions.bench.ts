@@ -151,7 +151,6 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
         'are checked against instruction counts and are missing from this run.',
     ].join('\n');
   }
-  const requests = quick ? REQUESTS.quick : REQUESTS.n;
   const [ops] = (await countOperations(quick)) as [Count[]];
   const http = new Map<Platform, Count[]>();
   const limits = quick ? { warmup: REQUESTS.quick, n: REQUESTS.quick, maximum: REQUESTS.quick } : REQUESTS;
@@ -184,28 +183,33 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
   return [
     '## Instructions per operation (callgrind)',
     '',
-    `\`${version}\`, \`valgrind --tool=callgrind --dump-instr=no --trace-children=no\`, started by the bench ` +
-      '(`bench/instructions.bench.ts`), node with `--expose-gc --no-memory-reducer` (the memory reducer starts ' +
-      'collections on a wall-clock timer, which under callgrind would land more often in a longer count). Each ' +
-      'figure is the difference of two counts in one warm process: after a warm-up, a full GC and a pause for ' +
-      'V8\'s background sweeping, `callgrind_control --dump`, n calls, dump; the same again with 2n calls; ' +
-      '(count of 2n - count of n) / n. Start-up, JIT warm-up and what the process does besides the calls (IPC, the ' +
-      'dumps) cancel out, and no collection owed by earlier work lands in a count; the collections the calls ' +
-      'themselves cause are in. **In process**: each operation in a process of its own, with only what it needs ' +
+    `\`${version}\`, \`valgrind --tool=callgrind --dump-instr=no --trace-children=no --separate-threads=yes\`, ` +
+      'started by the bench (`bench/instructions.bench.ts`, `bench/instructions/callgrind.ts`), node with ' +
+      '`--expose-gc --no-memory-reducer --single-threaded-gc`. **What is counted**: the user-space instructions of ' +
+      'the main thread. With `--single-threaded-gc` every garbage collection runs there, so the collections the ' +
+      'calls cause are in; what runs elsewhere is V8\'s optimizing compiler, a one-off per function that lands in ' +
+      'whichever count is running when it does (counted in, it moved counts of the same work by up to a tenth), ' +
+      'and idle platform threads. The memory reducer is off because it starts collections on a wall-clock timer. ' +
+      '**Each figure** is the difference of two counts in one warm process: after a warm-up, a scavenge and a ' +
+      'pause, `callgrind_control --dump`, n calls, dump; the same again with 2n calls; (count of 2n - count of n) ' +
+      '/ n. Start-up, JIT warm-up and what the process does besides the calls (IPC, the dumps) cancel out. The ' +
+      'pause before a count is a scavenge, not a full GC: a full GC clears the weak references optimized code holds, ' +
+      'and V8 then threw away the optimized code of the functions under count (node:crypto\'s `Hmac` among them) ' +
+      'before every count. **In process**: each operation in a process of its own, with only what it needs ' +
       '(`bench/instructions/ops-counter.main.ts`: the floor and the bare format load node:crypto, our operations ' +
       'one Nest context, each peer only its library), so no other heap is collected during its counts; warm-up ' +
-      `n calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret ` +
-      '`@nestjs/jwt` verify, which creates a KeyObject per call), two processes at a time. ' +
-      '`node dist/bench/instructions/count-operations.js --repeats 2` counts each operation twice, in fresh ' +
-      'processes, to show how close two counts come. **Per HTTP request**: one app process per platform, each ' +
-      'route in turn; n chosen per route so that n requests take about 25 million instructions (counted once after ' +
-      `a warm-up of ${requests} requests), between ${requests} and ${quick ? REQUESTS.quick : REQUESTS.maximum} requests (5 to 20 for the two string-secret ` +
+      `n calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret \`@nestjs/jwt\` verify, ` +
+      `which creates a KeyObject per call; ${OPERATION_CALLS.churn} for the cold verify, whose every call fills ` +
+      'the verified-token cache, so that the major GCs collecting what it evicts fall in each count in proportion), ' +
+      'two processes at a time. `node dist/bench/instructions/count-operations.js --repeats 2` counts each ' +
+      'operation twice, in fresh processes, to show how close two counts come. **Per HTTP request**: one app ' +
+      `process per platform, each route in turn, warmed up with ${limits.warmup} requests (V8 keeps optimizing ` +
+      'the framework for the first few thousand); n chosen per route so that n requests take about 25 million ' +
+      `instructions, between ${limits.n} and ${limits.maximum} requests (5 to 20 for the two string-secret ` +
       'routes, which cost milliseconds a request under callgrind): the n column; ' +
-      '`node dist/bench/instructions/count-requests.js [--platform fastify|express] [--n N]` counts them alone. ' +
+      '`node dist/bench/instructions/count-requests.js [--platform fastify|express]` counts them alone. ' +
       '`test/bench/instructions-smoke.e2e-spec.ts` checks that the method counts twice the work as twice the ' +
-      'instructions. Counts are user-space instructions of every thread of the process (callgrind sums threads ' +
-      'unless told to separate them), so work handed to V8\'s background threads (concurrent GC, compilation) is ' +
-      'in. Password hashing is left out (seconds a call).',
+      'instructions, and that two processes counting the same work agree. Password hashing is left out (seconds a call).',
     '',
     '### In process',
     '',
@@ -218,7 +222,7 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       const counts = http.get(platform)!;
       const base = counts.find((c) => c.name === 'unguarded')!.perUnit;
       return [
-        `### Per HTTP request, ${platform === 'fastify' ? 'Fastify' : 'Express'} (app process, all threads)`,
+        `### Per HTTP request, ${platform === 'fastify' ? 'Fastify' : 'Express'} (app process, main thread)`,
         '',
         table(
           ['route', 'instructions per request', 'vs unguarded', 'added over unguarded', 'n'],

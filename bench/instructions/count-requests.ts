@@ -36,7 +36,7 @@ for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
   const of = (name: string) => counts.find((c) => c.name === name)!.perUnit;
   const unguarded = of('unguarded');
   const noop = of('allow-all');
-  console.log(`\n### Per HTTP request, ${platform} (app process, all threads)\n`);
+  console.log(`\n### Per HTTP request, ${platform} (app process, main thread)\n`);
   console.log(
     table(
       ['route', 'instructions per request', 'vs unguarded', 'vs no-op guard', 'target ratio', 'n'],
