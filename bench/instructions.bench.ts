@@ -82,12 +82,15 @@ export async function countOperations(
 }
 
 /**
- * Requests per count: a warm-up of `warmup` (V8 keeps optimizing the framework's functions for the first few
- * thousand requests of a route), then n chosen for about 25 million instructions, at least `n`, at most `maximum`.
+ * Requests per count: every route warmed up with `warmup` requests first (V8 keeps optimizing the framework's
+ * functions for the first few thousand requests, and for the mix of routes), then per route a warm-up of n and
+ * counts of n and 2n, n chosen for about 25 million instructions, at least `n`, at most `maximum`.
  */
 export const REQUESTS = { warmup: 3000, n: 100, maximum: 400, quick: 20 } as const;
+/** Requests per route per round of the common warm-up. */
+const WARMUP_ROUND = 100;
 
-/** Per request, in the app process: one callgrind process per platform, each route warmed up, then n and 2n requests. */
+/** Per request, in the app process: one callgrind process per platform, every route warmed up, then each counted. */
 export async function countRequests(
   platform: Platform,
   { warmup, n, maximum }: { warmup: number; n: number; maximum: number },
@@ -100,20 +103,33 @@ export async function countRequests(
       ...ROUTES.filter(({ path }) => path !== 'basic-bcrypt').map(({ path }) => path as string),
       NEW_TOKENS,
     ];
-    for (const route of routes) {
-      const path = route === NEW_TOKENS ? 'token-auth' : (route as RoutePath);
-      const slow = SLOW_ROUTES.includes(path);
-      const limits = { warmup: slow ? 5 : warmup, minimum: slow ? 5 : n, maximum: slow ? Math.min(20, maximum) : maximum };
-      let header: (i: number) => string;
-      if (route === NEW_TOKENS) {
-        // Enough for the warm-up and two pairs at the largest n.
-        const { tokens } = await app.ask<FreshTokensReply>({ freshTokens: limits.warmup + 6 * limits.maximum });
-        let next = 0;
-        header = () => `Bearer ${tokens[next++]!}`;
-      } else {
-        const fixed = authorization[path] ?? authorization['token-auth']!;
-        header = () => fixed;
+    const plans = await Promise.all(
+      routes.map(async (route) => {
+        const path = route === NEW_TOKENS ? 'token-auth' : (route as RoutePath);
+        const slow = SLOW_ROUTES.includes(path);
+        const limits = { warmup: slow ? 5 : n, minimum: slow ? 5 : n, maximum: slow ? Math.min(20, maximum) : maximum };
+        let header: (i: number) => string;
+        if (route === NEW_TOKENS) {
+          // Enough for the warm-up and two pairs at the largest n.
+          const { tokens } = await app.ask<FreshTokensReply>({ freshTokens: limits.warmup + 6 * limits.maximum });
+          let next = 0;
+          header = () => `Bearer ${tokens[next++]!}`;
+        } else {
+          const fixed = authorization[path] ?? authorization['token-auth']!;
+          header = () => fixed;
+        }
+        return { route, path, slow, limits, header };
+      }),
+    );
+    // Every route in turn, a round at a time: the code shared by all routes is optimized for all of them before
+    // any is counted, so the first route counted does not pay the process's warm-up. The new-tokens route is the
+    // TokenAuthGuard route, warmed up with its fixed token.
+    for (let sent = 0; sent < warmup; sent += WARMUP_ROUND) {
+      for (const { route, path, slow, header } of plans) {
+        if (!slow && route !== NEW_TOKENS) await sendRequests(port, `/${path}`, Math.min(WARMUP_ROUND, warmup - sent), header);
       }
+    }
+    for (const { route, path, limits, header } of plans) {
       const run = (units: number) => sendRequests(port, `/${path}`, units, header);
       const counted = await perUnit(app, run, limits);
       counts.push({ name: route, iterations: counted.n, ...counted });
@@ -203,8 +219,9 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       'the verified-token cache, so that the major GCs collecting what it evicts fall in each count in proportion), ' +
       'two processes at a time. `node dist/bench/instructions/count-operations.js --repeats 2` counts each ' +
       'operation twice, in fresh processes, to show how close two counts come. **Per HTTP request**: one app ' +
-      `process per platform, each route in turn, warmed up with ${limits.warmup} requests (V8 keeps optimizing ` +
-      'the framework for the first few thousand); n chosen per route so that n requests take about 25 million ' +
+      `process per platform; every route is first warmed up with ${limits.warmup} requests, in rounds of ` +
+      `${WARMUP_ROUND} across the routes (V8 keeps optimizing the framework for the first few thousand), then ` +
+      'each is counted in turn; n chosen per route so that n requests take about 25 million ' +
       `instructions, between ${limits.n} and ${limits.maximum} requests (5 to 20 for the two string-secret ` +
       'routes, which cost milliseconds a request under callgrind): the n column; ' +
       '`node dist/bench/instructions/count-requests.js [--platform fastify|express]` counts them alone. ' +

@@ -5,8 +5,8 @@ import { formatRatio, table } from '../support/markdown.js';
 /**
  * The per-HTTP-request instruction counts alone, outside `npm run bench`: `node dist/bench/instructions/count-requests.js
  * [--platform fastify|express] [--warmup W] [--n N] [--maximum M]`. One callgrind app process per platform, in
- * turn; each route is warmed up with W requests and counted over n and 2n requests, n chosen for about 25 million
- * instructions, between N and M. The last column is the ratio the issue's target for that row is checked against.
+ * turn; every route is warmed up with W requests (in rounds across the routes), then each is counted over n and
+ * 2n requests, n chosen for about 25 million instructions, between N and M. The last column is the ratio the issue's target for that row is checked against.
  */
 const args = process.argv.slice(2);
 const option = (flag: string) => {
