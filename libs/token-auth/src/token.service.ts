@@ -125,8 +125,9 @@ export class TokenService {
       // Cached under this ring: the tag matched one of its keys. Whether the ring still accepts that key is asked
       // again. Under a reloaded or rotated ring the token is verified from its bytes, and caching it clears the rest.
       if (ring === this.verified!.ring) {
-        this.acceptedKey(ring, claims.kid, 'access', claims.issuedAt);
-        this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs);
+        const now = this.options.clock();
+        this.acceptedKey(ring, claims.kid, 'access', claims.issuedAt, now);
+        this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs, now);
         this.checkNotRevoked(claims);
         return claims;
       }
@@ -314,12 +315,14 @@ export class TokenService {
     const kid = keyIdOf(parsed);
     const issuedAt = issuedAtOf(parsed);
     const ring = this.keys.current;
-    const macKey = this.acceptedKey(ring, kid, purpose, issuedAt);
+    // One clock reading for every check of this verification.
+    const now = this.options.clock();
+    const macKey = this.acceptedKey(ring, kid, purpose, issuedAt, now);
     if (!tagMatches(parsed, macKey)) {
       throw new TokenAuthError('invalid_signature', 'invalid token signature');
     }
     const expiresAt = expiresAtOf(parsed);
-    this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs);
+    this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs, now);
     const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
     if (checkRevocation) this.checkNotRevoked(claims);
     cache?.add(token, claims, ring);
@@ -330,8 +333,8 @@ export class TokenService {
    * The MAC key of the ring key a token names, if the ring accepts it now for a token of this purpose issued then
    * (not retired, and not issued after the key stopped signing): the one decision every verification asks.
    */
-  private acceptedKey(ring: KeyRing, kid: string, purpose: TokenPurposeName, issuedAt: number): KeyObject {
-    const macKey = ring.keyFor(kid, purpose, issuedAt, this.options.clock(), this.options.clockToleranceMs);
+  private acceptedKey(ring: KeyRing, kid: string, purpose: TokenPurposeName, issuedAt: number, now: number): KeyObject {
+    const macKey = ring.keyFor(kid, purpose, issuedAt, now, this.options.clockToleranceMs);
     if (macKey === undefined) {
       this.keys.requestRefresh();
       throw new TokenAuthError('unknown_key', 'token signed with an unknown or retired key');
@@ -340,8 +343,7 @@ export class TokenService {
   }
 
   /** Expiry and issue time against the clock, with the tolerance, and the lifetime against its maximum. */
-  private checkLifetime(issuedAt: number, expiresAt: number, maxLifetimeMs: number): void {
-    const now = this.options.clock();
+  private checkLifetime(issuedAt: number, expiresAt: number, maxLifetimeMs: number, now: number): void {
     const tolerance = this.options.clockToleranceMs;
     if (now > expiresAt + tolerance) {
       throw new TokenAuthError('token_expired', 'token expired');
