@@ -6,7 +6,7 @@ import { run } from '../../bench/instructions.bench.js';
 const fixture = fileURLToPath(new URL('./fixtures/hmac-units.mjs', import.meta.url));
 
 async function instructionsPerUnit(hmacsPerUnit: number): Promise<number> {
-  // As the per-operation counters run: V8's optimising compiler on the main thread, so it cannot land in a count.
+  // As the per-operation counters run: the main thread counted, with every collection on it and the compiler not.
   const { process: counted } = await CallgrindProcess.start(fixture, [String(hmacsPerUnit)]);
   try {
     const work = (iterations: number) => counted.ask({ iterations }).then(() => {});
