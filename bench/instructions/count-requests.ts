@@ -1,5 +1,5 @@
-import { ROUTES, type Platform } from '../http/bench-app.constants.js';
-import { countRequests, NEW_TOKENS, PLATFORMS, REQUESTS } from '../instructions.bench.js';
+import type { Platform } from '../http/bench-app.constants.js';
+import { countRequests, PLATFORMS, REQUEST_TARGETS, REQUESTS, routeLabel } from '../instructions.bench.js';
 import { formatRatio, table } from '../support/markdown.js';
 
 /**
@@ -23,13 +23,6 @@ const n = Number(option('--n') ?? REQUESTS.n);
 // Never below n: perUnit counts at least `minimum` requests whatever the maximum.
 const maximum = Math.max(n, Number(option('--maximum') ?? REQUESTS.maximum));
 const format = (count: number) => Math.round(count).toLocaleString('en-US');
-const label = (name: string) => (name === NEW_TOKENS ? 'TokenAuthGuard, every token new' : ROUTES.find((r) => r.path === name)?.label ?? name);
-
-/** The issue's targets on this table: the row, the route it is divided by, the limit. */
-const TARGETS = [
-  { row: 'token-auth', base: 'allow-all', limit: 1.05, text: 'warm tokens <= 1.05x the no-op guard route' },
-  { row: NEW_TOKENS, base: 'bare-verify', limit: 1.1, text: 'every token new <= 1.10x the bare-verify guard route' },
-] as const;
 
 for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
   const counts = await countRequests(platform, { warmup, n, maximum });
@@ -41,10 +34,10 @@ for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
     table(
       ['route', 'instructions per request', 'vs unguarded', 'vs no-op guard', 'target ratio', 'n'],
       counts.map((c) => {
-        const target = TARGETS.find((t) => t.row === c.name);
+        const target = REQUEST_TARGETS.find((t) => t.row === c.name);
         const ratio = target && c.perUnit / of(target.base);
         return [
-          label(c.name),
+          routeLabel(c.name),
           format(c.perUnit),
           formatRatio(c.perUnit / unguarded),
           formatRatio(c.perUnit / noop),
@@ -55,7 +48,7 @@ for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
     ),
   );
   console.log('');
-  for (const t of TARGETS) {
+  for (const t of REQUEST_TARGETS) {
     const ratio = of(t.row) / of(t.base);
     console.log(`- ${platform}: TokenAuthGuard, ${t.text}: ${formatRatio(ratio)}, ${ratio <= t.limit ? 'pass' : 'FAIL'}`);
   }
