@@ -1,5 +1,7 @@
+import { BASE64URL_ALPHABET } from './token-format.js';
+
 /** The base64url alphabet as character codes. */
-const ALPHABET = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', (c) => c.charCodeAt(0));
+const ALPHABET = Uint8Array.from(BASE64URL_ALPHABET, (c) => c.charCodeAt(0));
 
 /**
  * The base64url text of the 16 bytes at `offset` (a token or session id), as `toString('base64url')` spells them,

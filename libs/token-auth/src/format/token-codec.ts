@@ -4,6 +4,7 @@ import { TokenAuthError } from '../errors/token-auth.error.js';
 import { idText } from './id-text.js';
 import { ParsedClaimsTable } from './parsed-claims.js';
 import {
+  BASE64URL_ALPHABET,
   KEY_ID_BYTES,
   MAX_CLAIMS_BYTES,
   MAX_TOKEN_BYTES,
@@ -95,7 +96,7 @@ const tagViews = new Array<Buffer | undefined>(MAX_TOKEN_BYTES);
 
 /** The value of each base64url character, by character code (-1 for any other). */
 const BASE64URL_VALUES = Int8Array.from({ length: 128 }, (_, code) =>
-  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(String.fromCharCode(code)),
+  BASE64URL_ALPHABET.indexOf(String.fromCharCode(code)),
 );
 
 /**

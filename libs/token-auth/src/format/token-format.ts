@@ -16,6 +16,9 @@
  *   .   tag         32   HMAC-SHA256(purpose key, body)
  */
 export const TOKEN_VERSION = 0x01;
+
+/** The base64url alphabet (RFC 4648 section 5), in the order of the 6-bit values it spells. */
+export const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 export const TOKEN_PREFIX = 'nta1.';
 
 export const TokenPurpose = { access: 0x01, refresh: 0x02 } as const;
