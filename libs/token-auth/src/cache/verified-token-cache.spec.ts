@@ -19,6 +19,19 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get(token + 'A')).toBeUndefined();
   });
 
+  it('gives a slot to the later of two tokens ending alike, answering each only for its own text', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
+    const end = 'Z'.repeat(40);
+    const [first, second] = ['nta1.A' + end, 'nta1.B' + end];
+    cache.add(first, claimsFor('first'), ring);
+    expect(cache.get(second)).toBeUndefined();
+    cache.add(second, claimsFor('second'), ring);
+    expect(cache.get(first)).toBeUndefined();
+    expect(cache.get(second)?.sub).toBe('second');
+    expect(cache.size).toBe(1);
+    expect(cache.bytes).toBe(entryBytes(second));
+  });
+
   it('holds at most maxEntries, dropping the oldest first', () => {
     const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
     for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), ring);

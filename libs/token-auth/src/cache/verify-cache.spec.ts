@@ -45,6 +45,17 @@ describe('TokenService.verify with the verified-token cache', () => {
     expect(uncached.tokens.verify(other)).toEqual(again);
   });
 
+  it('refuses a forged token ending like a cached one, and keeps answering the real one', async () => {
+    const { tokens } = await setup();
+    const real = tokens.issue('alice').token;
+    const other = tokens.issue('bobby').token;
+    tokens.verify(real);
+    // Another token's body with the real token's last characters, where the cache looks a token up.
+    const forged = other.slice(0, -30) + real.slice(-30);
+    expect(codeOf(() => tokens.verify(forged))).toBe('invalid_signature');
+    expect(tokens.verify(real).sub).toBe('alice');
+  });
+
   it('refuses a cached token once it expires, or when the clock goes back before its issue time', async () => {
     const { tokens, clock } = await setup();
     const { token } = tokens.issue('u');
