@@ -3,13 +3,13 @@ export { OPTIONS_TYPE as TokenAuthModuleSyncOptions, ASYNC_OPTIONS_TYPE as Token
 export type { TokenAuthModuleOptions, ResolvedTokenAuthOptions } from './token-auth.options.js';
 export { TOKEN_AUTH_OPTIONS, IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './token-auth.constants.js';
 export {
-  TokenService,
   type IssueOptions,
   type IssuedToken,
   type TokenPair,
   type PairOptions,
   type RevocableToken,
-} from './token.service.js';
+} from './token.types.js';
+export { TokenService } from './token.service.js';
 export {
   REVOCATION_STORE,
   type RevocationStore,

@@ -3,10 +3,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { VerifiedTokenCache } from './cache/verified-token-cache.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import { NoncePool } from './format/nonce-pool.js';
+import { decodeSessionId, signToken, type SignedFields } from './format/signed-token.js';
 import type { TokenClaims } from './format/token-claims.js';
 import {
   claimsOf,
-  encodeToken,
   expiresAtOf,
   issuedAtOf,
   keyIdOf,
@@ -17,14 +17,7 @@ import {
   tokenIdOf,
   type ParsedToken,
 } from './format/token-codec.js';
-import {
-  MAX_CLAIMS_BYTES,
-  MAX_SUBJECT_BYTES,
-  SESSION_ID_BYTES,
-  TOKEN_ID_BYTES,
-  TokenPurpose,
-  type TokenPurposeName,
-} from './format/token-format.js';
+import { TOKEN_ID_BYTES, TokenPurpose, type TokenPurposeName } from './format/token-format.js';
 import type { KeyRing } from './keys/key-ring.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
 import { successorIds } from './refresh/successor-ids.js';
@@ -36,50 +29,7 @@ import {
 } from './revocation/revocation-store.interface.js';
 import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
 import type { ResolvedTokenAuthOptions } from './token-auth.options.js';
-
-export interface IssueOptions {
-  /** Lifetime in seconds. Default: the module's `accessTokenTtl`; at most `maxAccessTokenTtl`. */
-  ttl?: number;
-  /** Small claims carried in the token (roles, tenant): a JSON object of at most 1024 bytes. */
-  claims?: Record<string, unknown>;
-  /** Session id (base64url, 16 bytes) to continue; a new one is made when absent. */
-  sessionId?: string;
-}
-
-export interface IssuedToken {
-  token: string;
-  /** Seconds until expiry, as OAuth's `expires_in`. */
-  expiresIn: number;
-  expiresAt: Date;
-  claims: TokenClaims;
-}
-
-/** What login and refresh return: an access token and a refresh token of the same session. */
-export interface TokenPair {
-  access: IssuedToken;
-  refresh: IssuedToken;
-}
-
-export interface PairOptions {
-  /** Claims of both tokens. On refresh, replaces the claims carried by the refresh token (roles changed). */
-  claims?: Record<string, unknown>;
-}
-
-/**
- * The claims `revoke` needs, when the caller has verified claims rather than the token. With `purpose: 'refresh'`
- * and `sid` (as verified refresh-token claims carry), it ends the session's rotation.
- */
-export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> & Partial<Pick<TokenClaims, 'purpose' | 'sid'>>;
-
-/** Everything a signed token carries. */
-interface SignedFields {
-  subject: string;
-  claims: Record<string, unknown> | undefined;
-  sessionId: string | undefined;
-  tokenId: Buffer;
-  issuedAt: number;
-  expiresAt: number;
-}
+import type { IssuedToken, IssueOptions, PairOptions, RevocableToken, TokenPair } from './token.types.js';
 
 /**
  * Issues, verifies, refreshes and revokes tokens. `verify` is synchronous: one HMAC, one constant-time compare
@@ -268,37 +218,9 @@ export class TokenService {
     });
   }
 
-  /** Signs with the active key; every field given, so a refreshed pair can be made again byte for byte. */
+  /** Signs with the active key. */
   private signAt(purpose: TokenPurposeName, fields: SignedFields): IssuedToken {
-    const { subject, tokenId, issuedAt, expiresAt } = fields;
-    if (typeof subject !== 'string' || subject.length === 0 || !subject.isWellFormed()) {
-      throw new TypeError('subject must be a non-empty, well-formed string');
-    }
-    if (Buffer.byteLength(subject, 'utf8') > MAX_SUBJECT_BYTES) {
-      throw new RangeError(`subject must be at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`);
-    }
-    const claims = encodeClaims(fields.claims);
-    const sessionId = fields.sessionId === undefined ? this.nonces.take(SESSION_ID_BYTES) : decodeSessionId(fields.sessionId);
-    const key = this.keys.current.active;
-    const token = encodeToken(
-      { purpose, keyId: key.keyIdBytes, tokenId, sessionId, issuedAt, expiresAt, subject, claims },
-      key.macKeys[purpose],
-    );
-    return {
-      token,
-      expiresIn: Math.round((expiresAt - issuedAt) / 1000),
-      expiresAt: new Date(expiresAt),
-      claims: {
-        sub: subject,
-        jti: tokenId.toString('base64url'),
-        sid: fields.sessionId ?? sessionId.toString('base64url'),
-        purpose,
-        kid: key.id,
-        issuedAt,
-        expiresAt,
-        claims: fields.claims ?? {},
-      },
-    };
+    return signToken(this.keys.current.active, purpose, fields, this.nonces);
   }
 
   private verifyAs(
@@ -376,30 +298,4 @@ function toClaims(parsed: ParsedToken, purpose: TokenPurposeName, kid: string, i
     expiresAt,
     claims: claimsOf(parsed),
   });
-}
-
-/** The JSON text a token carries for `claims`: the empty string for none or `{}`. */
-function encodeClaims(claims: Record<string, unknown> | undefined): string {
-  if (claims === undefined) return '';
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new TypeError('claims must be a plain object');
-  }
-  const json = JSON.stringify(claims) as string | undefined;
-  // A Date or an object with toJSON passes the checks above but serialises to something else.
-  if (typeof json !== 'string' || json[0] !== '{') {
-    throw new TypeError('claims must be a plain object');
-  }
-  const length = Buffer.byteLength(json, 'utf8');
-  if (length > MAX_CLAIMS_BYTES) {
-    throw new RangeError(`claims must encode to at most ${MAX_CLAIMS_BYTES} bytes of JSON, got ${length}`);
-  }
-  return json === '{}' ? '' : json;
-}
-
-function decodeSessionId(sessionId: string): Buffer {
-  const bytes = Buffer.from(sessionId, 'base64url');
-  if (bytes.length !== SESSION_ID_BYTES || bytes.toString('base64url') !== sessionId) {
-    throw new TypeError(`sessionId must be ${SESSION_ID_BYTES} bytes of base64url, as in a token's sid`);
-  }
-  return bytes;
 }

@@ -74,6 +74,8 @@ export class VerifiedTokenCache {
 
   /** The claims cached for exactly `token`: it passed verification under `ring`. */
   get(token: string): TokenClaims | undefined {
+    // Not a string: a caller's bug, which verification answers with token_missing.
+    if (typeof token !== 'string') return undefined;
     const entry = this.entries.get(slotOf(token));
     return entry !== undefined && entry.token === token ? entry.claims : undefined;
   }
