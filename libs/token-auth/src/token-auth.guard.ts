@@ -11,8 +11,16 @@ import type { HttpRequestLike } from './transport/http-message.js';
 import { TokenCookies } from './transport/token-cookies.js';
 import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
-/** Marks a request whose token was verified, so GraphQL field guards and stacked guards verify it once. */
-const VERIFIED = Symbol.for('nestjs-token-auth:verified');
+const VERIFIED_REQUESTS = Symbol.for('nestjs-token-auth:verified-requests');
+
+/**
+ * Requests whose token was verified, so GraphQL field guards and stacked guards verify it once. A set beside the
+ * requests rather than a mark on them: a property added to an Express request (whose prototype Express sets on
+ * every request) costs V8 a new hidden class each time, several thousand instructions. Kept on `globalThis`, so
+ * the ESM and CommonJS builds of the package share it when an app loads both.
+ */
+const verifiedRequests: WeakSet<object> = ((globalThis as { [VERIFIED_REQUESTS]?: WeakSet<object> })[VERIFIED_REQUESTS] ??=
+  new WeakSet());
 
 /**
  * The request shape the guard reads: Express's request, Fastify's with its raw Node request, or for WebSockets
@@ -23,7 +31,6 @@ export interface TokenAuthRequest extends HttpRequestLike {
   raw?: HttpRequestLike['raw'] & { rawHeaders: string[] };
   user?: AuthenticatedUser;
   [SOCKET_TOKEN]?: string;
-  [VERIFIED]?: true;
 }
 
 /** How a route is guarded, from its decorators. */
@@ -58,7 +65,7 @@ export class TokenAuthGuard implements CanActivate {
     const request = this.getRequest(context);
     // A socket lives on after its token expires or is revoked: verify on every message, never from the cache.
     const cacheable = context.getType() !== 'ws';
-    if (cacheable && request[VERIFIED]) return true;
+    if (cacheable && verifiedRequests.has(request)) return true;
     try {
       const token = this.extractToken(request);
       if (token === undefined) {
@@ -66,7 +73,7 @@ export class TokenAuthGuard implements CanActivate {
         throw new TokenAuthError('token_missing', 'authentication required');
       }
       request.user = this.tokens.verify(token);
-      if (cacheable) request[VERIFIED] = true;
+      if (cacheable) verifiedRequests.add(request);
       return true;
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
