@@ -36,7 +36,8 @@ const PARALLEL = 2;
 
 /**
  * One in-process operation in a callgrind process of its own (only its group of the operations loaded): a warm-up
- * of n calls, then a count of n calls and one of 2n, each after a settled full GC; the difference divided by n.
+ * of n calls, then a count of n calls and one of 2n, each after a scavenge and a pause (`settle`); the difference
+ * divided by n.
  */
 export async function countOperation(name: string, n: number, keepDumpsIn?: string): Promise<Count> {
   const { process: counter } = await CallgrindProcess.start(script('./instructions/ops-counter.main.js'), [name]);

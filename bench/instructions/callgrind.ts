@@ -120,8 +120,8 @@ const COUNT_TARGET = 25_000_000;
 
 /**
  * Instructions per unit of work by the method of this bench. Warm-up: `warmup` units, counted once to choose n so
- * that n units take about 25 million instructions (at least `minimum`). Then, `repeats` times: full GC, dump,
- * n units, dump; full GC, dump, 2n units, dump; the difference of the two counts is what n units cost, with
+ * that n units take about 25 million instructions (at least `minimum`). Then, `repeats` times: settle, dump,
+ * n units, dump; settle, dump, 2n units, dump; the difference of the two counts is what n units cost, with
  * everything the process does besides them (IPC, the dump itself) cancelled out. The figure is the median (the mean of two).
  */
 export async function perUnit(
