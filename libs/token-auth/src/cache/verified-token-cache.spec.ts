@@ -32,6 +32,18 @@ describe('VerifiedTokenCache', () => {
     expect(cache.bytes).toBe(entryBytes(second));
   });
 
+  it('stays within maxBytes when a longer token takes the slot of a shorter one', () => {
+    const end = 'Z'.repeat(40);
+    const [other, short, long] = ['nta1.' + 'Y'.repeat(40), 'nta1.A' + end, 'nta1.BBBBBBBB' + end];
+    const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: entryBytes(other) + entryBytes(short) });
+    cache.add(other, claimsFor('other'), ring);
+    cache.add(short, claimsFor('short'), ring);
+    cache.add(long, claimsFor('long'), ring);
+    expect(cache.get(other)).toBeUndefined();
+    expect(cache.get(long)?.sub).toBe('long');
+    expect([cache.size, cache.bytes]).toEqual([1, entryBytes(long)]);
+  });
+
   it('holds at most maxEntries, dropping the oldest first', () => {
     const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
     for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), ring);
@@ -61,9 +73,18 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('t1')?.sub).toBe('new');
   });
 
+  it('drops the oldest first when the bytes bound is reached before the entries bound, around the ring', () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 5, maxBytes: entryBytes('t00') * 2 });
+    for (let i = 0; i < 23; i++) cache.add(`t${String(i).padStart(2, '0')}`, claimsFor(`t${i}`), ring);
+    expect(cache.size).toBe(2);
+    expect(cache.bytes).toBe(entryBytes('t00') * 2);
+    expect(cache.get('t20')).toBeUndefined();
+    expect([cache.get('t21')?.sub, cache.get('t22')?.sub]).toEqual(['t21', 't22']);
+  });
+
   it('keeps the order of adds across thousands of evictions', () => {
     const cache = new VerifiedTokenCache({ maxEntries: 3, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
-    // Past the queue's compaction point several times.
+    // Round the ring of 3 positions many times.
     for (let i = 0; i < 5000; i++) cache.add(`t${i}`, claimsFor(`t${i}`), ring);
     expect(cache.size).toBe(3);
     expect(cache.get('t4996')).toBeUndefined();

@@ -4,16 +4,13 @@ import type { ResolvedVerifyCacheOptions } from './verify-cache-options.js';
 
 /**
  * Bytes an entry is counted for: the token text, the strings and claims decoded from it (never more than three
- * times the text) and a fixed part for the claims object, the entry and the map and queue slots. An upper bound of
- * the V8 heap an entry holds (measured in BENCHMARKS.md, Memory).
+ * times the text) and a fixed part for the claims object, the map's slot and the ring's two positions. An upper
+ * bound of the V8 heap an entry holds (measured in BENCHMARKS.md, Memory).
  */
 export function entryBytes(token: string): number {
   return ENTRY_OVERHEAD_BYTES + 3 * token.length;
 }
 const ENTRY_OVERHEAD_BYTES = 256;
-
-/** Dropped slots at the front of the eviction queue before it is compacted. */
-const COMPACT_AFTER = 1024;
 
 /**
  * Characters at the end of a token its slot number is read from. They lie within its tag (the tag's 32 bytes are
@@ -33,12 +30,6 @@ function slotOf(token: string): number {
   return slot;
 }
 
-interface Entry {
-  /** The whole text that passed verification: the only string this entry answers. */
-  readonly token: string;
-  readonly claims: TokenClaims;
-}
-
 /**
  * Tokens that passed verification, with their claims (decoded once, frozen). An entry answers only a token equal
  * in full to the text it was stored for, so one token can never be answered with another's claims. The map finds
@@ -53,15 +44,16 @@ interface Entry {
  * every use.
  *
  * Bounded in entries and bytes; the oldest entry goes first (tokens of one lifetime expire in the order they were
- * cached). The order is kept in a queue of the slots beside the map rather than read from the map's own order: a
- * `Map` keeps the slots of deleted keys until it rehashes, so finding its oldest key walks every one dropped
- * before it.
+ * cached). Entries sit in a ring of `maxEntries` positions, oldest at `head`, and the map gives a slot's position:
+ * nothing is allocated per entry beyond the map's own slot.
  */
 export class VerifiedTokenCache {
-  private readonly entries = new Map<number, Entry>();
-  /** The slots of `entries` in the order they were added, from `head`; a slot emptied or taken since is skipped or dropped early. */
-  private readonly queue: (number | undefined)[] = [];
+  /** Slot number to position in the ring. */
+  private readonly positions = new Map<number, number>();
+  private readonly tokens: (string | undefined)[] = [];
+  private readonly claims: (TokenClaims | undefined)[] = [];
   private head = 0;
+  private count = 0;
   private heldBytes = 0;
   private verifiedUnder: KeyRing | undefined;
 
@@ -76,28 +68,38 @@ export class VerifiedTokenCache {
   get(token: string): TokenClaims | undefined {
     // Not a string: a caller's bug, which verification answers with token_missing.
     if (typeof token !== 'string') return undefined;
-    const entry = this.entries.get(slotOf(token));
-    return entry !== undefined && entry.token === token ? entry.claims : undefined;
+    const at = this.positions.get(slotOf(token));
+    return at !== undefined && this.tokens[at] === token ? this.claims[at] : undefined;
   }
 
   /** Keeps `claims` for `token`, verified with a key of `ring`, dropping the oldest entries to stay within both bounds. */
   add(token: string, claims: TokenClaims, ring: KeyRing): void {
     if (ring !== this.verifiedUnder) this.clear(ring);
     const bytes = entryBytes(token);
-    if (bytes > this.limits.maxBytes) return;
+    const { maxEntries, maxBytes } = this.limits;
+    if (bytes > maxBytes) return;
     const slot = slotOf(token);
-    const held = this.entries.get(slot);
-    if (held !== undefined) this.remove(slot, held);
-    while (this.entries.size >= this.limits.maxEntries || this.heldBytes + bytes > this.limits.maxBytes) {
-      this.dropOldest();
+    const held = this.positions.get(slot);
+    if (held !== undefined) {
+      // The same text again, or another token with its slot number: it takes the position, and its age.
+      this.heldBytes += bytes - entryBytes(this.tokens[held]!);
+      this.tokens[held] = token;
+      this.claims[held] = claims;
+      while (this.heldBytes > maxBytes) this.dropOldest();
+      return;
     }
-    this.entries.set(slot, { token, claims });
-    this.queue.push(slot);
+    while (this.count >= maxEntries || this.heldBytes + bytes > maxBytes) this.dropOldest();
+    // The ring fills by appending until it wraps: `at` is never past the arrays' end.
+    const at = (this.head + this.count) % maxEntries;
+    this.tokens[at] = token;
+    this.claims[at] = claims;
+    this.positions.set(slot, at);
+    this.count++;
     this.heldBytes += bytes;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   get bytes(): number {
@@ -106,25 +108,21 @@ export class VerifiedTokenCache {
 
   private clear(ring: KeyRing): void {
     this.verifiedUnder = ring;
-    this.entries.clear();
-    this.queue.length = 0;
+    this.positions.clear();
+    this.tokens.length = 0;
+    this.claims.length = 0;
     this.head = 0;
+    this.count = 0;
     this.heldBytes = 0;
   }
 
-  private remove(slot: number, entry: Entry): void {
-    this.entries.delete(slot);
-    this.heldBytes -= entryBytes(entry.token);
-  }
-
   private dropOldest(): void {
-    const slot = this.queue[this.head]!;
-    this.queue[this.head++] = undefined;
-    const entry = this.entries.get(slot);
-    if (entry !== undefined) this.remove(slot, entry);
-    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
+    const token = this.tokens[this.head]!;
+    this.positions.delete(slotOf(token));
+    this.tokens[this.head] = undefined;
+    this.claims[this.head] = undefined;
+    this.heldBytes -= entryBytes(token);
+    this.head = (this.head + 1) % this.limits.maxEntries;
+    this.count--;
   }
 }
