@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TokenClaims } from '../format/token-claims.js';
+import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { entryBytes, VerifiedTokenCache } from './verified-token-cache.js';
 import { DEFAULT_VERIFY_CACHE } from './verify-cache-options.js';
@@ -34,7 +35,7 @@ describe('VerifiedTokenCache', () => {
 
   it('stays within maxBytes when a longer token takes the slot of a shorter one', () => {
     const end = 'Z'.repeat(40);
-    const [other, short, long] = ['nta1.' + 'Y'.repeat(40), 'nta1.A' + end, 'nta1.BBBBBBBB' + end];
+    const [other, short, long] = ['nta1.' + 'Y'.repeat(140), 'nta1.' + 'A'.repeat(100) + end, 'nta1.' + 'B'.repeat(130) + end];
     const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: entryBytes(other) + entryBytes(short) });
     cache.add(other, claimsFor('other'), ring);
     cache.add(short, claimsFor('short'), ring);
@@ -74,12 +75,19 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('drops the oldest first when the bytes bound is reached before the entries bound, around the ring', () => {
-    const cache = new VerifiedTokenCache({ maxEntries: 5, maxBytes: entryBytes('t00') * 2 });
-    for (let i = 0; i < 23; i++) cache.add(`t${String(i).padStart(2, '0')}`, claimsFor(`t${i}`), ring);
+    // Room for three of the shortest tokens, two of these: the ring has three positions and two are in use.
+    const long = (i: number) => `t${String(i).padStart(2, '0')}`.padStart(200, '.');
+    const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: entryBytes('t') * 3 });
+    for (let i = 0; i < 23; i++) cache.add(long(i), claimsFor(`t${i}`), ring);
     expect(cache.size).toBe(2);
-    expect(cache.bytes).toBe(entryBytes('t00') * 2);
-    expect(cache.get('t20')).toBeUndefined();
-    expect([cache.get('t21')?.sub, cache.get('t22')?.sub]).toEqual(['t21', 't22']);
+    expect(cache.bytes).toBe(entryBytes(long(0)) * 2);
+    expect(cache.get(long(20))).toBeUndefined();
+    expect([cache.get(long(21))?.sub, cache.get(long(22))?.sub]).toEqual(['t21', 't22']);
+  });
+
+  it('counts a token as long as the shortest token at least, so the ring never outgrows the bytes bound', () => {
+    expect(entryBytes('t1')).toBe(entryBytes('x'.repeat(MIN_TOKEN_LENGTH)));
+    expect(entryBytes('x'.repeat(MIN_TOKEN_LENGTH + 1))).toBe(entryBytes('t1') + 3);
   });
 
   it('keeps the order of adds across thousands of evictions', () => {

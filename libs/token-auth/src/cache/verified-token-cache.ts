@@ -1,16 +1,19 @@
 import type { TokenClaims } from '../format/token-claims.js';
+import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { ResolvedVerifyCacheOptions } from './verify-cache-options.js';
 
 /**
- * Bytes an entry is counted for: the token text, the strings and claims decoded from it (never more than three
- * times the text) and a fixed part for the claims object, the map's slot and the ring's two positions. An upper
- * bound of the V8 heap an entry holds (measured in BENCHMARKS.md, Memory).
+ * Bytes an entry is counted for: the token text (never counted shorter than the shortest token), the strings and
+ * claims decoded from it (never more than three times the text) and a fixed part for the claims object, the map's
+ * slot and the ring's two positions. An upper bound of the V8 heap an entry holds (measured in BENCHMARKS.md,
+ * Memory).
  */
 export function entryBytes(token: string): number {
-  return ENTRY_OVERHEAD_BYTES + 3 * token.length;
+  return ENTRY_OVERHEAD_BYTES + 3 * Math.max(token.length, MIN_TOKEN_LENGTH);
 }
 const ENTRY_OVERHEAD_BYTES = 256;
+const MIN_ENTRY_BYTES = ENTRY_OVERHEAD_BYTES + 3 * MIN_TOKEN_LENGTH;
 
 /**
  * Characters at the end of a token its slot number is read from. They lie within its tag (the tag's 32 bytes are
@@ -44,8 +47,9 @@ function slotOf(token: string): number {
  * every use.
  *
  * Bounded in entries and bytes; the oldest entry goes first (tokens of one lifetime expire in the order they were
- * cached). Entries sit in a ring of `maxEntries` positions, oldest at `head`, and the map gives a slot's position:
- * nothing is allocated per entry beyond the map's own slot.
+ * cached). Entries sit in a ring, oldest at `head`, and the map gives a slot's position: nothing is allocated per
+ * entry beyond the map's own slot. The ring has as many positions as both bounds allow at most (`maxEntries`, and
+ * what `maxBytes` holds of the shortest token), so it never grows past what the bytes bound can fill.
  */
 export class VerifiedTokenCache {
   /** Slot number to position in the ring. */
@@ -57,7 +61,12 @@ export class VerifiedTokenCache {
   private heldBytes = 0;
   private verifiedUnder: KeyRing | undefined;
 
-  constructor(private readonly limits: ResolvedVerifyCacheOptions) {}
+  /** Positions in the ring: the most entries both bounds allow. */
+  private readonly capacity: number;
+
+  constructor(private readonly limits: ResolvedVerifyCacheOptions) {
+    this.capacity = Math.max(1, Math.min(limits.maxEntries, Math.floor(limits.maxBytes / MIN_ENTRY_BYTES)));
+  }
 
   /** The ring every entry was verified under. */
   get ring(): KeyRing | undefined {
@@ -76,7 +85,7 @@ export class VerifiedTokenCache {
   add(token: string, claims: TokenClaims, ring: KeyRing): void {
     if (ring !== this.verifiedUnder) this.clear(ring);
     const bytes = entryBytes(token);
-    const { maxEntries, maxBytes } = this.limits;
+    const { maxBytes } = this.limits;
     if (bytes > maxBytes) return;
     const slot = slotOf(token);
     const held = this.positions.get(slot);
@@ -88,9 +97,9 @@ export class VerifiedTokenCache {
       while (this.heldBytes > maxBytes) this.dropOldest();
       return;
     }
-    while (this.count >= maxEntries || this.heldBytes + bytes > maxBytes) this.dropOldest();
+    while (this.count >= this.capacity || this.heldBytes + bytes > maxBytes) this.dropOldest();
     // The ring fills by appending until it wraps: `at` is never past the arrays' end.
-    const at = (this.head + this.count) % maxEntries;
+    const at = (this.head + this.count) % this.capacity;
     this.tokens[at] = token;
     this.claims[at] = claims;
     this.positions.set(slot, at);
@@ -122,7 +131,7 @@ export class VerifiedTokenCache {
     this.tokens[this.head] = undefined;
     this.claims[this.head] = undefined;
     this.heldBytes -= entryBytes(token);
-    this.head = (this.head + 1) % this.limits.maxEntries;
+    this.head = (this.head + 1) % this.capacity;
     this.count--;
   }
 }
