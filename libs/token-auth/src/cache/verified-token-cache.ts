@@ -99,7 +99,8 @@ export class VerifiedTokenCache {
     }
     while (this.count >= this.capacity || this.heldBytes + bytes > maxBytes) this.dropOldest();
     // The ring fills by appending until it wraps: `at` is never past the arrays' end.
-    const at = (this.head + this.count) % this.capacity;
+    let at = this.head + this.count;
+    if (at >= this.capacity) at -= this.capacity;
     this.tokens[at] = token;
     this.claims[at] = claims;
     this.positions.set(slot, at);
@@ -131,7 +132,7 @@ export class VerifiedTokenCache {
     this.tokens[this.head] = undefined;
     this.claims[this.head] = undefined;
     this.heldBytes -= entryBytes(token);
-    this.head = (this.head + 1) % this.capacity;
+    if (++this.head === this.capacity) this.head = 0;
     this.count--;
   }
 }
