@@ -63,9 +63,10 @@ export class TokenService {
 
   /**
    * Verifies an access token and returns its claims (frozen), or throws `TokenAuthError` with a stable code.
-   * A token verified before is taken from the verified-token cache, which skips decoding and the HMAC (both depend
-   * only on the token's text and the key); the key ring, the clock and revocations are checked as on a first
-   * verification, by the same functions, so a cached token is refused wherever a fresh one would be.
+   * A token verified twice before is taken from the verified-token cache (its second verification cached it), which
+   * skips decoding and the HMAC (both depend only on the token's text and the key); the key ring, the clock and
+   * revocations are checked as on a first verification, by the same functions, so a cached token is refused wherever
+   * a fresh one would be.
    */
   verify(token: string): TokenClaims {
     const maxLifetimeMs = this.options.maxAccessTokenTtlMs;

@@ -7,12 +7,27 @@ import { DEFAULT_VERIFY_CACHE } from './verify-cache-options.js';
 
 const ring = {} as KeyRing;
 const claimsFor = (sub: string) => ({ sub }) as TokenClaims;
+/** A token's first and second verification: the second is the one that caches it. */
+const store = (cache: VerifiedTokenCache, token: string, claims: TokenClaims, under: KeyRing) => {
+  cache.add(token, claims, under);
+  cache.add(token, claims, under);
+};
 
 describe('VerifiedTokenCache', () => {
+  it('caches a token on its second verification, and holds nothing for tokens verified once', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
+    for (let i = 0; i < 1000; i++) cache.add(`once${i}`, claimsFor(`once${i}`), ring);
+    expect([cache.size, cache.bytes]).toEqual([0, 0]);
+    expect(cache.get('once7')).toBeUndefined();
+    cache.add('once7', claimsFor('once7'), ring);
+    expect(cache.get('once7')?.sub).toBe('once7');
+    expect([cache.size, cache.bytes]).toEqual([1, entryBytes('once7')]);
+  });
+
   it('answers a token only with what was stored for that exact text', () => {
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
     const token = 'nta1.' + 'A'.repeat(120);
-    cache.add(token, claimsFor('a'), ring);
+    store(cache, token, claimsFor('a'), ring);
     expect(cache.get(token)?.sub).toBe('a');
     // Same length, same prefix, same suffix: different tokens, no answer.
     expect(cache.get('nta1.' + 'A'.repeat(60) + 'B' + 'A'.repeat(59))).toBeUndefined();
@@ -24,9 +39,9 @@ describe('VerifiedTokenCache', () => {
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
     const end = 'Z'.repeat(40);
     const [first, second] = ['nta1.A' + end, 'nta1.B' + end];
-    cache.add(first, claimsFor('first'), ring);
+    store(cache, first, claimsFor('first'), ring);
     expect(cache.get(second)).toBeUndefined();
-    cache.add(second, claimsFor('second'), ring);
+    store(cache, second, claimsFor('second'), ring);
     expect(cache.get(first)).toBeUndefined();
     expect(cache.get(second)?.sub).toBe('second');
     expect(cache.size).toBe(1);
@@ -37,9 +52,9 @@ describe('VerifiedTokenCache', () => {
     const end = 'Z'.repeat(40);
     const [other, short, long] = ['nta1.' + 'Y'.repeat(140), 'nta1.' + 'A'.repeat(100) + end, 'nta1.' + 'B'.repeat(130) + end];
     const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: entryBytes(other) + entryBytes(short) });
-    cache.add(other, claimsFor('other'), ring);
-    cache.add(short, claimsFor('short'), ring);
-    cache.add(long, claimsFor('long'), ring);
+    store(cache, other, claimsFor('other'), ring);
+    store(cache, short, claimsFor('short'), ring);
+    store(cache, long, claimsFor('long'), ring);
     expect(cache.get(other)).toBeUndefined();
     expect(cache.get(long)?.sub).toBe('long');
     expect([cache.size, cache.bytes]).toEqual([1, entryBytes(long)]);
@@ -47,7 +62,7 @@ describe('VerifiedTokenCache', () => {
 
   it('holds at most maxEntries, dropping the oldest first', () => {
     const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
-    for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), ring);
+    for (const token of ['t1', 't2', 't3']) store(cache, token, claimsFor(token), ring);
     expect(cache.size).toBe(2);
     expect(cache.get('t1')).toBeUndefined();
     expect(cache.get('t2')?.sub).toBe('t2');
@@ -57,18 +72,18 @@ describe('VerifiedTokenCache', () => {
   it('holds at most maxBytes, and never an entry larger than that', () => {
     const maxBytes = entryBytes('t1') * 2;
     const cache = new VerifiedTokenCache({ maxEntries: 100, maxBytes });
-    for (const token of ['t1', 't2', 't3']) cache.add(token, claimsFor(token), ring);
+    for (const token of ['t1', 't2', 't3']) store(cache, token, claimsFor(token), ring);
     expect(cache.size).toBe(2);
     expect(cache.bytes).toBe(maxBytes);
-    cache.add('x'.repeat(maxBytes), claimsFor('big'), ring);
+    store(cache, 'x'.repeat(maxBytes), claimsFor('big'), ring);
     expect(cache.get('x'.repeat(maxBytes))).toBeUndefined();
     expect(cache.size).toBe(2);
   });
 
-  it('counts a token added twice once', () => {
+  it('counts a token stored twice once', () => {
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
-    cache.add('t1', claimsFor('old'), ring);
-    cache.add('t1', claimsFor('new'), ring);
+    store(cache, 't1', claimsFor('old'), ring);
+    store(cache, 't1', claimsFor('new'), ring);
     expect(cache.size).toBe(1);
     expect(cache.bytes).toBe(entryBytes('t1'));
     expect(cache.get('t1')?.sub).toBe('new');
@@ -78,7 +93,7 @@ describe('VerifiedTokenCache', () => {
     // Room for three of the shortest tokens, two of these: the ring has three positions and two are in use.
     const long = (i: number) => `t${String(i).padStart(2, '0')}`.padStart(200, '.');
     const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: entryBytes('t') * 3 });
-    for (let i = 0; i < 23; i++) cache.add(long(i), claimsFor(`t${i}`), ring);
+    for (let i = 0; i < 23; i++) store(cache, long(i), claimsFor(`t${i}`), ring);
     expect(cache.size).toBe(2);
     expect(cache.bytes).toBe(entryBytes(long(0)) * 2);
     expect(cache.get(long(20))).toBeUndefined();
@@ -93,7 +108,7 @@ describe('VerifiedTokenCache', () => {
   it('keeps the order of adds across thousands of evictions', () => {
     const cache = new VerifiedTokenCache({ maxEntries: 3, maxBytes: DEFAULT_VERIFY_CACHE.maxBytes });
     // Round the ring of 3 positions many times.
-    for (let i = 0; i < 5000; i++) cache.add(`t${i}`, claimsFor(`t${i}`), ring);
+    for (let i = 0; i < 5000; i++) store(cache, `t${i}`, claimsFor(`t${i}`), ring);
     expect(cache.size).toBe(3);
     expect(cache.get('t4996')).toBeUndefined();
     expect([cache.get('t4997')?.sub, cache.get('t4998')?.sub, cache.get('t4999')?.sub]).toEqual(['t4997', 't4998', 't4999']);
@@ -102,10 +117,10 @@ describe('VerifiedTokenCache', () => {
 
   it('empties itself when a token verified under another key ring is added', () => {
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
-    cache.add('t1', claimsFor('t1'), ring);
+    store(cache, 't1', claimsFor('t1'), ring);
     expect(cache.ring).toBe(ring);
     const reloaded = {} as KeyRing;
-    cache.add('t2', claimsFor('t2'), reloaded);
+    store(cache, 't2', claimsFor('t2'), reloaded);
     expect(cache.ring).toBe(reloaded);
     expect(cache.get('t1')).toBeUndefined();
     expect(cache.get('t2')?.sub).toBe('t2');

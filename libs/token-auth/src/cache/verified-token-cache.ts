@@ -1,6 +1,7 @@
 import type { TokenClaims } from '../format/token-claims.js';
 import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import { SecondSight } from './second-sight.js';
 import type { ResolvedVerifyCacheOptions } from './verify-cache-options.js';
 
 /**
@@ -46,6 +47,8 @@ function slotOf(token: string): number {
  * of the ring in use". Nothing else is kept: the clock, the key's retirement and revocations are checked again on
  * every use.
  *
+ * A token is cached on its second verification (`SecondSight`): one verified once and never again is not kept.
+ *
  * Bounded in entries and bytes; the oldest entry goes first (tokens of one lifetime expire in the order they were
  * cached). Entries sit in a ring, oldest at `head`, and the map gives a slot's position: nothing is allocated per
  * entry beyond the map's own slot. The ring has as many positions as both bounds allow at most (`maxEntries`, and
@@ -63,9 +66,11 @@ export class VerifiedTokenCache {
 
   /** Positions in the ring: the most entries both bounds allow. */
   private readonly capacity: number;
+  private readonly admission: SecondSight;
 
   constructor(private readonly limits: ResolvedVerifyCacheOptions) {
     this.capacity = Math.max(1, Math.min(limits.maxEntries, Math.floor(limits.maxBytes / MIN_ENTRY_BYTES)));
+    this.admission = new SecondSight(this.capacity);
   }
 
   /** The ring every entry was verified under. */
@@ -81,13 +86,17 @@ export class VerifiedTokenCache {
     return at !== undefined && this.tokens[at] === token ? this.claims[at] : undefined;
   }
 
-  /** Keeps `claims` for `token`, verified with a key of `ring`, dropping the oldest entries to stay within both bounds. */
+  /**
+   * `token` passed verification with a key of `ring`, giving `claims`. On its second such verification they are
+   * kept, dropping the oldest entries to stay within both bounds; on its first, only its slot number is noted.
+   */
   add(token: string, claims: TokenClaims, ring: KeyRing): void {
+    const slot = slotOf(token);
+    if (!this.admission.seenBefore(slot)) return;
     if (ring !== this.verifiedUnder) this.clear(ring);
     const bytes = entryBytes(token);
     const { maxBytes } = this.limits;
     if (bytes > maxBytes) return;
-    const slot = slotOf(token);
     const held = this.positions.get(slot);
     if (held !== undefined) {
       // The same text again, or another token with its slot number: it takes the position, and its age.
