@@ -6,7 +6,7 @@ import { sendRequests } from './instructions/http-requests.js';
 import type { CountRequest } from './instructions/ops-counter.main.js';
 import type { BenchOptions } from './support/bench-options.js';
 import { formatRatio, table } from './support/markdown.js';
-import { BARE_ISSUE, BARE_VERIFY, COUNTED_OPERATIONS, FAST_JWT_CACHE, FLOOR, ISSUE, SLOW_TO_COUNT, VERIFY, VERIFY_COLD } from './support/operations.js';
+import { BARE_ISSUE, BARE_VERIFY, COUNTED_OPERATIONS, FAST_JWT_CACHE, FLOOR, ISSUE, SLOW_TO_COUNT, VERIFY, VERIFY_COLD, VERIFY_COLD_TWICE } from './support/operations.js';
 import { recordTarget } from './support/report.js';
 
 export const PLATFORMS: Platform[] = ['fastify', 'express'];
@@ -26,11 +26,11 @@ const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /**
  * Calls per in-process count: n, then 2n, after a warm-up of n, in one process (fewer for the slow ones; more for
- * the cold verify, whose every call fills the cache: what it promotes is collected by major GCs, and a count must be
+ * the cold verifies, which churn the cache: what it promotes is collected by major GCs, and a count must be
  * long enough to hold several of them for their share to come out per call).
  */
 export const OPERATION_CALLS = { n: 20_000, churn: 100_000, slow: 200, quick: 20 } as const;
-const CACHE_CHURN: readonly string[] = [VERIFY_COLD, `${VERIFY_COLD} (no claims)`];
+const CACHE_CHURN: readonly string[] = [VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_COLD_TWICE];
 /** Counting processes run at a time: callgrind is single-threaded per process, the figures do not depend on load. */
 const PARALLEL = 2;
 
@@ -226,8 +226,8 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       '(`bench/instructions/ops-counter.main.ts`: the floor and the bare format load node:crypto, our operations ' +
       'one Nest context, each peer only its library), so no other heap is collected during its counts; warm-up ' +
       `n calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret \`@nestjs/jwt\` verify, ` +
-      `which creates a KeyObject per call; ${OPERATION_CALLS.churn} for the cold verify, whose every call fills ` +
-      'the verified-token cache, so that the major GCs collecting what it evicts fall in each count in proportion), ' +
+      `which creates a KeyObject per call; ${OPERATION_CALLS.churn} for the cold verifies, which churn the ` +
+      'verified-token cache, so that the major GCs collecting what it evicts fall in each count in proportion), ' +
       'two processes at a time. `node dist/bench/instructions/count-operations.js --repeats 2` counts each ' +
       'operation twice, in fresh processes, to show how close two counts come. **Per HTTP request**: one app ' +
       `process per platform; every route is first warmed up with ${limits.warmup} requests, in rounds of ` +
@@ -245,6 +245,11 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       ['operation', 'instructions per call', 'vs one HMAC', 'n'],
       ops.map((c) => [c.name, formatCount(c.perUnit), formatRatio(c.perUnit / floor), String(c.iterations)]),
     ),
+    '',
+    // The verified-token cache takes a token on its second verification: what that one costs beyond the first.
+    `A new token's second verification, which caches it: ${formatCount(op(VERIFY_COLD_TWICE) - op(VERIFY_COLD))} ` +
+      `instructions (${formatRatio((op(VERIFY_COLD_TWICE) - op(VERIFY_COLD)) / op(BARE_VERIFY))} the bare verify), ` +
+      'the twice-in-a-row row less the every-token-new row.',
     '',
     ...PLATFORMS.flatMap((platform) => {
       const counts = http.get(platform)!;

@@ -65,10 +65,11 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     '',
     `In a fresh process (\`node --expose-gc\`, \`bench/memory/verify-loop.main.ts\`), with the default options (the ` +
       `verified-token cache at its default size, 10 000 tokens): ${count(report.distinctTokens)} tokens issued ` +
-      `("fresh"), a warm-up of one pass of \`TokenService.verify\` over them, then ` +
-      `${count(report.verifications)} more calls, round robin ("loop"). Each reading follows two full GCs and a ` +
-      '300 ms pause (V8 returns freed pages to the system from another thread). The cache is full after the first ' +
-      '10 000 calls, and every later call evicts one token and caches another. The warm-up is where the process ' +
+      `("fresh"), a warm-up of one pass of \`TokenService.verify\` over them, each token twice in a row, then ` +
+      `${count(report.verifications)} more calls alike ("loop"). Each reading follows two full GCs and a ` +
+      '300 ms pause (V8 returns freed pages to the system from another thread). A token is cached on its second ' +
+      'verification: the cache is full after the first 20 000 calls, and from then on every second call evicts one ' +
+      'token and caches another. The warm-up is where the process ' +
       'reaches its working size: the cache fills, and V8 grows its young generation (heap total) under the ' +
       'allocation rate of a busy verifier, as it would under any workload. The loop shows whether anything keeps ' +
       'growing after that. The RSS target is checked from fresh to the end of the loop. Heap used over the same ' +
