@@ -94,11 +94,14 @@ describe('RedisRevocationStore shutdown', () => {
     expect(log.lines).toContainEqual('error revocations: 1 revocations were never written to Redis: session sid-unwritten');
   });
 
-  it('refuses a heartbeat or shutdown timeout that is not a positive number of milliseconds', () => {
-    for (const option of ['heartbeatInterval', 'heartbeatTimeout', 'shutdownTimeout']) {
-      expect(() => new RedisRevocationStore({ connection: 'redis://127.0.0.1:1', [option]: 0 })).toThrow(
-        `${option} must be a number of milliseconds > 0`,
-      );
+  it('refuses a timeout or interval that is not a positive number of milliseconds', () => {
+    const options = ['heartbeatInterval', 'heartbeatTimeout', 'shutdownTimeout', 'writeTimeout', 'startTimeout', 'epochCheckInterval'];
+    for (const option of options) {
+      for (const value of [0, -1, Number.NaN, '2000']) {
+        expect(() => new RedisRevocationStore({ connection: 'redis://127.0.0.1:1', [option]: value })).toThrow(
+          `${option} must be a number of milliseconds > 0, got ${String(value)}`,
+        );
+      }
     }
   });
 });

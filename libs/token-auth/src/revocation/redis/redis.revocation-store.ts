@@ -120,6 +120,9 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     const heartbeatInterval = milliseconds('heartbeatInterval', options.heartbeatInterval, 1000);
     const heartbeatTimeout = milliseconds('heartbeatTimeout', options.heartbeatTimeout, 2000);
     this.shutdownTimeoutMs = milliseconds('shutdownTimeout', options.shutdownTimeout, 5000);
+    const writeTimeoutMs = milliseconds('writeTimeout', options.writeTimeout, 2000);
+    this.startTimeoutMs = milliseconds('startTimeout', options.startTimeout, 5000);
+    const epochCheckIntervalMs = milliseconds('epochCheckInterval', options.epochCheckInterval, 10_000);
     if ((options.client === undefined) === (options.connection === undefined)) {
       throw new TokenAuthConfigError('RedisRevocationStore needs exactly one of client (an ioredis instance) or connection');
     }
@@ -131,8 +134,6 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     );
     this.subscriber = (this.client as { duplicate(): Client }).duplicate();
     const keys = new RedisKeys(prefix);
-    const writeTimeoutMs = options.writeTimeout ?? 2000;
-    this.startTimeoutMs = options.startTimeout ?? 5000;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? new Logger('TokenAuth');
     this.replica = new RevocationSet(this.clock);
@@ -151,7 +152,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     this.sessions = new SessionRecords(this.client, keys, this.epoch, writeTimeoutMs);
     this.timers = [
       setInterval(() => this.replica.sweep(), 1000),
-      setInterval(() => void this.checkEpoch(), options.epochCheckInterval ?? 10_000),
+      setInterval(() => void this.checkEpoch(), epochCheckIntervalMs),
     ];
     for (const timer of this.timers) timer.unref();
 
