@@ -60,7 +60,7 @@ describe('bench: per-operation suite, quick mode', () => {
   });
 
   it('builds each counted operation alone, as its counting process does, and each call succeeds', async () => {
-    expect(COUNTED_OPERATIONS).toHaveLength(17);
+    expect(COUNTED_OPERATIONS).toHaveLength(18);
     for (const name of COUNTED_OPERATIONS) {
       const { operation, close } = await createOperation(name);
       try {
