@@ -97,9 +97,9 @@ describe('RedisRevocationStore shutdown', () => {
   it('refuses a timeout or interval that is not a positive number of milliseconds', () => {
     const options = ['heartbeatInterval', 'heartbeatTimeout', 'shutdownTimeout', 'writeTimeout', 'startTimeout', 'epochCheckInterval'];
     for (const option of options) {
-      for (const value of [0, -1, Number.NaN, '2000']) {
+      for (const value of [0, -1, Number.NaN, '2000', 2 ** 31]) {
         expect(() => new RedisRevocationStore({ connection: 'redis://127.0.0.1:1', [option]: value })).toThrow(
-          `${option} must be a number of milliseconds > 0, got ${String(value)}`,
+          `${option} must be a number of milliseconds > 0 and <= 2147483647, got ${String(value)}`,
         );
       }
     }

@@ -44,8 +44,8 @@ export interface TokenAuthModuleOptions {
    */
   refreshReuseGrace?: number;
   /**
-   * Remembers tokens that passed verification, so verifying one again skips decoding and the HMAC; expiry, the key
-   * ring and revocation are checked on every use all the same. Default `{ maxEntries: 10000, maxBytes: 8 MiB }`;
+   * Remembers tokens that passed verification twice, so verifying one again skips decoding and the HMAC; expiry,
+   * the key ring and revocation are checked on every use all the same. Default `{ maxEntries: 10000, maxBytes: 8 MiB }`;
    * `false` turns it off.
    */
   verifyCache?: VerifyCacheOptions | false;

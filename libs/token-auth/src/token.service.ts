@@ -41,7 +41,7 @@ export class TokenService {
   private readonly logger = new Logger('TokenAuth');
   /** Tokens issued from now on are not covered by the latest `revokeAllForUser` made here, even in its millisecond. */
   private notBefore = 0;
-  /** Access tokens that passed `verify`; undefined with `verifyCache: false`. */
+  /** Access tokens that passed `verify` twice; undefined with `verifyCache: false`. */
   private readonly verified?: VerifiedTokenCache;
 
   constructor(

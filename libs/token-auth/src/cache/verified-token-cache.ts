@@ -91,9 +91,9 @@ export class VerifiedTokenCache {
    * kept, dropping the oldest entries to stay within both bounds; on its first, only its slot number is noted.
    */
   add(token: string, claims: TokenClaims, ring: KeyRing): void {
+    if (ring !== this.verifiedUnder) this.clear(ring);
     const slot = slotOf(token);
     if (!this.admission.seenBefore(slot)) return;
-    if (ring !== this.verifiedUnder) this.clear(ring);
     const bytes = entryBytes(token);
     const { maxBytes } = this.limits;
     if (bytes > maxBytes) return;

@@ -76,9 +76,14 @@ export interface RedisRevocationStoreOptions {
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
 
+/** Node runs a timer set longer than this after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function milliseconds(name: string, value: number | undefined, fallback: number): number {
   const ms = value ?? fallback;
-  if (!Number.isFinite(ms) || ms <= 0) throw new TokenAuthConfigError(`${name} must be a number of milliseconds > 0, got ${String(ms)}`);
+  if (typeof ms !== 'number' || !(ms > 0 && ms <= MAX_TIMER_MS)) {
+    throw new TokenAuthConfigError(`${name} must be a number of milliseconds > 0 and <= ${MAX_TIMER_MS}, got ${String(ms)}`);
+  }
   return ms;
 }
 
