@@ -14,10 +14,12 @@ import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.j
 const VERIFIED_REQUESTS = Symbol.for('nestjs-token-auth:verified-requests');
 
 /**
- * Requests whose token was verified, so GraphQL field guards and stacked guards verify it once. A set beside the
- * requests rather than a mark on them: a property added to an Express request (whose prototype Express sets on
- * every request) costs V8 a new hidden class each time, several thousand instructions. Kept on `globalThis`, so
- * the ESM and CommonJS builds of the package share it when an app loads both.
+ * GraphQL requests whose token was verified, so the guards of every field of one operation verify it once. Only
+ * GraphQL: an HTTP route runs its guard once (a second guard stacked on it verifies again, from the verified-token
+ * cache), and adding each HTTP request to a weak set cost more than that saves. A set beside the requests rather
+ * than a mark on them: a property added to an Express request (whose prototype Express sets on every request)
+ * costs V8 a new hidden class each time. Kept on `globalThis`, so the ESM and CommonJS builds of the package
+ * share it when an app loads both.
  */
 const verifiedRequests: WeakSet<object> = ((globalThis as { [VERIFIED_REQUESTS]?: WeakSet<object> })[VERIFIED_REQUESTS] ??=
   new WeakSet());
@@ -63,9 +65,8 @@ export class TokenAuthGuard implements CanActivate {
     const access = this.accessOf(context);
     if (access.isPublic) return true;
     const request = this.getRequest(context);
-    // A socket lives on after its token expires or is revoked: verify on every message, never from the cache.
-    const cacheable = context.getType() !== 'ws';
-    if (cacheable && verifiedRequests.has(request)) return true;
+    const perOperation = context.getType<string>() === 'graphql';
+    if (perOperation && verifiedRequests.has(request)) return true;
     try {
       const token = this.extractToken(request);
       if (token === undefined) {
@@ -73,7 +74,7 @@ export class TokenAuthGuard implements CanActivate {
         throw new TokenAuthError('token_missing', 'authentication required');
       }
       request.user = this.tokens.verify(token);
-      if (cacheable) verifiedRequests.add(request);
+      if (perOperation) verifiedRequests.add(request);
       return true;
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
