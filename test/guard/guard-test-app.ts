@@ -31,6 +31,13 @@ class GlobalGuardController {
     return { sub };
   }
 
+  /** The global guard and the route's own: both verify the token. */
+  @UseGuards(TokenAuthGuard)
+  @Get('me/stacked')
+  stacked(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+
   @Public()
   @Get('public')
   open() {

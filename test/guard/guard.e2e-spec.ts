@@ -190,6 +190,14 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
       expect(JSON.parse((await get(port, '/me/sub', [`Authorization: Bearer ${other}`])).body)).toEqual({ sub: 'user-43' });
     });
 
+    it('a route guarded twice (the global guard and its own) passes a valid token and refuses a revoked one', async () => {
+      const token = tokens.issue('user-9').token;
+      expect(await get(port, '/me/stacked', [`Authorization: Bearer ${token}`])).toMatchObject({ status: 200, body: '{"sub":"user-9"}' });
+      await tokens.revoke(token);
+      expect((await get(port, '/me/stacked', [`Authorization: Bearer ${token}`])).status).toBe(401);
+      expect((await get(port, '/me/stacked')).status).toBe(401);
+    });
+
     it('@Public() routes and controllers pass without a token', async () => {
       expect(await get(port, '/public')).toMatchObject({ status: 200, body: '{"public":true}' });
       expect(await get(port, '/public-controller')).toMatchObject({ status: 200, body: '{"user":null}' });
