@@ -90,6 +90,11 @@ export async function countOperations(
  * n and 2n, n chosen for about 25 million instructions, at least `n`, at most `maximum`.
  */
 export const REQUESTS = { warmup: 6000, n: 100, maximum: 400, quick: 20 } as const;
+/**
+ * Pairs of counts per route, the median taken: a scavenge or a step of the old generation's marking, hundreds of
+ * thousands of instructions, lands in one count of a pair or the other, and moved single figures by 3 to 5 %.
+ */
+const REQUEST_REPEATS = 3;
 /** Requests per route per round of the common warm-up. */
 const WARMUP_ROUND = 100;
 
@@ -145,7 +150,7 @@ export async function countRequests(
     }
     for (const { route, path, limits, header } of plans) {
       const run = (units: number) => sendRequests(port, `/${path}`, units, header);
-      const counted = await perUnit(app, run, limits);
+      const counted = await perUnit(app, run, { ...limits, repeats: REQUEST_REPEATS });
       counts.push({ name: route, iterations: counted.n, ...counted });
       console.log(`bench: instructions: ${platform} /${route}: ${formatCount(counts.at(-1)!.perUnit)}`);
     }
@@ -233,8 +238,9 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       'two processes at a time. `node dist/bench/instructions/count-operations.js --repeats 2` counts each ' +
       'operation twice, in fresh processes, to show how close two counts come. **Per HTTP request**: one app ' +
       `process per platform; every route is first warmed up with ${limits.warmup} requests, in rounds of ` +
-      `${WARMUP_ROUND} across the routes (V8 keeps optimizing the framework for the first few thousand), then ` +
-      'each is counted in turn; n chosen per route so that n requests take about 25 million ' +
+      `${WARMUP_ROUND} across the routes (V8 keeps optimizing the framework for the first few thousand, and a ` +
+      "guard's small functions for longer), the every-token-new route with new tokens, then each is counted in " +
+      `turn, ${REQUEST_REPEATS} pairs of counts and the median; n chosen per route so that n requests take about 25 million ` +
       `instructions, between ${limits.n} and ${limits.maximum} requests (5 to 20 for the two string-secret ` +
       'routes, which cost milliseconds a request under callgrind): the n column; ' +
       '`node dist/bench/instructions/count-requests.js [--platform fastify|express]` counts them alone. ' +
