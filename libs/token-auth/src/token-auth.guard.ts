@@ -65,6 +65,7 @@ export class TokenAuthGuard implements CanActivate {
     const access = this.accessOf(context);
     if (access.isPublic) return true;
     const request = this.getRequest(context);
+    // Never a socket: it lives on after its token expires or is revoked, so every message is verified.
     const perOperation = context.getType<string>() === 'graphql';
     if (perOperation && verifiedRequests.has(request)) return true;
     try {
