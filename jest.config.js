@@ -10,7 +10,7 @@ export default {
     '^nestjs-token-auth$': '<rootDir>/libs/token-auth/src/index.ts',
     '^nestjs-token-auth/aws$': '<rootDir>/libs/token-auth/src/keys/aws/index.ts',
     '^nestjs-token-auth/redis$': '<rootDir>/libs/token-auth/src/revocation/redis/index.ts',
-    '^nestjs-token-auth/terminus$': '<rootDir>/libs/token-auth/src/health/index.ts',
+    '^nestjs-token-auth/terminus$': '<rootDir>/libs/token-auth/src/terminus/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

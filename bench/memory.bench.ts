@@ -8,7 +8,7 @@ import { recordTarget } from './support/report.js';
 
 const RSS_GROWTH_LIMIT = 20 * 1024 * 1024;
 const CACHE_HEAP_LIMIT = 10 * 1024 * 1024;
-/** The verified-token cache's default bound on entries (libs/token-auth/src/cache/verify-cache-options.ts). */
+/** The verified-token cache's default bound on entries (libs/token-auth/src/options/defaults.ts). */
 const DEFAULT_CACHE_ENTRIES = 10_000;
 
 async function verifyLoop(verifications: number, distinct: number): Promise<MemoryReport> {

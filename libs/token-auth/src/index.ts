@@ -1,14 +1,9 @@
 export { TokenAuthModule } from './token-auth.module.js';
-export { OPTIONS_TYPE as TokenAuthModuleSyncOptions, ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions } from './token-auth.module-definition.js';
-export type { TokenAuthModuleOptions, ResolvedTokenAuthOptions } from './token-auth.options.js';
-export { TOKEN_AUTH_OPTIONS, IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './token-auth.constants.js';
-export {
-  type IssueOptions,
-  type IssuedToken,
-  type TokenPair,
-  type PairOptions,
-  type RevocableToken,
-} from './token.types.js';
+export { OPTIONS_TYPE as TokenAuthModuleSyncOptions, ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions } from './options/module-definition.js';
+export { TOKEN_AUTH_OPTIONS, type TokenAuthModuleOptions, type ResolvedTokenAuthOptions } from './options/token-auth.options.js';
+export { IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './decorators/route-metadata.js';
+export type { IssueOptions, IssuedToken, TokenPair, PairOptions } from './issuing/issued-token.js';
+export type { RevocableToken } from './sessions/token-revoker.js';
 export { TokenService } from './token.service.js';
 export {
   REVOCATION_STORE,
@@ -22,8 +17,8 @@ export {
 } from './revocation/revocation-store.interface.js';
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.revocation-store.js';
 export { TokenAuthGuard, type RouteAccess, type TokenAuthRequest } from './token-auth.guard.js';
-export { TokenCookies, TOKEN_COOKIE_NAMES, type CookieToken, type TokenCookieKind } from './transport/token-cookies.js';
-export type { TokenAuthCookieOptions } from './transport/cookie-options.js';
+export { TokenCookies, TOKEN_COOKIE_NAMES, type CookieToken, type TokenCookieKind } from './cookies/token-cookies.js';
+export type { TokenAuthCookieOptions } from './options/cookie-options.js';
 export { WsTokenAuth, WS_CLOSE_UNAUTHORIZED, type AuthenticatedSocket } from './websocket/ws-token-auth.js';
 export { Public } from './decorators/public.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';

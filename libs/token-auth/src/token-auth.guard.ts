@@ -3,12 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { toHttpException } from './errors/token-auth-http.exception.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
-import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './token-auth.constants.js';
+import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './decorators/route-metadata.js';
 import { TokenService } from './token.service.js';
-import { bearerTokenOf } from './transport/authorization-header.js';
-import { requestOf } from './transport/execution-context.js';
-import type { HttpRequestLike } from './transport/http-message.js';
-import { TokenCookies } from './transport/token-cookies.js';
+import { bearerTokenOf } from './http/authorization-header.js';
+import { requestOf } from './http/execution-context.js';
+import type { HttpRequestLike } from './http/http-message.js';
+import { TokenCookies } from './cookies/token-cookies.js';
 import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
 const VERIFIED_REQUESTS = Symbol.for('nestjs-token-auth:verified-requests');

@@ -7,10 +7,9 @@ import type { KeyProvider } from './keys/key-provider.interface.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
 import type { KeySpec } from './keys/key-ring.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
-import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
 import { TokenAuthGuard } from './token-auth.guard.js';
 import { TokenAuthModule } from './token-auth.module.js';
-import type { ResolvedTokenAuthOptions } from './token-auth.options.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from './options/token-auth.options.js';
 import { TokenService } from './token.service.js';
 
 const key = generateKey();

@@ -3,12 +3,20 @@ import { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js
 import { KeyRingManager } from './keys/key-ring-manager.js';
 import { MemoryRevocationStore } from './revocation/memory.revocation-store.js';
 import { REVOCATION_STORE, type RevocationStore } from './revocation/revocation-store.interface.js';
-import { TOKEN_AUTH_OPTIONS } from './token-auth.constants.js';
-import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './token-auth.module-definition.js';
-import { resolveOptions, type ResolvedTokenAuthOptions, type TokenAuthModuleOptions } from './token-auth.options.js';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './options/module-definition.js';
+import {
+  resolveOptions,
+  TOKEN_AUTH_OPTIONS,
+  type ResolvedTokenAuthOptions,
+  type TokenAuthModuleOptions,
+} from './options/token-auth.options.js';
 import { TokenAuthGuard } from './token-auth.guard.js';
 import { TokenService } from './token.service.js';
-import { TokenCookies } from './transport/token-cookies.js';
+import { TokenCookies } from './cookies/token-cookies.js';
+import { TokenIssuer } from './issuing/token-issuer.js';
+import { SessionRefresher } from './sessions/session-refresher.js';
+import { TokenRevoker } from './sessions/token-revoker.js';
+import { TokenVerifier } from './verification/token-verifier.js';
 import { WsTokenAuth } from './websocket/ws-token-auth.js';
 
 /**
@@ -46,6 +54,10 @@ import { WsTokenAuth } from './websocket/ws-token-auth.js';
       },
       inject: [TOKEN_AUTH_OPTIONS],
     },
+    TokenIssuer,
+    TokenVerifier,
+    TokenRevoker,
+    SessionRefresher,
     TokenService,
     TokenAuthGuard,
     TokenCookies,

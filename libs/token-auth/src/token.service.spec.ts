@@ -7,7 +7,7 @@ import { KeyRingManager } from './keys/key-ring-manager.js';
 import type { KeySpec } from './keys/key-ring.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { TokenAuthModule } from './token-auth.module.js';
-import type { TokenAuthModuleOptions } from './token-auth.options.js';
+import type { TokenAuthModuleOptions } from './options/token-auth.options.js';
 import { TokenService } from './token.service.js';
 import { codeOf } from '../../../test/support/error-code.js';
 

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AuthenticatedUser } from '../format/token-claims.js';
-import { requestOf } from '../transport/execution-context.js';
+import { requestOf } from '../http/execution-context.js';
 
 /**
  * The verified user of the request (`@CurrentUser()`), or one of its fields (`@CurrentUser('sub')`), in

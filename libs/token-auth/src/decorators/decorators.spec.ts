@@ -3,7 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { AuthenticatedUser } from '../format/token-claims.js';
-import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from '../token-auth.constants.js';
+import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './route-metadata.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { OptionalAuth } from './optional-auth.decorator.js';
 import { Public } from './public.decorator.js';

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { IS_OPTIONAL_AUTH_KEY } from '../token-auth.constants.js';
+import { IS_OPTIONAL_AUTH_KEY } from './route-metadata.js';
 
 /**
  * Serves anonymous and signed-in users alike: without a token the request passes with no user; with a token,

@@ -11,7 +11,7 @@ import type {
   RotationOutcome,
   SessionRotation,
 } from './revocation-store.interface.js';
-import { decideRotation, type SessionRecord } from './session-record.js';
+import { decideRotation, type SessionRecord } from './rotation-rule.js';
 
 export interface MemoryRevocationStoreOptions {
   /** Milliseconds since the epoch. Default `Date.now`; replace it only in tests. */

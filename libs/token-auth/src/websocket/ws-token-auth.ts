@@ -2,9 +2,9 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import type { AuthenticatedUser } from '../format/token-claims.js';
-import { TokenService } from '../token.service.js';
-import { bearerTokenOf } from '../transport/authorization-header.js';
-import { TokenCookies } from '../transport/token-cookies.js';
+import { TokenCookies } from '../cookies/token-cookies.js';
+import { bearerTokenOf } from '../http/authorization-header.js';
+import { TokenVerifier } from '../verification/token-verifier.js';
 
 /** Where a socket keeps the token it connected with; the guard verifies it again on every message. */
 export const SOCKET_TOKEN = Symbol.for('nestjs-token-auth:socket-token');
@@ -30,7 +30,7 @@ export interface AuthenticatedSocket {
 @Injectable()
 export class WsTokenAuth {
   constructor(
-    private readonly tokens: TokenService,
+    private readonly tokens: TokenVerifier,
     @Optional() private readonly cookies?: TokenCookies,
   ) {}
 

@@ -1,5 +1,5 @@
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL } from '../../token-auth.defaults.js';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL } from '../../options/defaults.js';
 import { generateKey } from '../generate-key.js';
 import { KeyRing, type KeySpec, type KeyState } from '../key-ring.js';
 import { parseKeyRingText } from '../key-ring-text.js';

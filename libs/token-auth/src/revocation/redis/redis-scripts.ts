@@ -29,7 +29,7 @@ return 1
 `;
 
 /**
- * One refresh of a session, on its one record `{prefix}f:{sid}`: the rule of `decideRotation` (session-record.ts),
+ * One refresh of a session, on its one record `{prefix}f:{sid}`: the rule of `decideRotation` (rotation-rule.ts),
  * atomically. The record is 44 bytes, `spent(16) current(16) usedAt(6) startedAt(6)` (raw token ids, big-endian
  * ms), small enough for Redis to store in one allocation with its header; `-` once revoked.
  * ARGV: jti, successor jti, now and the token's issuedAt (6 bytes each), record expiry and now (ms, decimal),

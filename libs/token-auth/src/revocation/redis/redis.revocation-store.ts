@@ -18,7 +18,7 @@ import { RedisKeys } from './redis-keys.js';
 import { withScripts, type Client, type StoreCommands } from './redis-scripts.js';
 import { ReplicaSync } from './replica-sync.js';
 import { RevocationWriter, type RevocationWrite } from './revocation-writer.js';
-import { SessionRecords } from './session-records.js';
+import { RedisSessionRotation } from './session-rotation.js';
 import { SharedClock } from './shared-clock.js';
 import { resolveOnStoreReset, type OnStoreReset } from '../on-store-reset.js';
 import { StoreEpoch } from './store-epoch.js';
@@ -107,7 +107,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
   private readonly epoch: StoreEpoch;
   private readonly writer: RevocationWriter;
   private readonly sync: ReplicaSync;
-  private readonly sessions: SessionRecords;
+  private readonly sessions: RedisSessionRotation;
   private readonly liveness: RedisLiveness;
   private readonly shutdownTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
@@ -151,10 +151,18 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       () => this.client.status === 'ready' && this.state.fresh,
       () => this.retry(),
     );
-    this.sync = new ReplicaSync(
-      this.client, this.subscriber, keys, this.replica, this.writer, this.epoch, this.state, this.logger, () => this.closed,
-    );
-    this.sessions = new SessionRecords(this.client, keys, this.epoch, writeTimeoutMs);
+    this.sync = new ReplicaSync({
+      client: this.client,
+      subscriber: this.subscriber,
+      keys,
+      replica: this.replica,
+      writer: this.writer,
+      epoch: this.epoch,
+      state: this.state,
+      logger: this.logger,
+      isClosed: () => this.closed,
+    });
+    this.sessions = new RedisSessionRotation(this.client, keys, this.epoch, writeTimeoutMs);
     this.timers = [
       setInterval(() => this.replica.sweep(), 1000),
       setInterval(() => void this.checkEpoch(), epochCheckIntervalMs),

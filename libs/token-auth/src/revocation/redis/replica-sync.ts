@@ -8,6 +8,24 @@ import type { Client } from './redis-scripts.js';
 import type { RevocationWriter } from './revocation-writer.js';
 import type { StoreEpoch } from './store-epoch.js';
 
+/** What the replica's sync works with, all owned by the store. */
+export interface ReplicaSyncParts {
+  /** Commands. */
+  client: Client;
+  /** The pub/sub connection. */
+  subscriber: Client;
+  keys: RedisKeys;
+  /** The local replica it fills. */
+  replica: RevocationSet;
+  /** Writes back what Redis lacks after a loss. */
+  writer: RevocationWriter;
+  epoch: StoreEpoch;
+  state: ConnectionState;
+  logger: LoggerService;
+  /** True once the store is closing: a resync stops. */
+  isClosed: () => boolean;
+}
+
 /**
  * Keeps the local replica in step with Redis: pub/sub messages as they come, and a full resync (subscribe, check
  * the epoch, scan every revocation key, write back what Redis lacks) at startup and after every reconnect.
@@ -16,17 +34,27 @@ export class ReplicaSync {
   private syncing?: Promise<void>;
   private syncAgain = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly subscriber: Client,
-    private readonly keys: RedisKeys,
-    private readonly replica: RevocationSet,
-    private readonly writer: RevocationWriter,
-    private readonly epoch: StoreEpoch,
-    private readonly state: ConnectionState,
-    private readonly logger: LoggerService,
-    private readonly isClosed: () => boolean,
-  ) {}
+  private readonly client: Client;
+  private readonly subscriber: Client;
+  private readonly keys: RedisKeys;
+  private readonly replica: RevocationSet;
+  private readonly writer: RevocationWriter;
+  private readonly epoch: StoreEpoch;
+  private readonly state: ConnectionState;
+  private readonly logger: LoggerService;
+  private readonly isClosed: () => boolean;
+
+  constructor(parts: ReplicaSyncParts) {
+    this.client = parts.client;
+    this.subscriber = parts.subscriber;
+    this.keys = parts.keys;
+    this.replica = parts.replica;
+    this.writer = parts.writer;
+    this.epoch = parts.epoch;
+    this.state = parts.state;
+    this.logger = parts.logger;
+    this.isClosed = parts.isClosed;
+  }
 
   receive(message: string): void {
     try {

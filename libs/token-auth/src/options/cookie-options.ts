@@ -1,5 +1,6 @@
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
-import { normalizeOrigin } from './request-origin.js';
+import { normalizeOrigin } from '../http/request-origin.js';
+import { DEFAULT_COOKIE_SAME_SITE, DEFAULT_CSRF_HEADER } from './defaults.js';
 
 /** Opt-in cookie transport for browser apps: `TokenAuthModule.forRoot({ ..., cookie: { sameSite: 'strict' } })`. */
 export interface TokenAuthCookieOptions {
@@ -46,11 +47,11 @@ export function resolveCookieOptions(options: TokenAuthCookieOptions | undefined
   if (typeof options !== 'object' || options === null) {
     throw new TokenAuthConfigError('cookie must be an object such as { sameSite: "strict" }, or left out');
   }
-  const sameSite = options.sameSite ?? 'strict';
+  const sameSite = options.sameSite ?? DEFAULT_COOKIE_SAME_SITE;
   if (sameSite !== 'strict' && sameSite !== 'lax') {
     throw new TokenAuthConfigError(`cookie.sameSite must be "strict" or "lax", got ${String(sameSite)}`);
   }
-  const csrfHeader = (options.csrfHeader ?? 'x-csrf-protection').toLowerCase();
+  const csrfHeader = (options.csrfHeader ?? DEFAULT_CSRF_HEADER).toLowerCase();
   if (!HEADER_NAME.test(csrfHeader) || UNUSABLE_HEADERS.has(csrfHeader)) {
     throw new TokenAuthConfigError(
       `cookie.csrfHeader must be a custom header name such as "x-csrf-protection", got ${String(options.csrfHeader)}`,

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { TokenClaims } from '../format/token-claims.js';
 import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { entryBytes, VerifiedTokenCache } from './verified-token-cache.js';
-import { DEFAULT_VERIFY_CACHE } from './verify-cache-options.js';
+import { AdmissionFilter, entryBytes, VerifiedTokenCache } from './verified-token-cache.js';
+import { DEFAULT_VERIFY_CACHE } from '../options/defaults.js';
 
 const ring = {} as KeyRing;
 const claimsFor = (sub: string) => ({ sub }) as TokenClaims;
@@ -125,5 +125,42 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('t1')).toBeUndefined();
     expect(cache.get('t2')?.sub).toBe('t2');
     expect([cache.size, cache.bytes]).toEqual([1, entryBytes('t2')]);
+  });
+});
+
+describe('AdmissionFilter', () => {
+  it('answers false the first time it is asked about a number and true after, for numbers 0 to 2^30 - 1', () => {
+    const seen = new AdmissionFilter(16);
+    for (const slot of [0, 1, 12345, 2 ** 30 - 1]) {
+      expect(seen.admit(slot)).toBe(false);
+      expect(seen.admit(slot)).toBe(true);
+    }
+  });
+
+  it('forgets a number whose cell a later number takes, so that token waits for another verification', () => {
+    const seen = new AdmissionFilter(16);
+    // 13 and 34 land in one cell of a 16-cell table.
+    expect(seen.admit(13)).toBe(false);
+    expect(seen.admit(34)).toBe(false);
+    expect(seen.admit(13)).toBe(false);
+    expect(seen.admit(13)).toBe(true);
+  });
+
+  it('has a cell for every position of the cache: as many consecutive numbers are all remembered', () => {
+    const seen = new AdmissionFilter(10_000);
+    // Fibonacci hashing spreads consecutive numbers over distinct cells of a table at least that large.
+    let first = 0;
+    for (let slot = 0; slot < 10_000; slot++) if (!seen.admit(slot)) first++;
+    let remembered = 0;
+    for (let slot = 0; slot < 10_000; slot++) if (seen.admit(slot)) remembered++;
+    expect(first).toBe(10_000);
+    expect(remembered).toBe(10_000);
+  });
+
+  it('can be made for any cache size: the table stops at 2^20 cells (4 MiB)', () => {
+    // A table of 2^40 cells would be refused by V8 (4 TiB).
+    const seen = new AdmissionFilter(2 ** 40);
+    expect(seen.admit(1)).toBe(false);
+    expect(seen.admit(1)).toBe(true);
   });
 });

@@ -1,15 +1,25 @@
 import { Logger } from '@nestjs/common';
-import type { KeyProvider } from './keys/key-provider.interface.js';
-import { nearestName } from './errors/nearest-name.js';
-import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL } from './token-auth.defaults.js';
-import type { RevocationStore } from './revocation/revocation-store.interface.js';
+import { nearestName } from '../errors/nearest-name.js';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import type { KeyProvider } from '../keys/key-provider.interface.js';
+import type { RevocationStore } from '../revocation/revocation-store.interface.js';
+import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './cookie-options.js';
 import {
-  resolveVerifyCacheOptions,
-  type ResolvedVerifyCacheOptions,
-  type VerifyCacheOptions,
-} from './cache/verify-cache-options.js';
-import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './transport/cookie-options.js';
+  DEFAULT_ACCESS_TOKEN_TTL,
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_MAX_ACCESS_TOKEN_TTL,
+  DEFAULT_MAX_REFRESH_TOKEN_TTL,
+  DEFAULT_MAX_SESSION_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_TTL,
+  MAX_CLOCK_TOLERANCE,
+} from './defaults.js';
+import { resolveVerifyCacheOptions, type ResolvedVerifyCacheOptions, type VerifyCacheOptions } from './verify-cache-options.js';
+
+/**
+ * Injection token of the validated `ResolvedTokenAuthOptions`. Tokens use `Symbol.for`, so the ESM and CommonJS
+ * builds share them when one process loads both.
+ */
+export const TOKEN_AUTH_OPTIONS = Symbol.for('nestjs-token-auth:options');
 
 export interface TokenAuthModuleOptions {
   /** Where keys come from: `EnvKeyProvider`, `StaticKeyProvider`, or your own `KeyProvider`. */
@@ -99,8 +109,6 @@ export interface ResolvedTokenAuthOptions {
   verifyCache: ResolvedVerifyCacheOptions | false;
 }
 
-export const MAX_CLOCK_TOLERANCE = 300;
-
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
   const value = options[name] ?? fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -136,7 +144,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     );
   }
   rejectUnknownOptions(options);
-  const access = lifetime(options, 'accessTokenTtl', 900, 'maxAccessTokenTtl', DEFAULT_MAX_ACCESS_TOKEN_TTL);
+  const access = lifetime(options, 'accessTokenTtl', DEFAULT_ACCESS_TOKEN_TTL, 'maxAccessTokenTtl', DEFAULT_MAX_ACCESS_TOKEN_TTL);
   const tolerance = seconds(options, 'clockTolerance', DEFAULT_CLOCK_TOLERANCE);
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TokenAuthConfigError('clock must be a function returning milliseconds since the epoch, like Date.now');
@@ -146,8 +154,8 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `clockTolerance (${tolerance} s) is over ${MAX_CLOCK_TOLERANCE} s; fix the clocks (NTP) instead of widening it`,
     );
   }
-  const refresh = lifetime(options, 'refreshTokenTtl', 1_209_600, 'maxRefreshTokenTtl', DEFAULT_MAX_REFRESH_TOKEN_TTL);
-  const sessionLifetime = seconds(options, 'maxSessionLifetime', 2_592_000);
+  const refresh = lifetime(options, 'refreshTokenTtl', DEFAULT_REFRESH_TOKEN_TTL, 'maxRefreshTokenTtl', DEFAULT_MAX_REFRESH_TOKEN_TTL);
+  const sessionLifetime = seconds(options, 'maxSessionLifetime', DEFAULT_MAX_SESSION_LIFETIME);
   if (sessionLifetime === 0) {
     throw new TokenAuthConfigError('maxSessionLifetime must be at least 1 second');
   }

@@ -1,4 +1,4 @@
-import type { TokenClaims } from './format/token-claims.js';
+import type { TokenClaims } from '../format/token-claims.js';
 
 export interface IssueOptions {
   /** Lifetime in seconds. Default: the module's `accessTokenTtl`; at most `maxAccessTokenTtl`. */
@@ -27,9 +27,3 @@ export interface PairOptions {
   /** Claims of both tokens. On refresh, replaces the claims carried by the refresh token (roles changed). */
   claims?: Record<string, unknown>;
 }
-
-/**
- * The claims `revoke` needs, when the caller has verified claims rather than the token. With `purpose: 'refresh'`
- * and `sid` (as verified refresh-token claims carry), it ends the session's rotation.
- */
-export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> & Partial<Pick<TokenClaims, 'purpose' | 'sid'>>;

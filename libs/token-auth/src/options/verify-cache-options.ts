@@ -1,4 +1,5 @@
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { DEFAULT_VERIFY_CACHE } from './defaults.js';
 
 /** Bounds of the verified-token cache: `TokenAuthModule.forRoot({ ..., verifyCache: { maxEntries: 50_000 } })`. */
 export interface VerifyCacheOptions {
@@ -13,10 +14,6 @@ export interface ResolvedVerifyCacheOptions {
   maxBytes: number;
 }
 
-export const DEFAULT_VERIFY_CACHE: Readonly<ResolvedVerifyCacheOptions> = Object.freeze({
-  maxEntries: 10_000,
-  maxBytes: 8 * 1024 * 1024,
-});
 
 function positiveInteger(value: unknown, name: keyof VerifyCacheOptions, fallback: number): number {
   if (value === undefined) return fallback;

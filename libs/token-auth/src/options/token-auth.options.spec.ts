@@ -1,8 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
-import { generateKey } from './keys/generate-key.js';
-import { StaticKeyProvider } from './keys/static.key-provider.js';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { generateKey } from '../keys/generate-key.js';
+import { StaticKeyProvider } from '../keys/static.key-provider.js';
 import { resolveOptions, type TokenAuthModuleOptions } from './token-auth.options.js';
 
 const keyProvider = new StaticKeyProvider([generateKey()]);

@@ -6,7 +6,7 @@ import type { KeyProvider } from '../keys/key-provider.interface.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import type { KeySpec } from '../keys/key-ring.js';
 import { TokenAuthModule } from '../token-auth.module.js';
-import { resolveOptions, type TokenAuthModuleOptions } from '../token-auth.options.js';
+import { resolveOptions, type TokenAuthModuleOptions } from '../options/token-auth.options.js';
 import { TokenService } from '../token.service.js';
 
 class MutableKeyProvider implements KeyProvider {

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { Logger } from '@nestjs/common';
 import { generateKey } from '../keys/generate-key.js';
 import { StaticKeyProvider } from '../keys/static.key-provider.js';
-import { resolveOptions } from '../token-auth.options.js';
-import type { TokenAuthCookieOptions } from './cookie-options.js';
+import { resolveOptions } from '../options/token-auth.options.js';
+import type { TokenAuthCookieOptions } from '../options/cookie-options.js';
 import { TokenCookies } from './token-cookies.js';
 
 function cookies(cookie: TokenAuthCookieOptions = {}): TokenCookies {

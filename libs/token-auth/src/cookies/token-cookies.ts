@@ -1,7 +1,6 @@
 import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
-import { TOKEN_AUTH_OPTIONS } from '../token-auth.constants.js';
-import type { ResolvedTokenAuthOptions } from '../token-auth.options.js';
-import type { ResolvedCookieOptions } from './cookie-options.js';
+import type { ResolvedCookieOptions } from '../options/cookie-options.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import { readCookie } from './cookie-header.js';
 import {
   appendSetCookie,
@@ -11,8 +10,8 @@ import {
   isPlainHttp,
   type HttpRequestLike,
   type HttpResponseLike,
-} from './http-message.js';
-import { normalizeOrigin, requestOrigin } from './request-origin.js';
+} from '../http/http-message.js';
+import { normalizeOrigin, requestOrigin } from '../http/request-origin.js';
 
 /** A token to put in a cookie: what `TokenService` issues. */
 export interface CookieToken {

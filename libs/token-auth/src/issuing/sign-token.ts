@@ -1,9 +1,9 @@
+import { encodeClaims } from '../format/claims-json.js';
+import { encodeToken } from '../format/token-codec.js';
+import { MAX_SUBJECT_BYTES, SESSION_ID_BYTES, type TokenPurposeName } from '../format/token-format.js';
 import type { RingKey } from '../keys/key-ring.js';
-import type { IssuedToken } from '../token.types.js';
-import { encodeClaims } from './claims-json.js';
+import type { IssuedToken } from './issued-token.js';
 import type { NoncePool } from './nonce-pool.js';
-import { encodeToken } from './token-codec.js';
-import { MAX_SUBJECT_BYTES, SESSION_ID_BYTES, type TokenPurposeName } from './token-format.js';
 
 /** Everything a signed token carries. */
 export interface SignedFields {

@@ -1,8 +1,7 @@
 import type { TokenClaims } from '../format/token-claims.js';
 import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { SecondSight } from './second-sight.js';
-import type { ResolvedVerifyCacheOptions } from './verify-cache-options.js';
+import type { ResolvedVerifyCacheOptions } from '../options/verify-cache-options.js';
 
 /**
  * Bytes an entry is counted for: the token text (never counted shorter than the shortest token), the strings and
@@ -47,7 +46,7 @@ function slotOf(token: string): number {
  * of the ring in use". Nothing else is kept: the clock, the key's retirement and revocations are checked again on
  * every use.
  *
- * A token is cached on its second verification (`SecondSight`): one verified once and never again is not kept.
+ * A token is cached on its second verification (`AdmissionFilter`, below): one verified once and never again is not kept.
  *
  * Bounded in entries and bytes; the oldest entry goes first (tokens of one lifetime expire in the order they were
  * cached). Entries sit in a ring, oldest at `head`, and the map gives a slot's position: nothing is allocated per
@@ -66,11 +65,11 @@ export class VerifiedTokenCache {
 
   /** Positions in the ring: the most entries both bounds allow. */
   private readonly capacity: number;
-  private readonly admission: SecondSight;
+  private readonly admission: AdmissionFilter;
 
   constructor(private readonly limits: ResolvedVerifyCacheOptions) {
     this.capacity = Math.max(1, Math.min(limits.maxEntries, Math.floor(limits.maxBytes / MIN_ENTRY_BYTES)));
-    this.admission = new SecondSight(this.capacity);
+    this.admission = new AdmissionFilter(this.capacity);
   }
 
   /** The ring every entry was verified under. */
@@ -93,7 +92,7 @@ export class VerifiedTokenCache {
   add(token: string, claims: TokenClaims, ring: KeyRing): void {
     if (ring !== this.verifiedUnder) this.clear(ring);
     const slot = slotOf(token);
-    if (!this.admission.seenBefore(slot)) return;
+    if (!this.admission.admit(slot)) return;
     const bytes = entryBytes(token);
     const { maxBytes } = this.limits;
     if (bytes > maxBytes) return;
@@ -143,5 +142,40 @@ export class VerifiedTokenCache {
     this.heldBytes -= entryBytes(token);
     if (++this.head === this.capacity) this.head = 0;
     this.count--;
+  }
+}
+
+/**
+ * The verified-token cache's admission filter: the slot numbers of tokens verified once and not cached. The cache takes a
+ * token on its second verification, so a token presented once (a flood of new tokens, a client that logs in for
+ * one call) costs the uncached verification and leaves nothing behind. Caching every such token kept its text and
+ * claims alive until evicted, and collecting them cost more than the cache saves (BENCHMARKS.md, Instruction counts).
+ *
+ * One fixed table of numbers, allocated once: a token's number lands in one cell, and a later token landing there
+ * replaces it, so a token may wait for a third verification to be cached; a token whose number equals one noted
+ * (two tokens ending alike) is cached on its first. It decides only what is cached, never what is accepted: whatever
+ * it answers, the token it is asked about has just passed verification.
+ */
+export class AdmissionFilter {
+  private readonly seen: Int32Array;
+  private readonly shift: number;
+
+  /** A table of `cells` rounded up to a power of two, from 16 to 2^20 cells (4 MiB, whatever the cache's bounds). */
+  constructor(cells: number) {
+    const bits = Math.min(20, Math.max(4, Math.ceil(Math.log2(cells))));
+    this.seen = new Int32Array(2 ** bits).fill(-1);
+    this.shift = 32 - bits;
+  }
+
+  /**
+   * Whether a token with this slot number (0 to 2^30 - 1) is cached now: yes when the number was noted since its cell
+   * last changed (the token's second verification); otherwise the number is noted, and the answer is no.
+   */
+  admit(slot: number): boolean {
+    // Fibonacci hashing: the cell from the product's high bits, which every bit of the slot number reaches.
+    const cell = Math.imul(slot, 0x9e3779b1) >>> this.shift;
+    if (this.seen[cell] === slot) return true;
+    this.seen[cell] = slot;
+    return false;
   }
 }

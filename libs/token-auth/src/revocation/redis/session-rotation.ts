@@ -28,7 +28,7 @@ function timeOf(bytes: Buffer | undefined): number {
  * in the same round trip, the user's cut-off. Without an answer in time a refresh cannot be decided: 503; the
  * script may still run later, which the caller's retry then meets as a replay of the same successor.
  */
-export class SessionRecords {
+export class RedisSessionRotation {
   constructor(
     private readonly client: Client & StoreCommands,
     private readonly keys: RedisKeys,

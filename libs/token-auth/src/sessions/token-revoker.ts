@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TokenAuthError } from '../errors/token-auth.error.js';
+import type { TokenClaims } from '../format/token-claims.js';
+import { parseToken } from '../format/token-codec.js';
+import { TokenPurpose } from '../format/token-format.js';
+import { decodeSessionId } from '../issuing/sign-token.js';
+import { TokenIssuer } from '../issuing/token-issuer.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
+import {
+  REVOCATION_STORE,
+  type RevocationResult,
+  type RevocationStore,
+  type RevocationWindow,
+} from '../revocation/revocation-store.interface.js';
+import { TokenVerifier } from '../verification/token-verifier.js';
+
+/**
+ * The claims `revoke` needs, when the caller has verified claims rather than the token. With `purpose: 'refresh'`
+ * and `sid` (as verified refresh-token claims carry), it ends the session's rotation.
+ */
+export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> & Partial<Pick<TokenClaims, 'purpose' | 'sid'>>;
+
+/** Retires tokens before they expire: one token, one session, or every token of a user so far. */
+@Injectable()
+export class TokenRevoker {
+  constructor(
+    @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
+    private readonly issuer: TokenIssuer,
+    private readonly verifier: TokenVerifier,
+    @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+  ) {}
+
+  async revoke(token: string | RevocableToken): Promise<RevocationResult> {
+    let claims: RevocableToken;
+    if (typeof token === 'string') {
+      const purpose = parseToken(token).purpose === TokenPurpose.refresh ? 'refresh' : 'access';
+      try {
+        claims = this.verifier.verifyAs(purpose, token, { maxLifetimeMs: this.maxLifetimeMs(), checkRevocation: false });
+      } catch (error) {
+        if (error instanceof TokenAuthError && error.code === 'token_expired') return { persisted: true };
+        throw error;
+      }
+    } else {
+      claims = token;
+    }
+    const until = claims.expiresAt + this.options.clockToleranceMs;
+    // A refresh token lives in its session's record: revoking it ends the session's rotation.
+    if (claims.purpose === 'refresh' && claims.sid !== undefined) {
+      return this.revocations.revokeSession(claims.sid, { accessUntil: 0, refreshUntil: until });
+    }
+    return this.revocations.revokeToken(claims.jti, until);
+  }
+
+  async revokeSession(sessionId: string): Promise<RevocationResult> {
+    decodeSessionId(sessionId);
+    return this.revocations.revokeSession(sessionId, this.coverAllUntil());
+  }
+
+  async revokeAllForUser(userId: string): Promise<RevocationResult> {
+    if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('userId must be a non-empty string');
+    const issuedBefore = this.issuer.now() + 1;
+    this.issuer.issueFrom(issuedBefore);
+    return this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
+  }
+
+  private maxLifetimeMs(): number {
+    return Math.max(this.options.maxAccessTokenTtlMs, this.options.maxRefreshTokenTtlMs);
+  }
+
+  /** When every access token and every refresh token issued up to now has expired: how long a revocation matters. */
+  private coverAllUntil(): RevocationWindow {
+    const now = this.options.clock() + this.options.clockToleranceMs;
+    return {
+      accessUntil: now + this.options.maxAccessTokenTtlMs,
+      refreshUntil: now + this.options.maxRefreshTokenTtlMs,
+    };
+  }
+}

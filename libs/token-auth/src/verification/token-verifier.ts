@@ -1,0 +1,161 @@
+import type { KeyObject } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { TokenAuthError } from '../errors/token-auth.error.js';
+import type { TokenClaims } from '../format/token-claims.js';
+import {
+  expiresAtOf,
+  issuedAtOf,
+  parseToken,
+  sessionIdOf,
+  subjectOf,
+  tagMatches,
+  tokenIdOf,
+  type ParsedToken,
+} from '../format/token-codec.js';
+import { TokenPurpose, type TokenPurposeName } from '../format/token-format.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { KeyRingManager } from '../keys/key-ring-manager.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
+import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
+import { claimsOf, keyIdOf } from './decoded-fields.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+
+/** How `verifyAs` checks a token beyond its bytes. */
+export interface VerifyAsOptions {
+  /** The longest lifetime (`exp - iat`) accepted for this purpose. */
+  maxLifetimeMs: number;
+  /** Whether a revoked token is refused; `revoke` verifies without, since revoking twice is harmless. */
+  checkRevocation: boolean;
+}
+
+/**
+ * Verifies tokens: synchronous, one HMAC, one constant-time compare and a revocation lookup in memory, no I/O.
+ * A verification reads top to bottom here: the cache (a hit skips decoding and the HMAC, which depend only on the
+ * token's text and the key), then a token's bytes, then `checkUse`, which every use passes, cached or not.
+ */
+@Injectable()
+export class TokenVerifier {
+  /** Access tokens that passed verification twice; undefined with `verifyCache: false`. */
+  private readonly cache?: VerifiedTokenCache;
+
+  constructor(
+    @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
+    private readonly keys: KeyRingManager,
+    @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+  ) {
+    if (options.verifyCache !== false) this.cache = new VerifiedTokenCache(options.verifyCache);
+  }
+
+  /** An access token's claims (frozen), or `TokenAuthError` with a stable code. */
+  verify(token: string): TokenClaims {
+    const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
+    const cached = this.cache?.get(token);
+    if (cached !== undefined) {
+      const ring = this.keys.current;
+      // Cached under this ring: the tag matched one of its keys. Under a reloaded or rotated ring the token is
+      // verified from its bytes, and caching it clears the rest.
+      if (ring === this.cache!.ring) {
+        this.checkUse(ring, cached, maxLifetimeMs, this.options.clock());
+        return cached;
+      }
+    }
+    return this.verifyBytes('access', token, { maxLifetimeMs, checkRevocation: true }, this.cache);
+  }
+
+  /** A token of either purpose, verified from its bytes (refresh and `revoke` use it); never cached. */
+  verifyAs(purpose: TokenPurposeName, token: string, options: VerifyAsOptions): TokenClaims {
+    return this.verifyBytes(purpose, token, options, undefined);
+  }
+
+  private verifyBytes(
+    purpose: TokenPurposeName,
+    token: string,
+    { maxLifetimeMs, checkRevocation }: VerifyAsOptions,
+    cache: VerifiedTokenCache | undefined,
+  ): TokenClaims {
+    const parsed = parseToken(token);
+    if (parsed.purpose !== TokenPurpose[purpose]) {
+      throw new TokenAuthError('wrong_purpose', `not an ${purpose} token`);
+    }
+    const kid = keyIdOf(parsed);
+    const issuedAt = issuedAtOf(parsed);
+    const ring = this.keys.current;
+    // One clock reading for every check of this verification.
+    const now = this.options.clock();
+    const macKey = this.acceptedKey(ring, kid, purpose, issuedAt, now);
+    if (!tagMatches(parsed, macKey)) {
+      throw new TokenAuthError('invalid_signature', 'invalid token signature');
+    }
+    const expiresAt = expiresAtOf(parsed);
+    this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs, now);
+    const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
+    if (checkRevocation) this.checkNotRevoked(claims);
+    cache?.add(token, claims, ring);
+    return claims;
+  }
+
+  /**
+   * What every use of a verified token is checked for again, since each can change after it was cached: the ring
+   * still accepts its key, it is within its lifetime now, and it is not revoked. The same three functions, in the
+   * same order, check a token verified from its bytes.
+   */
+  private checkUse(ring: KeyRing, claims: TokenClaims, maxLifetimeMs: number, now: number): void {
+    this.acceptedKey(ring, claims.kid, claims.purpose, claims.issuedAt, now);
+    this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs, now);
+    this.checkNotRevoked(claims);
+  }
+
+  /**
+   * The MAC key of the ring key a token names, if the ring accepts it now for a token of this purpose issued then
+   * (not retired, and not issued after the key stopped signing).
+   */
+  private acceptedKey(ring: KeyRing, kid: string, purpose: TokenPurposeName, issuedAt: number, now: number): KeyObject {
+    const macKey = ring.keyFor(kid, purpose, issuedAt, now, this.options.clockToleranceMs);
+    if (macKey === undefined) {
+      this.keys.requestRefresh();
+      throw new TokenAuthError('unknown_key', 'token signed with an unknown or retired key');
+    }
+    return macKey;
+  }
+
+  /** Expiry and issue time against the clock, with the tolerance, and the lifetime against its maximum. */
+  private checkLifetime(issuedAt: number, expiresAt: number, maxLifetimeMs: number, now: number): void {
+    const tolerance = this.options.clockToleranceMs;
+    if (now > expiresAt + tolerance) {
+      throw new TokenAuthError('token_expired', 'token expired');
+    }
+    if (now < issuedAt - tolerance) {
+      throw new TokenAuthError('token_not_yet_valid', 'token issued in the future');
+    }
+    if (expiresAt <= issuedAt || expiresAt - issuedAt > maxLifetimeMs) {
+      throw new TokenAuthError('invalid_lifetime', 'token lifetime exceeds the allowed maximum');
+    }
+  }
+
+  /** Last, so only authentic, unexpired tokens reach the store; it may throw revocation_unavailable. */
+  private checkNotRevoked(claims: TokenClaims): void {
+    if (this.revocations.isRevoked(claims)) {
+      throw new TokenAuthError('revoked_token', 'token revoked');
+    }
+  }
+}
+
+/** Frozen: the cache hands the same object to every request carrying the token. */
+function toClaims(
+  parsed: ParsedToken,
+  purpose: TokenPurposeName,
+  kid: string,
+  issuedAt: number,
+  expiresAt: number,
+): TokenClaims {
+  return Object.freeze({
+    sub: subjectOf(parsed),
+    jti: tokenIdOf(parsed),
+    sid: sessionIdOf(parsed),
+    purpose,
+    kid,
+    issuedAt,
+    expiresAt,
+    claims: claimsOf(parsed),
+  });
+}
