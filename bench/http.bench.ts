@@ -3,7 +3,14 @@ import { availableParallelism } from 'node:os';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { CPU_USAGE_REQUEST, ROUTES, type AppReady, type CpuUsageReply, type Platform, type RoutePath } from './http/bench-app.constants.js';
+import {
+  CPU_USAGE_REQUEST,
+  ROUTES,
+  type AppReady,
+  type CpuUsageReply,
+  type Platform,
+  type RoutePath,
+} from './http/bench-app.constants.js';
 import type { BenchOptions } from './support/bench-options.js';
 import { formatRatio, table } from './support/markdown.js';
 import { median } from './support/measure.js';
@@ -190,7 +197,7 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     cpuPerRequest(platform, route) - cpuPerRequest(platform, 'unguarded');
   sections.push(
     '',
-    'What a guard adds to the app\'s CPU time per request, over the unguarded route (user + kernel, medians): ' +
+    "What a guard adds to the app's CPU time per request, over the unguarded route (user + kernel, medians): " +
       PLATFORMS.map(
         (platform) =>
           `${platform === 'fastify' ? 'Fastify' : 'Express'}: one createHmac ${added(platform, 'hmac-floor').toFixed(1)} µs, ` +

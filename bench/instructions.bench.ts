@@ -1,12 +1,29 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROUTES, type AppReady, type FreshTokensReply, type Platform, type RoutePath } from './http/bench-app.constants.js';
+import {
+  ROUTES,
+  type AppReady,
+  type FreshTokensReply,
+  type Platform,
+  type RoutePath,
+} from './http/bench-app.constants.js';
 import { CallgrindProcess, perUnit, valgrindVersion } from './instructions/callgrind.js';
 import { sendRequests } from './instructions/http-requests.js';
 import type { CountRequest } from './instructions/ops-counter.main.js';
 import type { BenchOptions } from './support/bench-options.js';
 import { formatRatio, table } from './support/markdown.js';
-import { BARE_ISSUE, BARE_VERIFY, COUNTED_OPERATIONS, FAST_JWT_CACHE, FLOOR, ISSUE, SLOW_TO_COUNT, VERIFY, VERIFY_COLD, VERIFY_COLD_TWICE } from './support/operations.js';
+import {
+  BARE_ISSUE,
+  BARE_VERIFY,
+  COUNTED_OPERATIONS,
+  FAST_JWT_CACHE,
+  FLOOR,
+  ISSUE,
+  SLOW_TO_COUNT,
+  VERIFY,
+  VERIFY_COLD,
+  VERIFY_COLD_TWICE,
+} from './support/operations.js';
 import { recordTarget } from './support/report.js';
 
 export const PLATFORMS: Platform[] = ['fastify', 'express'];
@@ -57,7 +74,11 @@ export async function countOperation(name: string, n: number, keepDumpsIn?: stri
  */
 export async function countOperations(
   quick: boolean,
-  { repeats = 1, names = COUNTED_OPERATIONS, keepDumpsIn }: { repeats?: number; names?: readonly string[]; keepDumpsIn?: string } = {},
+  {
+    repeats = 1,
+    names = COUNTED_OPERATIONS,
+    keepDumpsIn,
+  }: { repeats?: number; names?: readonly string[]; keepDumpsIn?: string } = {},
 ): Promise<Count[][]> {
   const jobs = Array.from({ length: repeats }, (_, repeat) => names.map((name) => ({ name, repeat }))).flat();
   const counts: Count[][] = Array.from({ length: repeats }, () => []);
@@ -78,7 +99,8 @@ export async function countOperations(
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  for (const list of counts) list.sort((a, b) => COUNTED_OPERATIONS.indexOf(a.name) - COUNTED_OPERATIONS.indexOf(b.name));
+  for (const list of counts)
+    list.sort((a, b) => COUNTED_OPERATIONS.indexOf(a.name) - COUNTED_OPERATIONS.indexOf(b.name));
   return counts;
 }
 
@@ -130,7 +152,9 @@ export async function countRequests(
         let header: (i: number) => string;
         if (route === NEW_TOKENS) {
           // Enough for the common warm-up, the route's own and the n and 2n counts at the largest n, with room to spare.
-          const { tokens } = await app.ask<FreshTokensReply>({ freshTokens: warmup + limits.warmup + 6 * limits.maximum });
+          const { tokens } = await app.ask<FreshTokensReply>({
+            freshTokens: warmup + limits.warmup + 6 * limits.maximum,
+          });
           let next = 0;
           header = () => `Bearer ${tokens[next++]!}`;
         } else {
@@ -193,26 +217,48 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
 
   const op = (name: string) => ops.find((c) => c.name === name)!.perUnit;
   const floor = op(FLOOR);
-  target('warm verify (a token the cache holds) <= 0.5x one HMAC', op(VERIFY) / floor, 0.5, `${formatCount(op(VERIFY))} instructions; one HMAC ${formatCount(floor)}`);
+  target(
+    'warm verify (a token the cache holds) <= 0.5x one HMAC',
+    op(VERIFY) / floor,
+    0.5,
+    `${formatCount(op(VERIFY))} instructions; one HMAC ${formatCount(floor)}`,
+  );
   recordTarget({
     target: 'warm verify below fast-jwt with its cache',
     measured: `${formatCount(op(VERIFY))} vs ${formatCount(op(FAST_JWT_CACHE))}`,
     pass: op(VERIFY) < op(FAST_JWT_CACHE),
   });
   for (const suffix of ['', ' (no claims)']) {
-    target(`cold verify${suffix} <= 1.25x the bare verify`, op(VERIFY_COLD + suffix) / op(BARE_VERIFY), 1.25,
-      `${formatCount(op(VERIFY_COLD + suffix))} vs ${formatCount(op(BARE_VERIFY))}`);
+    target(
+      `cold verify${suffix} <= 1.25x the bare verify`,
+      op(VERIFY_COLD + suffix) / op(BARE_VERIFY),
+      1.25,
+      `${formatCount(op(VERIFY_COLD + suffix))} vs ${formatCount(op(BARE_VERIFY))}`,
+    );
   }
   // The verified-token cache takes a token on its second verification: what that one costs beyond the first.
   const secondVerification = op(VERIFY_COLD_TWICE) - op(VERIFY_COLD);
-  target('issue <= 1.25x the bare issue', op(ISSUE) / op(BARE_ISSUE), 1.25, `${formatCount(op(ISSUE))} vs ${formatCount(op(BARE_ISSUE))}`);
-  target('issue (no claims) <= 1.25x the bare issue', op(`${ISSUE} (no claims)`) / op(`${BARE_ISSUE}, no claims`), 1.25,
-    `${formatCount(op(`${ISSUE} (no claims)`))} vs ${formatCount(op(`${BARE_ISSUE}, no claims`))}`);
+  target(
+    'issue <= 1.25x the bare issue',
+    op(ISSUE) / op(BARE_ISSUE),
+    1.25,
+    `${formatCount(op(ISSUE))} vs ${formatCount(op(BARE_ISSUE))}`,
+  );
+  target(
+    'issue (no claims) <= 1.25x the bare issue',
+    op(`${ISSUE} (no claims)`) / op(`${BARE_ISSUE}, no claims`),
+    1.25,
+    `${formatCount(op(`${ISSUE} (no claims)`))} vs ${formatCount(op(`${BARE_ISSUE}, no claims`))}`,
+  );
   for (const platform of PLATFORMS) {
     const route = (name: string) => http.get(platform)!.find((c) => c.name === name)!.perUnit;
     for (const { row, base, limit, text } of REQUEST_TARGETS) {
-      target(`${platform}: TokenAuthGuard, ${text}`, route(row) / route(base), limit,
-        `${formatCount(route(row))} vs ${formatCount(route(base))} instructions per request`);
+      target(
+        `${platform}: TokenAuthGuard, ${text}`,
+        route(row) / route(base),
+        limit,
+        `${formatCount(route(row))} vs ${formatCount(route(base))} instructions per request`,
+      );
     }
   }
 
@@ -223,14 +269,14 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       'started by the bench (`bench/instructions.bench.ts`, `bench/instructions/callgrind.ts`), node with ' +
       '`--expose-gc --no-memory-reducer --single-threaded-gc`. **What is counted**: the user-space instructions of ' +
       'the main thread. With `--single-threaded-gc` every garbage collection runs there, so the collections the ' +
-      'calls cause are in; what runs elsewhere is V8\'s optimizing compiler, a one-off per function that lands in ' +
+      "calls cause are in; what runs elsewhere is V8's optimizing compiler, a one-off per function that lands in " +
       'whichever count is running when it does (counted in, it moved counts of the same work by up to a tenth), ' +
       'and idle platform threads. The memory reducer is off because it starts collections on a wall-clock timer. ' +
       '**Each figure** is the difference of two counts in one warm process: after a warm-up, a scavenge and a ' +
       'pause, `callgrind_control --dump`, n calls, dump; the same again with 2n calls; (count of 2n - count of n) ' +
       '/ n. Start-up, JIT warm-up and what the process does besides the calls (IPC, the dumps) cancel out. The ' +
       'pause before a count is a scavenge, not a full GC: a full GC clears the weak references optimized code holds, ' +
-      'and V8 then threw away the optimized code of the functions under count (node:crypto\'s `Hmac` among them) ' +
+      "and V8 then threw away the optimized code of the functions under count (node:crypto's `Hmac` among them) " +
       'before every count. **In process**: each operation in a process of its own, with only what it needs ' +
       '(`bench/instructions/ops-counter.main.ts`: the floor and the bare format load node:crypto, our operations ' +
       'one Nest context, each peer only its library), so no other heap is collected during its counts; warm-up ' +
@@ -268,7 +314,13 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
         '',
         table(
           ['route', 'instructions per request', 'vs unguarded', 'added over unguarded', 'n'],
-          counts.map((c) => [routeLabel(c.name), formatCount(c.perUnit), formatRatio(c.perUnit / base), formatCount(c.perUnit - base), String(c.iterations)]),
+          counts.map((c) => [
+            routeLabel(c.name),
+            formatCount(c.perUnit),
+            formatRatio(c.perUnit / base),
+            formatCount(c.perUnit - base),
+            String(c.iterations),
+          ]),
         ),
         '',
       ];

@@ -12,10 +12,14 @@ const CACHE_HEAP_LIMIT = 10 * 1024 * 1024;
 const DEFAULT_CACHE_ENTRIES = 10_000;
 
 async function verifyLoop(verifications: number, distinct: number): Promise<MemoryReport> {
-  const child = fork(fileURLToPath(new URL('./memory/verify-loop.main.js', import.meta.url)), [String(verifications), String(distinct)], {
-    execArgv: ['--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    fileURLToPath(new URL('./memory/verify-loop.main.js', import.meta.url)),
+    [String(verifications), String(distinct)],
+    {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const exited = once(child, 'exit');
   const [report] = (await Promise.race([
     once(child, 'message'),

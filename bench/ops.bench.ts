@@ -50,7 +50,11 @@ export async function run({ quick }: BenchOptions): Promise<string> {
   ]);
   const stepRows = (operation: Step['operation']) => {
     const own = stepsOf(operation, true);
-    const bold = (name: string, ratio: number) => [`**${name}**`, `**${formatNs(ratio * stepFloor)}**`, `**${formatRatio(ratio)}**`];
+    const bold = (name: string, ratio: number) => [
+      `**${name}**`,
+      `**${formatNs(ratio * stepFloor)}**`,
+      `**${formatRatio(ratio)}**`,
+    ];
     return [
       ...[steps[0]!, ...own].map((step) => [step.name, formatNs(step.nsPerOp), formatRatio(step.nsPerOp / stepFloor)]),
       bold(`sum: the least \`${operation}\` can cost`, least(operation, true)),
@@ -82,14 +86,14 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     '',
     '### What verify and issue cannot skip',
     '',
-    'Each step the API requires, timed alone with Node\'s own functions on the same token (median of interleaved ' +
+    "Each step the API requires, timed alone with Node's own functions on the same token (median of interleaved " +
       'rounds, measured separately from the table above). `verify` must decode the token, refuse non-canonical ' +
       'text, compute the HMAC, compare tags in constant time, read the clock and return `sub`, `jti`, `sid` and ' +
       '`claims` as strings and an object (the claims object comes from a cache of parsed claims keyed by their ' +
       'JSON text, so only the text is decoded); `issue` must take two nonces, serialize the claims, compute the ' +
       'HMAC, encode the token and return the same claims. Their sum is the lowest ratio to the floor that this API ' +
       'can reach in JavaScript, before any function call, object or branch of our own. The bare verify in the ' +
-      'table above is the same bound measured whole: the format\'s checks with no fields returned; the bare ' +
+      "table above is the same bound measured whole: the format's checks with no fields returned; the bare " +
       'issue likewise writes and signs a token with nothing around it.',
     '',
     '#### verify',
@@ -125,9 +129,21 @@ function hotPathSteps(token: string, bytes: Buffer, claims: Record<string, unkno
     return out;
   };
   return [
-    { operation: 'verify', name: 'decode into a reused buffer: write(text, base64url)', fn: () => decoded.write(text, 'base64url') },
-    { operation: 'verify', name: 'canonical check: re-encode and compare', fn: () => bytes.toString('base64url') === text },
-    { operation: 'verify', name: 'timingSafeEqual of the 32-byte tag', fn: () => timingSafeEqual(tag, bytes.subarray(bodyLength)) },
+    {
+      operation: 'verify',
+      name: 'decode into a reused buffer: write(text, base64url)',
+      fn: () => decoded.write(text, 'base64url'),
+    },
+    {
+      operation: 'verify',
+      name: 'canonical check: re-encode and compare',
+      fn: () => bytes.toString('base64url') === text,
+    },
+    {
+      operation: 'verify',
+      name: 'timingSafeEqual of the 32-byte tag',
+      fn: () => timingSafeEqual(tag, bytes.subarray(bodyLength)),
+    },
     { operation: 'verify', name: 'Date.now()', fn: () => Date.now() },
     {
       operation: 'verify',
@@ -150,7 +166,11 @@ function hotPathSteps(token: string, bytes: Buffer, claims: Record<string, unkno
       claimsOnly: true,
       fn: () => Buffer.from(JSON.stringify(claims), 'utf8'),
     },
-    { operation: 'issue', name: 'encode: toString(base64url) + prefix', fn: () => TOKEN_PREFIX + bytes.toString('base64url') },
+    {
+      operation: 'issue',
+      name: 'encode: toString(base64url) + prefix',
+      fn: () => TOKEN_PREFIX + bytes.toString('base64url'),
+    },
     {
       operation: 'issue',
       name: 'jti, sid as strings (2 toString)',

@@ -82,7 +82,13 @@ async function profile(operation: Operation, calls: number): Promise<CpuProfile>
   const dir = await mkdtemp(join(tmpdir(), 'nta-profile-'));
   try {
     const script = fileURLToPath(new URL('./profile/hot-path.main.js', import.meta.url));
-    await promisify(execFile)(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, script, operation, String(calls)]);
+    await promisify(execFile)(process.execPath, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      script,
+      operation,
+      String(calls),
+    ]);
     const [file] = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
     return JSON.parse(await readFile(join(dir, file!), 'utf8')) as CpuProfile;
   } finally {
@@ -103,7 +109,7 @@ export async function run({ quick }: BenchOptions): Promise<string> {
       '(`bench/profile/hot-path.main.ts`). Self time per function, counting only the samples taken inside ' +
       `\`TokenService.verify\` or \`.issue\` (bootstrap left out), top ${TOP}. The HMAC is everything under ` +
       '`createHmac`, `Hmac`, `update` and `digest`, marked (HMAC). If it takes a share s of the ' +
-      'operation, the operation costs about 1/s times the floor; the profiler\'s own overhead on short JavaScript ' +
+      "operation, the operation costs about 1/s times the floor; the profiler's own overhead on short JavaScript " +
       'functions makes this estimate a little pessimistic.',
   ];
   for (const operation of ['verify', 'issue'] as const) {
@@ -111,7 +117,10 @@ export async function run({ quick }: BenchOptions): Promise<string> {
     const hmac = times.filter((t) => t.hmac).reduce((sum, t) => sum + t.percent, 0);
     const rows = times
       .slice(0, TOP)
-      .map(({ name, hmac: isHmacFrame, percent }) => [`\`${name}\`${isHmacFrame ? ' (HMAC)' : ''}`, `${percent.toFixed(1)}%`]);
+      .map(({ name, hmac: isHmacFrame, percent }) => [
+        `\`${name}\`${isHmacFrame ? ' (HMAC)' : ''}`,
+        `${percent.toFixed(1)}%`,
+      ]);
     sections.push(
       '',
       `### \`TokenService.${operation}\``,

@@ -31,7 +31,10 @@ async function filledStore(n: number): Promise<MemoryRevocationStore> {
   const expiresAt = Date.now() + 3_600_000;
   for (let i = 0; i < n; i++) await store.revokeToken(`${i.toString(36).padStart(22, 'j')}`, expiresAt);
   for (let i = 0; i < n / 100; i++) {
-    await store.revokeSession(`${i.toString(36).padStart(22, 's')}`, { accessUntil: expiresAt, refreshUntil: expiresAt });
+    await store.revokeSession(`${i.toString(36).padStart(22, 's')}`, {
+      accessUntil: expiresAt,
+      refreshUntil: expiresAt,
+    });
     await store.revokeUser(`user-${i}`, Date.now(), { accessUntil: expiresAt, refreshUntil: expiresAt });
   }
   return store;
@@ -41,7 +44,12 @@ async function checkCost(sizes: readonly number[], quick: boolean): Promise<stri
   const rows: string[][] = [];
   for (const n of sizes) {
     const store = await filledStore(n);
-    const miss: RevocationCheck = { jti: 'AAAAAAAAAAAAAAAAAAAAAA', sid: 'BBBBBBBBBBBBBBBBBBBBBB', sub: 'user-x', issuedAt: Date.now() };
+    const miss: RevocationCheck = {
+      jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+      sid: 'BBBBBBBBBBBBBBBBBBBBBB',
+      sub: 'user-x',
+      issuedAt: Date.now(),
+    };
     const hit: RevocationCheck = { ...miss, jti: `${(n >> 1).toString(36).padStart(22, 'j')}` };
     const [notRevoked, revoked] = await measure(
       [
@@ -69,7 +77,10 @@ async function bytesPerRevocation(n: number): Promise<number> {
  * Time from `revokeToken` on instance A until instance B's replica enforces it: A's write (EVALSHA) and PUBLISH,
  * then delivery to B's subscriber connection. Both stores share this process but not a connection.
  */
-async function propagation(samples: number, redisEntries: number): Promise<{ latencies: number[]; redisBytes: number }> {
+async function propagation(
+  samples: number,
+  redisEntries: number,
+): Promise<{ latencies: number[]; redisBytes: number }> {
   const port = await freePort();
   const redis = await startRedis(port);
   const a = new RedisRevocationStore({ connection: { port, host: '127.0.0.1' }, logger: silent });
@@ -91,7 +102,9 @@ async function propagation(samples: number, redisEntries: number): Promise<{ lat
     const before = await usedMemory();
     const expiresAt = Date.now() + 600_000;
     for (let i = 0; i < redisEntries; i += 1000) {
-      await Promise.all(Array.from({ length: 1000 }, (_, j) => a.revokeToken(`${(i + j).toString(36).padStart(22, 'r')}`, expiresAt)));
+      await Promise.all(
+        Array.from({ length: 1000 }, (_, j) => a.revokeToken(`${(i + j).toString(36).padStart(22, 'r')}`, expiresAt)),
+      );
     }
     redisBytes = ((await usedMemory()) - before) / redisEntries;
   } finally {

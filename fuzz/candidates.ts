@@ -3,7 +3,23 @@ import { MAX_TOKEN_LENGTH, TOKEN_PREFIX } from 'nestjs-token-auth';
 import type { Random } from './random.js';
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const ODD_CHARS = ['=', '+', '/', '.', ' ', '\t', '\n', '\r', '\0', 'é', 'ÿ', '\u00a0', '\u2028', '\u{1F600}', '\ud800'];
+const ODD_CHARS = [
+  '=',
+  '+',
+  '/',
+  '.',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\0',
+  'é',
+  'ÿ',
+  '\u00a0',
+  '\u2028',
+  '\u{1F600}',
+  '\ud800',
+];
 
 /** The kinds of input the fuzzer makes: mutations of a valid token, and inputs made from nothing. */
 export const CANDIDATE_KINDS = [
@@ -89,7 +105,15 @@ export class CandidateGenerator {
   private body(ids: Buffer, subject: Buffer, claims: Buffer): Buffer {
     const length = Buffer.alloc(2);
     length.writeUInt16BE(claims.length);
-    return Buffer.concat([Buffer.from([1, 1]), this.keyIdBytes, ids, Buffer.from([subject.length]), subject, length, claims]);
+    return Buffer.concat([
+      Buffer.from([1, 1]),
+      this.keyIdBytes,
+      ids,
+      Buffer.from([subject.length]),
+      subject,
+      length,
+      claims,
+    ]);
   }
 
   private apply(kind: CandidateKind, token: string, random: Random): string {
@@ -166,7 +190,15 @@ export class CandidateGenerator {
         const broken = (text: string) => {
           const bytes = Buffer.from(text);
           const at = random.int(bytes.length + 1);
-          const bad = random.pick([[0xff], [0xfe], [0xc0], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]);
+          const bad = random.pick([
+            [0xff],
+            [0xfe],
+            [0xc0],
+            [0xc0, 0xaf],
+            [0xed, 0xa0, 0x80],
+            [0xf4, 0x90, 0x80, 0x80],
+            [0xe2, 0x82],
+          ]);
           return Buffer.concat([bytes.subarray(0, at), Buffer.from(bad), bytes.subarray(at)]);
         };
         const roll = random.int(3);
@@ -179,7 +211,10 @@ export class CandidateGenerator {
         return encode(Buffer.concat([body, createHmac('sha256', this.macKey).update(body).digest()]));
       }
       case 'very long string':
-        return (random.int(2) === 0 ? TOKEN_PREFIX : '') + token.repeat(2 + Math.ceil(MAX_TOKEN_LENGTH / token.length) + random.int(200));
+        return (
+          (random.int(2) === 0 ? TOKEN_PREFIX : '') +
+          token.repeat(2 + Math.ceil(MAX_TOKEN_LENGTH / token.length) + random.int(200))
+        );
     }
   }
 }

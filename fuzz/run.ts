@@ -34,14 +34,28 @@ function heapGrowthMb(readings: MemoryReading[]): number {
 const FLAT_HEAP_MB = 5;
 
 async function main(): Promise<void> {
-  console.log(`fuzz seed ${seed} (repeat with FUZZ_SEED=${seed}); node ${process.version}, ${process.platform} ${process.arch}\n`);
+  console.log(
+    `fuzz seed ${seed} (repeat with FUZZ_SEED=${seed}); node ${process.version}, ${process.platform} ${process.arch}\n`,
+  );
   let failed = false;
 
   const verify = await fuzzVerify(new Random(seed), verifyCount);
   console.log(`TokenService.verify: ${verify.inputs.toLocaleString('en')} inputs in ${verify.seconds.toFixed(1)} s`);
-  console.log(table([['input kind', 'count'], ...Object.entries(verify.byKind).map(([kind, n]) => [kind, n.toLocaleString('en')])]));
+  console.log(
+    table([
+      ['input kind', 'count'],
+      ...Object.entries(verify.byKind).map(([kind, n]) => [kind, n.toLocaleString('en')]),
+    ]),
+  );
   console.log();
-  console.log(table([['refusal code', 'count'], ...Object.entries(verify.byCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, n.toLocaleString('en')])]));
+  console.log(
+    table([
+      ['refusal code', 'count'],
+      ...Object.entries(verify.byCode)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => [code, n.toLocaleString('en')]),
+    ]),
+  );
   console.log();
 
   const http: HttpFuzzResult[] = [];
@@ -65,10 +79,16 @@ async function main(): Promise<void> {
   ];
   failed ||= rows[1]!.at(-1) === 'FAIL';
   for (const result of http) {
-    const non401 = Object.entries(result.statuses).filter(([status]) => status !== '401').reduce((n, [, c]) => n + c, 0);
+    const non401 = Object.entries(result.statuses)
+      .filter(([status]) => status !== '401')
+      .reduce((n, [, c]) => n + c, 0);
     const ok =
-      result.accepted.length === 0 && non401 === 0 && result.crashes.length === 0 && result.echoed === 0 &&
-      result.controlStatus === 200 && heapGrowthMb(result.memory) < FLAT_HEAP_MB;
+      result.accepted.length === 0 &&
+      non401 === 0 &&
+      result.crashes.length === 0 &&
+      result.echoed === 0 &&
+      result.controlStatus === 200 &&
+      heapGrowthMb(result.memory) < FLAT_HEAP_MB;
     failed ||= !ok;
     rows.push([
       `HTTP guard, demo on ${result.adapter}`,
@@ -88,14 +108,21 @@ async function main(): Promise<void> {
         `tokens echoed in a body: ${result.echoed}, valid token before/after the run: ${result.controlStatus}`,
     );
   }
-  console.log(`slowest single verify: ${verify.slowestCallMs.toFixed(2)} ms (${verify.slowestKind}; includes any garbage collection pause)`);
+  console.log(
+    `slowest single verify: ${verify.slowestCallMs.toFixed(2)} ms (${verify.slowestKind}; includes any garbage collection pause)`,
+  );
   console.log();
 
   console.log(`timing: ${timing.rounds} interleaved batches of ${timing.batch} verifies per input (ns per verify)`);
   console.log(
     table([
       ['input', 'median', 'q1', 'q3'],
-      ...[timing.first, timing.last, timing.control].map((s) => [s.label, s.median.toFixed(0), s.q1.toFixed(0), s.q3.toFixed(0)]),
+      ...[timing.first, timing.last, timing.control].map((s) => [
+        s.label,
+        s.median.toFixed(0),
+        s.q1.toFixed(0),
+        s.q3.toFixed(0),
+      ]),
     ]),
   );
   console.log(
@@ -105,7 +132,11 @@ async function main(): Promise<void> {
   );
   // The timing verdict is reported, not failed on: it depends on the machine's noise.
 
-  for (const finding of [...verify.accepted, ...verify.crashes, ...http.flatMap((r) => [...r.accepted, ...r.crashes])].slice(0, 20)) {
+  for (const finding of [
+    ...verify.accepted,
+    ...verify.crashes,
+    ...http.flatMap((r) => [...r.accepted, ...r.crashes]),
+  ].slice(0, 20)) {
     console.log(`finding: ${finding}`);
   }
   if (failed) {

@@ -1,5 +1,12 @@
 import { NestFactory } from '@nestjs/core';
-import { generateKey, KeyRing, StaticKeyProvider, TokenAuthError, TokenAuthModule, TokenService } from 'nestjs-token-auth';
+import {
+  generateKey,
+  KeyRing,
+  StaticKeyProvider,
+  TokenAuthError,
+  TokenAuthModule,
+  TokenService,
+} from 'nestjs-token-auth';
 import { CANDIDATE_KINDS, CandidateGenerator, type CandidateKind } from './candidates.js';
 import { heapSnapshot, type MemoryReading } from './memory.js';
 import type { Random } from './random.js';
@@ -17,7 +24,12 @@ export interface VerifyFuzzResult {
 }
 
 const SUBJECTS = ['1', 'user-42', 'alice@example.com', 'ünïcödé', '\u{1F600}\u{1F680}', 'x'.repeat(255), '管理者'];
-const CLAIMS = [undefined, { roles: ['admin'] }, { tenant: 't-1', scopes: ['notes:read', 'notes:write'] }, { n: 'é'.repeat(300) }];
+const CLAIMS = [
+  undefined,
+  { roles: ['admin'] },
+  { tenant: 't-1', scopes: ['notes:read', 'notes:write'] },
+  { n: 'é'.repeat(300) },
+];
 
 /** Runs `count` mutated and random tokens through `TokenService.verify` of a real module. */
 export async function fuzzVerify(random: Random, count: number): Promise<VerifyFuzzResult> {
@@ -45,7 +57,7 @@ export async function fuzzVerify(random: Random, count: number): Promise<VerifyF
     let slowest = 0n;
     let slowestKind = '';
     const started = process.hrtime.bigint();
-    for (let inputs = 0; inputs < count; ) {
+    for (let inputs = 0; inputs < count;) {
       const kind = generator.kind();
       const candidate = generator.make(kind);
       if (validSet.has(candidate)) continue; // a mutation that changed nothing is not an input

@@ -17,7 +17,11 @@ if (purpose !== 'demo' && purpose !== 'test') {
 
 function run(command, args) {
   console.error(`setup: ${command} ${args.join(' ')}`);
-  execFileSync(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync(command, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 function onPath(name) {
@@ -25,8 +29,22 @@ function onPath(name) {
 }
 
 // What `npm run build` reads, and the build state it writes last for each project.
-const BUILD_INPUTS = ['tsconfig.json', 'package-lock.json', 'libs/token-auth/src', 'libs/token-auth/package.json', 'libs/token-auth/tsconfig.lib.json', 'libs/token-auth/tsconfig.cjs.json', 'apps/demo/src', 'apps/demo/tsconfig.app.json'];
-const BUILD_STATES = ['libs/token-auth/dist/esm.tsbuildinfo', 'libs/token-auth/dist/cjs.tsbuildinfo', 'libs/token-auth/dist/cjs/package.json', 'dist/apps/demo.tsbuildinfo'];
+const BUILD_INPUTS = [
+  'tsconfig.json',
+  'package-lock.json',
+  'libs/token-auth/src',
+  'libs/token-auth/package.json',
+  'libs/token-auth/tsconfig.lib.json',
+  'libs/token-auth/tsconfig.cjs.json',
+  'apps/demo/src',
+  'apps/demo/tsconfig.app.json',
+];
+const BUILD_STATES = [
+  'libs/token-auth/dist/esm.tsbuildinfo',
+  'libs/token-auth/dist/cjs.tsbuildinfo',
+  'libs/token-auth/dist/cjs/package.json',
+  'dist/apps/demo.tsbuildinfo',
+];
 
 function newestChange(path) {
   const stat = statSync(path);
@@ -51,7 +69,9 @@ if (purpose === 'demo' && buildStale()) {
 
 if (purpose === 'test') {
   // The tests start their own redis-server processes; the browser test drives Debian's chromium (no download).
-  const missing = [!onPath('redis-server') && 'redis-server', !existsSync('/usr/bin/chromium') && 'chromium'].filter(Boolean);
+  const missing = [!onPath('redis-server') && 'redis-server', !existsSync('/usr/bin/chromium') && 'chromium'].filter(
+    Boolean,
+  );
   if (missing.length > 0) {
     const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...missing];
     if (process.getuid?.() !== 0) {

@@ -12,7 +12,9 @@ import { needsInstall } from './npm-install-state.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CONSUMERS = join(ROOT, 'test/consumers');
-const apps = readdirSync(CONSUMERS, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+const apps = readdirSync(CONSUMERS, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 
 function npm(cwd, args, env = process.env) {
   console.log(`\n> (${cwd.slice(ROOT.length)}) npm ${args.join(' ')}`);
@@ -45,9 +47,13 @@ async function answersPing(port) {
 
 async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) break;
     if (await answersPing(port)) return { child, url: `redis://127.0.0.1:${port}` };
@@ -62,7 +68,10 @@ const redis = await startRedis();
 const timings = [];
 try {
   const [{ filename }] = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', packDir], { cwd: join(ROOT, 'libs/token-auth'), encoding: 'utf8' }),
+    execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', packDir], {
+      cwd: join(ROOT, 'libs/token-auth'),
+      encoding: 'utf8',
+    }),
   );
   const tarball = join(packDir, filename);
   for (const app of apps) {

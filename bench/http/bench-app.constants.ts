@@ -11,7 +11,7 @@ export const ROUTES = [
   { path: 'unguarded', label: 'unguarded' },
   { path: 'allow-all', label: 'no-op guard (Nest guard pipeline only)' },
   { path: 'hmac-floor', label: 'floor: a guard that only computes one createHmac' },
-  { path: 'bare-verify', label: 'a guard that only runs the bare verify (the format\'s least work)' },
+  { path: 'bare-verify', label: "a guard that only runs the bare verify (the format's least work)" },
   { path: 'token-auth', label: 'TokenAuthGuard (nestjs-token-auth)' },
   { path: 'nestjs-jwt', label: '@nestjs/jwt guard, string secret (docs)' },
   { path: 'nestjs-jwt-key-object', label: '@nestjs/jwt guard, KeyObject secret' },

@@ -10,7 +10,13 @@ import { BareVerifyGuard } from './bare-verify.guard.js';
 import { BasicBcryptGuard } from './basic-bcrypt.guard.js';
 import { HmacFloorGuard } from './hmac-floor.guard.js';
 import { BenchAppController } from './bench-app.controller.js';
-import { BASIC_USERS, HMAC_FLOOR_INPUT, JWT_KEY_OBJECT, JWT_KEY_OBJECT_SERVICE, JWT_SECRET } from './bench-app.constants.js';
+import {
+  BASIC_USERS,
+  HMAC_FLOOR_INPUT,
+  JWT_KEY_OBJECT,
+  JWT_KEY_OBJECT_SERVICE,
+  JWT_SECRET,
+} from './bench-app.constants.js';
 import { JwtDocsGuard } from './jwt-docs.guard.js';
 import { JwtKeyObjectGuard } from './jwt-key-object.guard.js';
 import { JwtKeyObjectStrategy, JwtStrategy } from './jwt.strategy.js';
@@ -44,7 +50,10 @@ export class BenchAppModule {
           useFactory: (keys: KeyRingManager) => ({ key: keys.current.active.macKeys.access, body: randomBytes(83) }),
           inject: [KeyRingManager],
         },
-        { provide: BASIC_USERS, useFactory: async () => new Map([[BASIC_USER, await bcrypt.hash(BASIC_PASSWORD, 10)]]) },
+        {
+          provide: BASIC_USERS,
+          useFactory: async () => new Map([[BASIC_USER, await bcrypt.hash(BASIC_PASSWORD, 10)]]),
+        },
         AllowAllGuard,
         BareVerifyGuard,
         BasicBcryptGuard,

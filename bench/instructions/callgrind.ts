@@ -31,7 +31,11 @@ export class CallgrindProcess {
     private readonly dir: string,
   ) {}
 
-  static async start(script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<{ process: CallgrindProcess; ready: unknown }> {
+  static async start(
+    script: string,
+    args: readonly string[],
+    nodeFlags: readonly string[] = [],
+  ): Promise<{ process: CallgrindProcess; ready: unknown }> {
     const dir = mkdtempSync(join(tmpdir(), 'nta-callgrind-'));
     const child = fork(script, args, {
       execPath: 'valgrind',
@@ -58,7 +62,9 @@ export class CallgrindProcess {
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     const [ready] = (await Promise.race([
       once(child, 'message'),
-      once(child, 'exit').then(([code]) => Promise.reject(new Error(`callgrind child exited with code ${code}: ${stderr}`))),
+      once(child, 'exit').then(([code]) =>
+        Promise.reject(new Error(`callgrind child exited with code ${code}: ${stderr}`)),
+      ),
     ])) as [unknown];
     return { process: new CallgrindProcess(child, dir), ready };
   }

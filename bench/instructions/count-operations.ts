@@ -20,7 +20,13 @@ const floor = counts[0]!.find((c) => c.name === FLOOR)?.perUnit;
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(
   table(
-    ['operation', ...counts.map((_, i) => `run ${i + 1}, per call`), ...(repeats > 1 ? ['spread'] : []), ...(floor ? ['vs one HMAC'] : []), 'n'],
+    [
+      'operation',
+      ...counts.map((_, i) => `run ${i + 1}, per call`),
+      ...(repeats > 1 ? ['spread'] : []),
+      ...(floor ? ['vs one HMAC'] : []),
+      'n',
+    ],
     counts[0]!.map((c, i) => {
       const figures = counts.map((list) => list[i]!.perUnit);
       const spread = (Math.max(...figures) - Math.min(...figures)) / Math.min(...figures);

@@ -50,6 +50,8 @@ for (const platform of only === undefined ? PLATFORMS : [only as Platform]) {
   console.log('');
   for (const t of REQUEST_TARGETS) {
     const ratio = of(t.row) / of(t.base);
-    console.log(`- ${platform}: TokenAuthGuard, ${t.text}: ${formatRatio(ratio)}, ${ratio <= t.limit ? 'pass' : 'FAIL'}`);
+    console.log(
+      `- ${platform}: TokenAuthGuard, ${t.text}: ${formatRatio(ratio)}, ${ratio <= t.limit ? 'pass' : 'FAIL'}`,
+    );
   }
 }

@@ -16,12 +16,17 @@ export async function sendRequests(
   let sent = 0;
   const one = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, agent, headers: { authorization: authorization(i) } }, (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode}`)),
-        );
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path, agent, headers: { authorization: authorization(i) } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode! >= 200 && res.statusCode! < 300
+              ? resolve()
+              : reject(new Error(`${path}: HTTP ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end();
     });

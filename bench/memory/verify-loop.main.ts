@@ -41,7 +41,10 @@ async function settled(): Promise<NodeJS.MemoryUsage> {
 async function main(verifications: number, distinctTokens: number): Promise<void> {
   if (typeof globalThis.gc !== 'function') throw new Error('start with --expose-gc');
   const auth = await createTokenAuth(benchKeys());
-  const tokens = Array.from({ length: distinctTokens }, () => auth.tokens.issue(SUBJECT, { claims: { roles: ROLES } }).token);
+  const tokens = Array.from(
+    { length: distinctTokens },
+    () => auth.tokens.issue(SUBJECT, { claims: { roles: ROLES } }).token,
+  );
   let subjects = 0;
   // Each token twice in a row, as a client sends one token on several requests: the second verification caches it.
   const verify = (from: number, to: number) => {

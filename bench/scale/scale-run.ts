@@ -52,7 +52,10 @@ async function inBatches(count: number, one: (i: number) => Promise<unknown>): P
 async function tokenAuth({ lib, redis }: Library, url: string, keyPrefix: string) {
   const store = new redis.RedisRevocationStore({ connection: url, logger: silent, keyPrefix });
   const context = await NestFactory.createApplicationContext(
-    lib.TokenAuthModule.forRoot({ keyProvider: new lib.StaticKeyProvider([lib.generateKey()]), revocationStore: store }),
+    lib.TokenAuthModule.forRoot({
+      keyProvider: new lib.StaticKeyProvider([lib.generateKey()]),
+      revocationStore: store,
+    }),
     { logger: false },
   );
   return { tokens: context.get(lib.TokenService), close: () => context.close() };
@@ -76,7 +79,15 @@ async function main(): Promise<void> {
     const now = store.now();
     let started = performance.now();
     await inBatches(SESSIONS, () =>
-      store.rotateSession({ sid: id(), sub: 'user-4242', jti: id(), issuedAt: now, successorJti: id(), now, expiresAt: now + 3_600_000 }),
+      store.rotateSession({
+        sid: id(),
+        sub: 'user-4242',
+        jti: id(),
+        issuedAt: now,
+        successorJti: id(),
+        now,
+        expiresAt: now + 3_600_000,
+      }),
     );
     const sessionSeconds = (performance.now() - started) / 1000;
     const perSession = ((await usedMemory(redis.client)) - beforeSessions) / SESSIONS;
@@ -107,7 +118,9 @@ async function main(): Promise<void> {
       baselineApp = await tokenAuth(baseline, url, 'nta:baseline:');
       candidates.push({ name: 'before (one SET NX GET per refresh)', tokens: baselineApp.tokens, samples: [] });
     }
-    const chains = candidates.map((c) => c.tokens.issuePair('user-4242', { claims: { roles: ['user'] } }).refresh.token);
+    const chains = candidates.map(
+      (c) => c.tokens.issuePair('user-4242', { claims: { roles: ['user'] } }).refresh.token,
+    );
     for (let block = 0; block < LATENCY_SAMPLES / 100; block++) {
       for (const [i, candidate] of candidates.entries()) {
         for (let j = 0; j < 100; j++) {
@@ -135,9 +148,16 @@ async function main(): Promise<void> {
 
     // 5. SESSIONS session revocations (access window 1 h, refresh window 2 h), then the replica once the access
     // window is over: the store's clock is moved past it rather than waiting an hour.
-    await redis.client.eval("for _, k in ipairs(redis.call('KEYS', 'nta:revocation:s:*')) do redis.call('DEL', k) end", 0);
+    await redis.client.eval(
+      "for _, k in ipairs(redis.call('KEYS', 'nta:revocation:s:*')) do redis.call('DEL', k) end",
+      0,
+    );
     let skip = 0;
-    const replicaStore = new currentRedis.RedisRevocationStore({ connection: url, logger: silent, clock: () => Date.now() + skip });
+    const replicaStore = new currentRedis.RedisRevocationStore({
+      connection: url,
+      logger: silent,
+      clock: () => Date.now() + skip,
+    });
     await replicaStore.start();
     const baseline = heapUsed();
     const accessUntil = Date.now() + 3_600_000;
@@ -156,7 +176,15 @@ async function main(): Promise<void> {
     const after = heapUsed();
     const refusals = await Promise.all(
       sids.map((sid) =>
-        replicaStore.rotateSession({ sid, sub: 'user-4242', jti: id(), issuedAt: Date.now(), successorJti: id(), now: Date.now(), expiresAt: Date.now() + 60_000 }),
+        replicaStore.rotateSession({
+          sid,
+          sub: 'user-4242',
+          jti: id(),
+          issuedAt: Date.now(),
+          successorJti: id(),
+          now: Date.now(),
+          expiresAt: Date.now() + 60_000,
+        }),
       ),
     );
     const refused = refusals.filter((o) => o.kind === 'revoked').length;
@@ -168,16 +196,24 @@ async function main(): Promise<void> {
       table(
         ['measure', 'value'],
         [
-          [`Redis bytes per session (${SESSIONS.toLocaleString('en')} sessions, one record each)`, perSession.toFixed(0)],
+          [
+            `Redis bytes per session (${SESSIONS.toLocaleString('en')} sessions, one record each)`,
+            perSession.toFixed(0),
+          ],
           ['Redis keys added for them', sessionKeys.toLocaleString('en')],
           ['rotations/s pushing them (1 000 concurrent)', (SESSIONS / sessionSeconds).toFixed(0)],
-          ['one session\'s record after 1 refresh (MEMORY USAGE)', `${afterOne} bytes`],
+          ["one session's record after 1 refresh (MEMORY USAGE)", `${afterOne} bytes`],
           ['the same record after 1 000 refreshes', `${afterThousand} bytes`],
           ['Redis used_memory growth over those 999 refreshes', `${memoryGrowth} bytes`],
-          [`replica bytes per session revocation (${REVOCATIONS.toLocaleString('en')})`, replicaPerRevocation.toFixed(0)],
+          [
+            `replica bytes per session revocation (${REVOCATIONS.toLocaleString('en')})`,
+            replicaPerRevocation.toFixed(0),
+          ],
           ['Redis bytes per session revocation (s: key and f: record)', redisPerRevocation.toFixed(0)],
-          [`replica heap: baseline / after ${SESSIONS.toLocaleString('en')} session revocations / once their access tokens expired`,
-            `${mb(baseline)} / ${mb(peak)} (${peakEntries.toLocaleString('en')} entries) / ${mb(after)} (${afterEntries} entries)`],
+          [
+            `replica heap: baseline / after ${SESSIONS.toLocaleString('en')} session revocations / once their access tokens expired`,
+            `${mb(baseline)} / ${mb(peak)} (${peakEntries.toLocaleString('en')} entries) / ${mb(after)} (${afterEntries} entries)`,
+          ],
           ['replica heap above baseline once expired', mb(after - baseline)],
           ['sampled refresh tokens of those sessions still refused by Redis', `${refused} / ${sids.length}`],
           ['revocations/s pushing them (1 000 concurrent)', (SESSIONS / revokeSeconds).toFixed(0)],
@@ -188,7 +224,12 @@ async function main(): Promise<void> {
         ['refresh through real Redis (sequential)', 'p50', 'p99', 'samples'],
         candidates.map(({ name, samples }) => {
           const sorted = [...samples].sort((x, y) => x - y);
-          return [name, `${(percentile(sorted, 50) * 1000).toFixed(0)} µs`, `${(percentile(sorted, 99) * 1000).toFixed(0)} µs`, String(sorted.length)];
+          return [
+            name,
+            `${(percentile(sorted, 50) * 1000).toFixed(0)} µs`,
+            `${(percentile(sorted, 99) * 1000).toFixed(0)} µs`,
+            String(sorted.length),
+          ];
         }),
       ),
     );

@@ -69,5 +69,9 @@ export function bareIssue(
   bytes.writeUInt16BE(claimsLength, OFFSET_SUBJECT + subjectLength);
   bytes.write(json, OFFSET_SUBJECT + subjectLength + 2);
   createHmac('sha256', macKey).update(bytes.subarray(0, bodyLength)).digest().copy(bytes, bodyLength);
-  return [TOKEN_PREFIX + bytes.toString('base64url'), bytes.toString('base64url', ...TOKEN_ID), bytes.toString('base64url', ...SESSION_ID)];
+  return [
+    TOKEN_PREFIX + bytes.toString('base64url'),
+    bytes.toString('base64url', ...TOKEN_ID),
+    bytes.toString('base64url', ...SESSION_ID),
+  ];
 }

@@ -14,6 +14,11 @@ export function carriedSections(markdown: string, headings: readonly string[] = 
     const start = lines.indexOf(`## ${heading}`);
     if (start === -1) return [];
     const end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
-    return [lines.slice(start, end === -1 ? undefined : end).join('\n').trimEnd()];
+    return [
+      lines
+        .slice(start, end === -1 ? undefined : end)
+        .join('\n')
+        .trimEnd(),
+    ];
   });
 }

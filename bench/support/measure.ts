@@ -58,7 +58,12 @@ export async function measure(candidates: readonly Candidate[], settings: Measur
       if (spent < settings.warmupMs * 1e6) iterations *= 2;
     }
     const perOp = ns / iterations;
-    plans.push({ candidate, isAsync, iterations: Math.max(1, Math.round((settings.batchMs * 1e6) / perOp)), rounds: [] });
+    plans.push({
+      candidate,
+      isAsync,
+      iterations: Math.max(1, Math.round((settings.batchMs * 1e6) / perOp)),
+      rounds: [],
+    });
   }
   for (let round = 0; round < settings.rounds; round++) {
     for (let i = 0; i < plans.length; i++) {

@@ -65,7 +65,10 @@ const bareGroup: Group = {
         { name: FLOOR, fn: () => createHmac('sha256', macKey).update(body).digest() },
         { name: BARE_VERIFY, fn: () => bareVerify(token!, macKey) },
         { name: BARE_ISSUE, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, claims, nonces) },
-        { name: `${BARE_ISSUE}, no claims`, fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, undefined, nonces) },
+        {
+          name: `${BARE_ISSUE}, no claims`,
+          fn: () => bareIssue(macKey, keyId, SUBJECT, TTL_SECONDS * 1000, undefined, nonces),
+        },
       ],
     };
   },
@@ -73,7 +76,16 @@ const bareGroup: Group = {
 
 /** The library as applications get it: one TokenService from TokenAuthModule in a Nest context. */
 const tokenServiceGroup = {
-  names: [VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_COLD_TWICE, VERIFY_UNCACHED, ISSUE, `${ISSUE} (no claims)`],
+  names: [
+    VERIFY,
+    `${VERIFY} (no claims)`,
+    VERIFY_COLD,
+    `${VERIFY_COLD} (no claims)`,
+    VERIFY_COLD_TWICE,
+    VERIFY_UNCACHED,
+    ISSUE,
+    `${ISSUE} (no claims)`,
+  ],
   build: async () => {
     const keys = benchKeys();
     const auth = await createTokenAuth(keys, { verifyCache: { maxEntries: COLD_CACHE_ENTRIES } });
@@ -81,7 +93,8 @@ const tokenServiceGroup = {
     const { tokens } = auth;
     const token = tokens.issue(SUBJECT, { claims }).token;
     const bareToken = tokens.issue(SUBJECT).token;
-    const coldTokens = (options: IssueOptions) => Array.from({ length: COLD_TOKENS }, () => tokens.issue(SUBJECT, options).token);
+    const coldTokens = (options: IssueOptions) =>
+      Array.from({ length: COLD_TOKENS }, () => tokens.issue(SUBJECT, options).token);
     const cold = coldTokens({ claims });
     const coldBare = coldTokens({});
     // Tokens of their own: the 256 this operation leaves cached are never presented by the others, which the
@@ -186,16 +199,38 @@ const passwordGroup: Group = {
     return {
       operations: [
         { name: BCRYPT, fn: () => bcrypt.compareSync(BASIC_PASSWORD, bcryptHash) },
-        { name: SCRYPT, fn: () => timingSafeEqual(scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 }), scryptHash) },
+        {
+          name: SCRYPT,
+          fn: () => timingSafeEqual(scryptSync(BASIC_PASSWORD, scryptSalt, 64, { N: 16384 }), scryptHash),
+        },
       ],
     };
   },
 };
 
 const OTHER_GROUPS: readonly Group[] = [bareGroup, nestJwtGroup, joseGroup, fastJwtGroup, passwordGroup];
-const ORDER = [FLOOR, BARE_VERIFY, VERIFY, `${VERIFY} (no claims)`, VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_COLD_TWICE,
-  VERIFY_UNCACHED, BARE_ISSUE, `${BARE_ISSUE}, no claims`, ISSUE, `${ISSUE} (no claims)`, JWT_DOCS, JWT_KEY_OBJECT, JOSE_DOCS,
-  JOSE_CRYPTO_KEY, FAST_JWT, FAST_JWT_CACHE, BCRYPT, SCRYPT];
+const ORDER = [
+  FLOOR,
+  BARE_VERIFY,
+  VERIFY,
+  `${VERIFY} (no claims)`,
+  VERIFY_COLD,
+  `${VERIFY_COLD} (no claims)`,
+  VERIFY_COLD_TWICE,
+  VERIFY_UNCACHED,
+  BARE_ISSUE,
+  `${BARE_ISSUE}, no claims`,
+  ISSUE,
+  `${ISSUE} (no claims)`,
+  JWT_DOCS,
+  JWT_KEY_OBJECT,
+  JOSE_DOCS,
+  JOSE_CRYPTO_KEY,
+  FAST_JWT,
+  FAST_JWT_CACHE,
+  BCRYPT,
+  SCRYPT,
+];
 
 /**
  * Names of the operations the instruction counts cover, in publishing order, without building any: all but password

@@ -14,9 +14,13 @@ export async function freePort(): Promise<number> {
 
 /** A real redis-server without persistence on a free port, and a client connected to it. */
 export async function startRedis(port: number): Promise<{ child: ChildProcess; client: Redis }> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const client = new Redis({ port, lazyConnect: true, retryStrategy: () => 50 });
   client.on('error', () => undefined);
   for (let i = 0; ; i++) {

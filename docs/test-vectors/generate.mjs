@@ -40,7 +40,11 @@ function makeKey(name, state, inRing) {
   };
 }
 
-const keys = { A: makeKey('A', 'active', true), B: makeKey('B', 'verify-only', true), C: makeKey('C', 'active', false) };
+const keys = {
+  A: makeKey('A', 'active', true),
+  B: makeKey('B', 'verify-only', true),
+  C: makeKey('C', 'active', false),
+};
 
 function u48(value) {
   const bytes = Buffer.alloc(6);
@@ -140,10 +144,34 @@ const validVectors = [
     fields(3, { subject: `${'é'.repeat(127)}x`, claims: `{"pad":"${'x'.repeat(1014)}"}` }),
     T0 + 60_000,
   ),
-  valid('explicit-empty-claims', 'Claims written as the two bytes "{}" verify to an empty object.', 'A', fields(4, { claims: '{}' }), T0),
-  valid('verify-only-key', 'Signed by a verify-only key of the ring: accepted.', 'B', fields(5, { keyId: keys.B.keyId }), T0 + 60_000),
-  valid('expiry-at-tolerance', 'Verified exactly clock tolerance after expiry: accepted.', 'A', fields(6), T0 + TTL_MS + TOLERANCE_MS),
-  valid('issued-at-tolerance', 'Verified exactly clock tolerance before issue: accepted.', 'A', fields(7), T0 - TOLERANCE_MS),
+  valid(
+    'explicit-empty-claims',
+    'Claims written as the two bytes "{}" verify to an empty object.',
+    'A',
+    fields(4, { claims: '{}' }),
+    T0,
+  ),
+  valid(
+    'verify-only-key',
+    'Signed by a verify-only key of the ring: accepted.',
+    'B',
+    fields(5, { keyId: keys.B.keyId }),
+    T0 + 60_000,
+  ),
+  valid(
+    'expiry-at-tolerance',
+    'Verified exactly clock tolerance after expiry: accepted.',
+    'A',
+    fields(6),
+    T0 + TTL_MS + TOLERANCE_MS,
+  ),
+  valid(
+    'issued-at-tolerance',
+    'Verified exactly clock tolerance before issue: accepted.',
+    'A',
+    fields(7),
+    T0 - TOLERANCE_MS,
+  ),
   valid(
     'maximum-lifetime',
     'A lifetime of exactly the verifier maximum (86400 s): accepted.',
@@ -191,12 +219,22 @@ function signedLayout(n, overrides, f = fields(n)) {
 reject('empty', 'token_missing', 'The empty string.', '');
 
 // Step 1: the length cap, before any decoding.
-reject('too-long', 'token_malformed', 'One character over MAX_TOKEN_LENGTH.', PREFIX + 'A'.repeat(MAX_TOKEN_LENGTH - PREFIX.length + 1));
+reject(
+  'too-long',
+  'token_malformed',
+  'One character over MAX_TOKEN_LENGTH.',
+  PREFIX + 'A'.repeat(MAX_TOKEN_LENGTH - PREFIX.length + 1),
+);
 
 // Step 2: prefix.
 reject('no-prefix', 'token_malformed', 'The encoded bytes of a valid token without "nta1.".', baseEncoded);
 reject('prefix-upper-case', 'token_malformed', 'The prefix is case-sensitive.', `NTA1.${baseEncoded}`);
-reject('newer-version-prefix', 'unsupported_version', 'A well-formed prefix of a version this verifier does not know.', `nta2.${baseEncoded}`);
+reject(
+  'newer-version-prefix',
+  'unsupported_version',
+  'A well-formed prefix of a version this verifier does not know.',
+  `nta2.${baseEncoded}`,
+);
 
 // Step 3: strict, canonical base64url.
 const padded = `${base.token}${'='.repeat((4 - (baseEncoded.length % 4)) % 4 || 1)}`;
@@ -209,44 +247,99 @@ reject('padding', 'token_malformed', 'Base64 padding after a valid token.', padd
   const last = alphabet.indexOf(baseEncoded.at(-1));
   const changed = alphabet[last | 1];
   if (alphabet[last] === changed) throw new Error('unused bits already set');
-  reject('non-canonical-last-character', 'token_malformed', 'The last character sets bits that encode no byte.', base.token.slice(0, -1) + changed);
+  reject(
+    'non-canonical-last-character',
+    'token_malformed',
+    'The last character sets bits that encode no byte.',
+    base.token.slice(0, -1) + changed,
+  );
 }
 {
   const withDash = validVectors.find((v) => /[-_]/.test(v.token.slice(PREFIX.length)));
   const swapped = withDash.token.replace(/[-_]/, (c) => (c === '-' ? '+' : '/'));
-  reject('standard-base64-alphabet', 'token_malformed', 'A "-" or "_" written as "+" or "/" (standard base64).', swapped);
+  reject(
+    'standard-base64-alphabet',
+    'token_malformed',
+    'A "-" or "_" written as "+" or "/" (standard base64).',
+    swapped,
+  );
 }
-reject('character-outside-alphabet', 'token_malformed', 'A "!" in place of one character.', `${base.token.slice(0, 40)}!${base.token.slice(41)}`);
-reject('space-inside', 'token_malformed', 'A space inside the encoded bytes.', `${base.token.slice(0, 40)} ${base.token.slice(40)}`);
+reject(
+  'character-outside-alphabet',
+  'token_malformed',
+  'A "!" in place of one character.',
+  `${base.token.slice(0, 40)}!${base.token.slice(41)}`,
+);
+reject(
+  'space-inside',
+  'token_malformed',
+  'A space inside the encoded bytes.',
+  `${base.token.slice(0, 40)} ${base.token.slice(40)}`,
+);
 reject('two-tokens', 'token_malformed', 'Two tokens joined by a dot.', `${base.token}.${validVectors[1].token}`);
 reject('truncated-tag', 'token_malformed', 'The last 4 characters (3 tag bytes) removed.', base.token.slice(0, -4));
-reject('truncated-to-minimum', 'token_malformed', 'Fewer bytes than the smallest possible token.', `${PREFIX}${b64url(baseBytes.subarray(0, 60))}`);
-reject('trailing-byte', 'token_malformed', 'One zero byte appended to the decoded bytes, re-encoded canonically.', tokenOf(baseBytes, Buffer.of(0)));
+reject(
+  'truncated-to-minimum',
+  'token_malformed',
+  'Fewer bytes than the smallest possible token.',
+  `${PREFIX}${b64url(baseBytes.subarray(0, 60))}`,
+);
+reject(
+  'trailing-byte',
+  'token_malformed',
+  'One zero byte appended to the decoded bytes, re-encoded canonically.',
+  tokenOf(baseBytes, Buffer.of(0)),
+);
 reject('prefix-only', 'token_malformed', 'The prefix and nothing else.', PREFIX);
 
 // Step 4: version byte and layout (the tags below are valid: only the layout is wrong).
-reject('version-byte', 'unsupported_version', 'Prefix "nta1." but version byte 0x02.', signedLayout(9, { version: 0x02 }));
+reject(
+  'version-byte',
+  'unsupported_version',
+  'Prefix "nta1." but version byte 0x02.',
+  signedLayout(9, { version: 0x02 }),
+);
 reject('zero-subject-length', 'token_malformed', 'Subject length 0.', signedLayout(10, { subjectLength: 0 }));
-reject('subject-length-past-end', 'token_malformed', 'Subject length 255 with a 7-byte subject.', signedLayout(11, { subjectLength: 255 }));
+reject(
+  'subject-length-past-end',
+  'token_malformed',
+  'Subject length 255 with a 7-byte subject.',
+  signedLayout(11, { subjectLength: 255 }),
+);
 reject(
   'claims-length-over-limit',
   'token_malformed',
   'Claims length 1025, with 1025 bytes of claims present.',
   signedLayout(12, {}, fields(12, { claims: `{"pad":"${'x'.repeat(1015)}"}` })),
 );
-reject('claims-length-mismatch', 'token_malformed', 'Claims length 10 with no claims bytes.', signedLayout(13, { claimsLength: 10 }));
+reject(
+  'claims-length-mismatch',
+  'token_malformed',
+  'Claims length 10 with no claims bytes.',
+  signedLayout(13, { claimsLength: 10 }),
+);
 
 // Step 5: purpose.
 {
   const f = fields(14, { purpose: 'refresh' });
-  reject('refresh-purpose', 'wrong_purpose', 'A refresh token, signed with the refresh MAC key, offered as an access token.', sign('A', f).token, now, { key: 'A', fields: f });
+  reject(
+    'refresh-purpose',
+    'wrong_purpose',
+    'A refresh token, signed with the refresh MAC key, offered as an access token.',
+    sign('A', f).token,
+    now,
+    { key: 'A', fields: f },
+  );
 }
 reject('unknown-purpose', 'wrong_purpose', 'Purpose byte 0x03.', signedLayout(15, { purposeByte: 0x03 }));
 
 // Step 6: key id.
 {
   const f = fields(16, { keyId: keys.C.keyId });
-  reject('key-outside-ring', 'unknown_key', 'Signed by a valid key that is not in the ring.', sign('C', f).token, now, { key: 'C', fields: f });
+  reject('key-outside-ring', 'unknown_key', 'Signed by a valid key that is not in the ring.', sign('C', f).token, now, {
+    key: 'C',
+    fields: f,
+  });
 }
 
 // Step 7: the tag.
@@ -256,8 +349,18 @@ reject('unknown-purpose', 'wrong_purpose', 'Purpose byte 0x03.', signedLayout(15
   const flipped = Buffer.from(tag);
   flipped[31] ^= 0x01;
   reject('tag-last-bit', 'invalid_signature', 'The last bit of the tag flipped.', tokenOf(bytes, flipped));
-  reject('tag-of-another-key', 'invalid_signature', 'Key id of A, tag made with the access MAC key of B.', sign('A', f, { macKey: keys.B.accessMacKey }).token);
-  reject('tag-of-refresh-key', 'invalid_signature', 'Purpose access, tag made with the refresh MAC key of A.', sign('A', f, { macKey: keys.A.refreshMacKey }).token);
+  reject(
+    'tag-of-another-key',
+    'invalid_signature',
+    'Key id of A, tag made with the access MAC key of B.',
+    sign('A', f, { macKey: keys.B.accessMacKey }).token,
+  );
+  reject(
+    'tag-of-refresh-key',
+    'invalid_signature',
+    'Purpose access, tag made with the refresh MAC key of A.',
+    sign('A', f, { macKey: keys.A.refreshMacKey }).token,
+  );
   const tampered = Buffer.from(bytes);
   tampered[tampered.length - 3] ^= 0x07; // subject 'user-42' -> 'user-45'
   reject('subject-changed', 'invalid_signature', 'The subject changed after signing.', tokenOf(tampered, tag));
@@ -267,16 +370,39 @@ reject('unknown-purpose', 'wrong_purpose', 'Purpose byte 0x03.', signedLayout(15
 {
   const f = fields(18);
   const { token } = sign('A', f);
-  reject('expired', 'token_expired', 'Verified 1 ms past expiry plus clock tolerance.', token, T0 + TTL_MS + TOLERANCE_MS + 1, { key: 'A', fields: f });
-  reject('not-yet-valid', 'token_not_yet_valid', 'Verified 1 ms before issue minus clock tolerance.', token, T0 - TOLERANCE_MS - 1, { key: 'A', fields: f });
+  reject(
+    'expired',
+    'token_expired',
+    'Verified 1 ms past expiry plus clock tolerance.',
+    token,
+    T0 + TTL_MS + TOLERANCE_MS + 1,
+    { key: 'A', fields: f },
+  );
+  reject(
+    'not-yet-valid',
+    'token_not_yet_valid',
+    'Verified 1 ms before issue minus clock tolerance.',
+    token,
+    T0 - TOLERANCE_MS - 1,
+    { key: 'A', fields: f },
+  );
 }
 {
   const long = fields(19, { expiresAt: T0 + MAX_LIFETIME_MS + 1 });
-  reject('lifetime-over-maximum', 'invalid_lifetime', 'A lifetime 1 ms over the maximum.', sign('A', long).token, now, { key: 'A', fields: long });
+  reject('lifetime-over-maximum', 'invalid_lifetime', 'A lifetime 1 ms over the maximum.', sign('A', long).token, now, {
+    key: 'A',
+    fields: long,
+  });
   const zero = fields(20, { expiresAt: T0 });
-  reject('zero-lifetime', 'invalid_lifetime', 'Expires at the instant of issue.', sign('A', zero).token, T0, { key: 'A', fields: zero });
+  reject('zero-lifetime', 'invalid_lifetime', 'Expires at the instant of issue.', sign('A', zero).token, T0, {
+    key: 'A',
+    fields: zero,
+  });
   const negative = fields(21, { expiresAt: T0 - 1 });
-  reject('negative-lifetime', 'invalid_lifetime', 'Expires before it was issued.', sign('A', negative).token, T0, { key: 'A', fields: negative });
+  reject('negative-lifetime', 'invalid_lifetime', 'Expires before it was issued.', sign('A', negative).token, T0, {
+    key: 'A',
+    fields: negative,
+  });
 }
 
 // Steps 12 and 13: subject and claims, read only from an authentic token, as strict UTF-8.
@@ -292,22 +418,53 @@ for (const [n, hex, what] of [
 }
 {
   const claimsHex = Buffer.concat([Buffer.from('{"r":"'), Buffer.of(0xff), Buffer.from('"}')]).toString('hex');
-  const token = sign('A', fields(32), { overrides: { claimsBytes: claimsHex, claimsLength: claimsHex.length / 2 } }).token;
-  reject('claims-invalid-utf8', 'token_malformed', `Authentic claims bytes ${claimsHex}: a 0xff inside a JSON string.`, token);
+  const token = sign('A', fields(32), {
+    overrides: { claimsBytes: claimsHex, claimsLength: claimsHex.length / 2 },
+  }).token;
+  reject(
+    'claims-invalid-utf8',
+    'token_malformed',
+    `Authentic claims bytes ${claimsHex}: a 0xff inside a JSON string.`,
+    token,
+  );
   const bom = fields(33, { claims: '\uFEFF{"r":1}' });
-  reject('claims-byte-order-mark', 'token_malformed', 'Authentic claims starting with a UTF-8 byte order mark (ef bb bf).', sign('A', bom).token, now, { key: 'A', fields: bom });
+  reject(
+    'claims-byte-order-mark',
+    'token_malformed',
+    'Authentic claims starting with a UTF-8 byte order mark (ef bb bf).',
+    sign('A', bom).token,
+    now,
+    { key: 'A', fields: bom },
+  );
 }
 {
   const access = fields(34);
-  reject('access-purpose-to-refresh-verifier', 'wrong_purpose', 'An access token offered to a refresh verifier.', sign('A', access).token, now, { key: 'A', fields: access });
+  reject(
+    'access-purpose-to-refresh-verifier',
+    'wrong_purpose',
+    'An access token offered to a refresh verifier.',
+    sign('A', access).token,
+    now,
+    { key: 'A', fields: access },
+  );
   invalid.at(-1).verifier = 'refresh';
 }
 // Claims that are not a JSON object.
 {
   const array = fields(22, { claims: '["admin"]' });
-  reject('claims-not-an-object', 'token_malformed', 'Authentic claims that are a JSON array.', sign('A', array).token, now, { key: 'A', fields: array });
+  reject(
+    'claims-not-an-object',
+    'token_malformed',
+    'Authentic claims that are a JSON array.',
+    sign('A', array).token,
+    now,
+    { key: 'A', fields: array },
+  );
   const broken = fields(23, { claims: '{"roles":' });
-  reject('claims-not-json', 'token_malformed', 'Authentic claims that are not JSON.', sign('A', broken).token, now, { key: 'A', fields: broken });
+  reject('claims-not-json', 'token_malformed', 'Authentic claims that are not JSON.', sign('A', broken).token, now, {
+    key: 'A',
+    fields: broken,
+  });
 }
 
 for (const v of invalid) {

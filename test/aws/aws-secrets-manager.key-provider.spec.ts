@@ -53,10 +53,15 @@ async function createSecret(text?: string): Promise<string> {
 }
 
 async function put(secretId: string, text: string, stages?: string[]): Promise<void> {
-  await admin.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: text, ...(stages && { VersionStages: stages }) }));
+  await admin.send(
+    new PutSecretValueCommand({ SecretId: secretId, SecretString: text, ...(stages && { VersionStages: stages }) }),
+  );
 }
 
-function provider(secretId: string, options: Partial<AwsSecretsManagerKeyProviderOptions> = {}): AwsSecretsManagerKeyProvider {
+function provider(
+  secretId: string,
+  options: Partial<AwsSecretsManagerKeyProviderOptions> = {},
+): AwsSecretsManagerKeyProvider {
   const client = localClient(local.endpoint);
   clients.push(client);
   return new AwsSecretsManagerKeyProvider({ secretId, client, refreshInterval: 300, ...options });
@@ -89,7 +94,9 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     expect(m.current.active.id).toBe(ring.keys[0]!.id);
     const health = m.health();
     expect(health.source).toBe(`AWS Secrets Manager secret ${secretId}`);
-    expect(health.keys.map(({ id, state }) => ({ id, state }))).toEqual(ring.keys.map(({ id, state }) => ({ id, state })));
+    expect(health.keys.map(({ id, state }) => ({ id, state }))).toEqual(
+      ring.keys.map(({ id, state }) => ({ id, state })),
+    );
     expect(health.lastError).toBeUndefined();
     expect(JSON.stringify(health)).not.toContain(ring.keys[0]!.key);
   });
@@ -108,24 +115,46 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
 
   describe('stops startup with a message naming the secret and the AWS error code', () => {
     const cases: [string, Fault, string][] = [
-      ['AccessDenied', { type: 'AccessDeniedException' }, 'AccessDeniedException: the role needs secretsmanager:GetSecretValue on '],
-      ['DecryptionFailure', { type: 'DecryptionFailure' }, 'DecryptionFailure: the role needs kms:Decrypt on the KMS key that encrypts '],
-      ['throttling', { type: 'ThrottlingException' }, 'ThrottlingException: Secrets Manager throttled the request for '],
+      [
+        'AccessDenied',
+        { type: 'AccessDeniedException' },
+        'AccessDeniedException: the role needs secretsmanager:GetSecretValue on ',
+      ],
+      [
+        'DecryptionFailure',
+        { type: 'DecryptionFailure' },
+        'DecryptionFailure: the role needs kms:Decrypt on the KMS key that encrypts ',
+      ],
+      [
+        'throttling',
+        { type: 'ThrottlingException' },
+        'ThrottlingException: Secrets Manager throttled the request for ',
+      ],
       ['a 500', { type: 'InternalServiceError' }, 'InternalServiceError: Secrets Manager failed to serve '],
       ['a malformed body', { type: 'malformed' }, 'SyntaxError: the answer for '],
-      ['a response slower than the timeout', { type: 'slow', ms: 1000 }, 'RequestTimeout: no answer to GetSecretValue on '],
+      [
+        'a response slower than the timeout',
+        { type: 'slow', ms: 1000 },
+        'RequestTimeout: no answer to GetSecretValue on ',
+      ],
     ];
     it.each(cases)('%s', async (_name, fault, expected) => {
       const secretId = await createSecret(ringOf('active').text);
       local.fail(fault, { times: Infinity });
-      const error = await manager(provider(secretId, { requestTimeout: 200 })).start().catch((e: unknown) => e);
+      const error = await manager(provider(secretId, { requestTimeout: 200 }))
+        .start()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TokenAuthConfigError);
-      expect((error as Error).message).toContain(`cannot load the key ring from AWS Secrets Manager secret ${secretId}`);
+      expect((error as Error).message).toContain(
+        `cannot load the key ring from AWS Secrets Manager secret ${secretId}`,
+      );
       expect((error as Error).message).toContain(`${expected}${fault.type === 'slow' ? `"${secretId}"` : secretId}`);
     });
 
     it('a secret that does not exist', async () => {
-      const error = await manager(provider('app/missing')).start().catch((e: unknown) => e);
+      const error = await manager(provider('app/missing'))
+        .start()
+        .catch((e: unknown) => e);
       expect((error as Error).message).toContain(
         'ResourceNotFoundException: no secret app/missing in this account and region (check the id and AWS_REGION) (GetSecretValue, HTTP 400)',
       );
@@ -134,7 +163,9 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     it('an invalid ring', async () => {
       const ring = ringOf('verify-only');
       const secretId = await createSecret(ring.text);
-      const error = await manager(provider(secretId)).start().catch((e: unknown) => e);
+      const error = await manager(provider(secretId))
+        .start()
+        .catch((e: unknown) => e);
       expect((error as Error).message).toContain('0 active keys');
       expect((error as Error).message).not.toContain(ring.keys[0]!.key);
     });
@@ -212,7 +243,8 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
       expect(m.current.active.id).toBe(first.keys[0]!.id);
       expect(m.health().lastError?.message).toContain(message);
       expect(logger.lines.join('\n')).toContain(message);
-      for (const keyText of bad.match(/[A-Za-z0-9_-]{40,}/g) ?? []) expect(logger.lines.join('\n')).not.toContain(keyText);
+      for (const keyText of bad.match(/[A-Za-z0-9_-]{40,}/g) ?? [])
+        expect(logger.lines.join('\n')).not.toContain(keyText);
     });
   });
 
@@ -246,7 +278,15 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     const secretId = await createSecret(JSON.stringify({ keys: [current] }));
     const verifier = await tokenServiceFor(provider(secretId));
     // Another instance already signs with the next key, published after this one last refreshed.
-    await put(secretId, JSON.stringify({ keys: [{ ...next, state: 'active' }, { ...current, state: 'verify-only' }] }));
+    await put(
+      secretId,
+      JSON.stringify({
+        keys: [
+          { ...next, state: 'active' },
+          { ...current, state: 'verify-only' },
+        ],
+      }),
+    );
     const signer = await tokenServiceFor(new StaticKeyProvider([{ ...next, state: 'active' }]));
     const { token } = signer.issue('user-1');
 
@@ -256,7 +296,8 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     expect(local.count('GetSecretValue') - before).toBe(1);
 
     const stranger = await tokenServiceFor(new StaticKeyProvider([generateKey()]));
-    for (let i = 0; i < 50; i++) expect(codeOf(() => verifier.verify(stranger.issue(`u${i}`).token))).toBe('unknown_key');
+    for (let i = 0; i < 50; i++)
+      expect(codeOf(() => verifier.verify(stranger.issue(`u${i}`).token))).toBe('unknown_key');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(local.count('GetSecretValue') - before).toBe(1);
   });
@@ -294,7 +335,9 @@ describe('maxStaleness', () => {
   it('fails closed with key_ring_stale (503) after maxStaleness without a good refresh, and reopens on recovery', async () => {
     const secretId = await createSecret(ringOf('active').text);
     const moduleRef = await Test.createTestingModule({
-      imports: [TokenAuthModule.forRoot({ keyProvider: provider(secretId, { refreshInterval: 0.1, maxStaleness: 0.4 }) })],
+      imports: [
+        TokenAuthModule.forRoot({ keyProvider: provider(secretId, { refreshInterval: 0.1, maxStaleness: 0.4 }) }),
+      ],
       controllers: [ProbeController],
       providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
     }).compile();

@@ -18,7 +18,9 @@ describe('the built demo with TOKEN_AUTH_SECRET_ID', () => {
     await ensureBuilt();
     await local.start();
     const client = localClient(local.endpoint);
-    await client.send(new CreateSecretCommand({ Name: 'demo/keys', SecretString: serializeRing(createRing(new Date())) }));
+    await client.send(
+      new CreateSecretCommand({ Name: 'demo/keys', SecretString: serializeRing(createRing(new Date())) }),
+    );
     client.destroy();
   }, 120_000);
 
@@ -52,23 +54,41 @@ describe('the built demo with TOKEN_AUTH_SECRET_ID', () => {
     const app = start('demo/keys');
     const url = await app.listening();
     expect(await (await fetch(`${url}/health`)).text()).not.toContain('demo/keys');
-    const credentials = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ops', password: 'correct horse battery' }) };
+    const credentials = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ops', password: 'correct horse battery' }),
+    };
     expect((await fetch(`${url}/auth/register`, credentials)).status).toBe(201);
-    const { access_token: token } = (await (await fetch(`${url}/auth/login`, credentials)).json()) as { access_token: string };
+    const { access_token: token } = (await (await fetch(`${url}/auth/login`, credentials)).json()) as {
+      access_token: string;
+    };
     const details = await fetch(`${url}/health/details`, { headers: { authorization: `Bearer ${token}` } });
     expect(await details.text()).toContain('AWS Secrets Manager secret demo/keys');
   }, 20_000);
 
   it.each<[string, Fault | undefined, string, RegExp]>([
-    ['AccessDenied', { type: 'AccessDeniedException' }, 'demo/keys', /AccessDeniedException: the role needs secretsmanager:GetSecretValue on demo\/keys/],
-    ['a missing secret', undefined, 'demo/absent', /ResourceNotFoundException: no secret demo\/absent in this account and region/],
+    [
+      'AccessDenied',
+      { type: 'AccessDeniedException' },
+      'demo/keys',
+      /AccessDeniedException: the role needs secretsmanager:GetSecretValue on demo\/keys/,
+    ],
+    [
+      'a missing secret',
+      undefined,
+      'demo/absent',
+      /ResourceNotFoundException: no secret demo\/absent in this account and region/,
+    ],
     ['DecryptionFailure', { type: 'DecryptionFailure' }, 'demo/keys', /DecryptionFailure: the role needs kms:Decrypt/],
   ])('stops on %s with one line naming the secret and the code', async (_name, fault, secretId, message) => {
     if (fault) local.fail(fault, { times: Infinity });
     const app = start(secretId);
     expect((await app.exited).code).toBe(1);
     const lines = app.stderr.split('\n').filter((line) => line.startsWith('demo: '));
-    expect(lines).toEqual([expect.stringMatching(/^demo: cannot start: cannot load the key ring from AWS Secrets Manager secret /)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^demo: cannot start: cannot load the key ring from AWS Secrets Manager secret /),
+    ]);
     expect(lines[0]).toMatch(message);
     expect(app.stdout).not.toMatch(/listening on/);
   });

@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateSecretCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KeyRing, createRing, parseKeyRingText, serializeRing, type RingDocument } from 'nestjs-token-auth';
-import { createRotationHandler, createSecretRing, readSecretRing, rotateSecret, rotationRequestToken } from 'nestjs-token-auth/aws';
+import {
+  createRotationHandler,
+  createSecretRing,
+  readSecretRing,
+  rotateSecret,
+  rotationRequestToken,
+} from 'nestjs-token-auth/aws';
 import { initCommand, rotateCommand } from '../../libs/token-auth/src/cli/secret.commands.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, LocalSecretsManager } from '../support/secrets-manager/local-secrets-manager.js';
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  AWSPREVIOUS,
+  LocalSecretsManager,
+} from '../support/secrets-manager/local-secrets-manager.js';
 import { localClient, ringOf } from '../support/secrets-manager/helpers.js';
 
 const local = new LocalSecretsManager();
@@ -45,7 +56,11 @@ describe('rotateSecret', () => {
     const { secretId, ring } = await secretWithRing();
     const before = Object.keys(local.stagesOf(secretId))[0]!;
     const outcome = await rotateSecret({ client, secretId, gracePeriod: 2 * HOUR, refreshInterval: 300 });
-    expect(outcome).toMatchObject({ changed: true, previousVersionId: before, versionId: rotationRequestToken(before) });
+    expect(outcome).toMatchObject({
+      changed: true,
+      previousVersionId: before,
+      versionId: rotationRequestToken(before),
+    });
     expect(local.stagesOf(secretId)).toEqual({ [before]: [AWSPREVIOUS], [outcome.versionId]: [AWSCURRENT] });
     const rotated = ringAt(secretId);
     expect(activeId(rotated)).toBe(ring.keys[1]!.id);
@@ -57,7 +72,13 @@ describe('rotateSecret', () => {
     const puts = local.count('PutSecretValue');
     // The first PutSecretValue lands but answers after the timeout; the step retries with the same token and value.
     local.fail({ type: 'slow', ms: 400 }, { operation: 'PutSecretValue' });
-    const outcome = await rotateSecret({ client, secretId, gracePeriod: 2 * HOUR, refreshInterval: 300, requestTimeout: 200 });
+    const outcome = await rotateSecret({
+      client,
+      secretId,
+      gracePeriod: 2 * HOUR,
+      refreshInterval: 300,
+      requestTimeout: 200,
+    });
     expect(outcome.changed).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(local.count('PutSecretValue') - puts).toBe(2);
@@ -90,7 +111,13 @@ describe('rotateSecret', () => {
       /less than one refresh interval/,
     );
     const compromised = activeId(ringAt(secretId));
-    const outcome = await rotateSecret({ client, secretId, gracePeriod: 2 * HOUR, refreshInterval: 300, emergency: true });
+    const outcome = await rotateSecret({
+      client,
+      secretId,
+      gracePeriod: 2 * HOUR,
+      refreshInterval: 300,
+      emergency: true,
+    });
     expect(outcome.result?.dropped).toEqual([compromised]);
     const after = ringAt(secretId);
     expect(after.keys.map((key) => key.id)).not.toContain(compromised);
@@ -101,19 +128,32 @@ describe('rotateSecret', () => {
 describe('CLI commands', () => {
   it('init creates a ring with an active and a next key; init again is refused', async () => {
     const secretId = `app/cli-${++count}`;
-    const out = JSON.parse(await initCommand(['--secret-id', secretId, '--endpoint', local.endpoint, '--region', 'us-east-1'], credentials()));
+    const out = JSON.parse(
+      await initCommand(
+        ['--secret-id', secretId, '--endpoint', local.endpoint, '--region', 'us-east-1'],
+        credentials(),
+      ),
+    );
     expect(out.keys.map((key: { state: string }) => key.state)).toEqual(['active', 'verify-only']);
     expect(JSON.stringify(out)).not.toContain(ringAt(secretId).keys[0]!.key);
-    const again = await initCommand(['--secret-id', secretId, '--endpoint', local.endpoint, '--region', 'us-east-1'], credentials()).catch(
-      (error: Error) => `${error.name}: ${error.message}`,
+    const again = await initCommand(
+      ['--secret-id', secretId, '--endpoint', local.endpoint, '--region', 'us-east-1'],
+      credentials(),
+    ).catch((error: Error) => `${error.name}: ${error.message}`);
+    expect(again).toBe(
+      `ResourceExistsException: ${secretId} already exists; rotate it instead of creating it (CreateSecret, HTTP 400)`,
     );
-    expect(again).toBe(`ResourceExistsException: ${secretId} already exists; rotate it instead of creating it (CreateSecret, HTTP 400)`);
   });
 
   it('init --import-env migrates TOKEN_AUTH_KEYS; rotate then publishes a next key', async () => {
     const secretId = `app/cli-${++count}`;
     const old = ringOf('active');
-    const env = { ...credentials(), AWS_SECRETS_MANAGER_ENDPOINT: local.endpoint, AWS_REGION: 'us-east-1', TOKEN_AUTH_KEYS: `${old.keys[0]!.id}:${old.keys[0]!.key}` };
+    const env = {
+      ...credentials(),
+      AWS_SECRETS_MANAGER_ENDPOINT: local.endpoint,
+      AWS_REGION: 'us-east-1',
+      TOKEN_AUTH_KEYS: `${old.keys[0]!.id}:${old.keys[0]!.key}`,
+    };
     await initCommand(['--secret-id', secretId, '--import-env', 'TOKEN_AUTH_KEYS'], env);
     expect(ringAt(secretId).keys.map((key) => key.id)).toEqual([old.keys[0]!.id]);
     const out = JSON.parse(await rotateCommand(['--secret-id', secretId, '--refresh-seconds', '60'], env));
@@ -123,9 +163,18 @@ describe('CLI commands', () => {
 
   it('rotate reports key ids only', async () => {
     const { secretId, ring } = await secretWithRing();
-    const text = await rotateCommand(['--secret-id', secretId, '--endpoint', local.endpoint, '--region', 'us-east-1', '--grace-seconds', '7200'], credentials());
+    const text = await rotateCommand(
+      ['--secret-id', secretId, '--endpoint', local.endpoint, '--region', 'us-east-1', '--grace-seconds', '7200'],
+      credentials(),
+    );
     const out = JSON.parse(text);
-    expect(out).toMatchObject({ secretId, changed: true, active: ring.keys[1]!.id, activated: ring.keys[1]!.id, retiring: ring.keys[0]!.id });
+    expect(out).toMatchObject({
+      secretId,
+      changed: true,
+      active: ring.keys[1]!.id,
+      activated: ring.keys[1]!.id,
+      retiring: ring.keys[0]!.id,
+    });
     for (const key of ringAt(secretId).keys) expect(text).not.toContain(key.key);
   });
 
@@ -160,17 +209,26 @@ describe('rotation function handler', () => {
   it('testSecret fails on an invalid pending ring, so finishSecret never runs', async () => {
     const { secretId } = await secretWithRing();
     const token = '6f1c2d3e-0000-4000-8000-000000000002';
-    await client.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: ringOf('active', 'active').text, VersionStages: [AWSPENDING] }));
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        SecretString: ringOf('active', 'active').text,
+        VersionStages: [AWSPENDING],
+      }),
+    );
     const handler = createRotationHandler({ client, gracePeriod: 2 * HOUR, refreshInterval: 300 });
-    await expect(handler({ Step: 'testSecret', SecretId: secretId, ClientRequestToken: token })).rejects.toThrow('2 active keys');
+    await expect(handler({ Step: 'testSecret', SecretId: secretId, ClientRequestToken: token })).rejects.toThrow(
+      '2 active keys',
+    );
   });
 
   it('createSecret refuses to promote a next key younger than the refresh interval', async () => {
     const { secretId } = await secretWithRing(10);
     const handler = createRotationHandler({ client, gracePeriod: 2 * HOUR, refreshInterval: 300 });
-    await expect(handler({ Step: 'createSecret', SecretId: secretId, ClientRequestToken: '6f1c2d3e-0000-4000-8000-000000000003' })).rejects.toThrow(
-      /less than one refresh interval/,
-    );
+    await expect(
+      handler({ Step: 'createSecret', SecretId: secretId, ClientRequestToken: '6f1c2d3e-0000-4000-8000-000000000003' }),
+    ).rejects.toThrow(/less than one refresh interval/);
   });
 });
 

@@ -44,11 +44,18 @@ describe('bench: per-operation suite, quick mode', () => {
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   }, 60_000);
 
-  it('has a bare verify and a bare issue that do the format\'s work: the library verifies what the bare issue signs', async () => {
+  it("has a bare verify and a bare issue that do the format's work: the library verifies what the bare issue signs", async () => {
     const auth = await createTokenAuth(benchKeys());
     try {
       const key = auth.keyRing.current.active;
-      const [token, jti, sid] = bareIssue(key.macKeys.access, key.keyIdBytes, 'user-42', 60_000, { roles: ['user'] }, new BareNoncePool());
+      const [token, jti, sid] = bareIssue(
+        key.macKeys.access,
+        key.keyIdBytes,
+        'user-42',
+        60_000,
+        { roles: ['user'] },
+        new BareNoncePool(),
+      );
       expect(auth.tokens.verify(token!)).toMatchObject({ sub: 'user-42', jti, sid, claims: { roles: ['user'] } });
       expect(bareVerify(token!, key.macKeys.access)).toBe(true);
       expect(bareVerify(auth.tokens.issue('user-7').token, key.macKeys.access)).toBe(true);

@@ -4,11 +4,28 @@ import { carriedSections } from '../../bench/support/carried-sections.js';
 
 /** `npm run bench` rewrites BENCHMARKS.md; the sections a separate run measured must come through verbatim. */
 describe('bench: sections carried over a rewrite of BENCHMARKS.md', () => {
-  const file = ['# Benchmarks', '', '## Memory', 'heap', '', '## Sessions at scale', '', 'by hand', '', '### detail',
-    '| a | b |', '', '## Revocation', 'p99', ''].join('\n');
+  const file = [
+    '# Benchmarks',
+    '',
+    '## Memory',
+    'heap',
+    '',
+    '## Sessions at scale',
+    '',
+    'by hand',
+    '',
+    '### detail',
+    '| a | b |',
+    '',
+    '## Revocation',
+    'p99',
+    '',
+  ].join('\n');
 
   it('takes a section verbatim, its subsections included, up to the next level-2 heading', () => {
-    expect(carriedSections(file, ['Sessions at scale'])).toEqual(['## Sessions at scale\n\nby hand\n\n### detail\n| a | b |']);
+    expect(carriedSections(file, ['Sessions at scale'])).toEqual([
+      '## Sessions at scale\n\nby hand\n\n### detail\n| a | b |',
+    ]);
   });
 
   it('takes the last section up to the end, and skips a heading the file does not have', () => {

@@ -38,7 +38,10 @@ function appModule(tokenAuth: DynamicModule): DynamicModule {
 /** Boots a whole app as `main.ts` would; resolves to the error that stopped it. */
 async function startupError(options: TokenAuthModuleOptions): Promise<unknown> {
   try {
-    const app = await NestFactory.create(appModule(TokenAuthModule.forRoot(options)), { logger: false, abortOnError: false });
+    const app = await NestFactory.create(appModule(TokenAuthModule.forRoot(options)), {
+      logger: false,
+      abortOnError: false,
+    });
     await app.close();
   } catch (error) {
     return error;
@@ -58,7 +61,11 @@ const KEYGEN = /npx nestjs-token-auth keygen/;
 
 describe('configuration errors stop the app at startup', () => {
   it.each([
-    ['a key shorter than 32 bytes', ring(keyOf(randomBytes(31))), [/31 bytes is too short/, /at least 32 random bytes/, KEYGEN]],
+    [
+      'a key shorter than 32 bytes',
+      ring(keyOf(randomBytes(31))),
+      [/31 bytes is too short/, /at least 32 random bytes/, KEYGEN],
+    ],
     [
       'a key that is printable text, like a password',
       ring(keyOf(Buffer.from('correct horse battery staple 1234567890'))),
@@ -67,7 +74,10 @@ describe('configuration errors stop the app at startup', () => {
     ['32 zero bytes', ring(keyOf(Buffer.alloc(32))), [/repeat every 1 byte/, /must be random bytes/, KEYGEN]],
     [
       'the base64 of a passphrase and its newline (echo ... | base64)',
-      ring({ ...keyOf(Buffer.from('correct horse battery staple 2026!\n')), key: Buffer.from('correct horse battery staple 2026!\n').toString('base64') }),
+      ring({
+        ...keyOf(Buffer.from('correct horse battery staple 2026!\n')),
+        key: Buffer.from('correct horse battery staple 2026!\n').toString('base64'),
+      }),
       [/text, like a password/, /must be random bytes/, KEYGEN],
     ],
     [
@@ -75,8 +85,16 @@ describe('configuration errors stop the app at startup', () => {
       ring({ id: 'main', key: 'MySuperSecretPassword202', state: 'active' }),
       [/18 bytes is too short/, KEYGEN],
     ],
-    ['a key that is not base64url', ring({ id: 'main', key: 'hunter2 hunter2 hunter2 hunter2 hunter2 hunter2', state: 'active' }), [/not base64url/, KEYGEN]],
-    ['a key id that does not match its key', ring({ ...generateKey(), id: 'typo' }), [/"typo"/, /id does not match the key/]],
+    [
+      'a key that is not base64url',
+      ring({ id: 'main', key: 'hunter2 hunter2 hunter2 hunter2 hunter2 hunter2', state: 'active' }),
+      [/not base64url/, KEYGEN],
+    ],
+    [
+      'a key id that does not match its key',
+      ring({ ...generateKey(), id: 'typo' }),
+      [/"typo"/, /id does not match the key/],
+    ],
     ['no key at all', ring(), [/no keys/, KEYGEN]],
     [
       'duplicate key ids',
@@ -86,9 +104,21 @@ describe('configuration errors stop the app at startup', () => {
       })(),
       [/duplicate key id/, /each key may appear once/],
     ],
-    ['no active key', ring(generateKey('verify-only'), generateKey('verify-only')), [/0 active keys/, /exactly one key must have state "active"/]],
-    ['two active keys', ring(generateKey(), generateKey()), [/2 active keys/, /exactly one key must have state "active"/]],
-    ['a clock tolerance over 300 s', { ...ring(generateKey()), clockTolerance: 301 }, [/clockTolerance \(301 s\) is over 300 s/]],
+    [
+      'no active key',
+      ring(generateKey('verify-only'), generateKey('verify-only')),
+      [/0 active keys/, /exactly one key must have state "active"/],
+    ],
+    [
+      'two active keys',
+      ring(generateKey(), generateKey()),
+      [/2 active keys/, /exactly one key must have state "active"/],
+    ],
+    [
+      'a clock tolerance over 300 s',
+      { ...ring(generateKey()), clockTolerance: 301 },
+      [/clockTolerance \(301 s\) is over 300 s/],
+    ],
     ['a TTL of 0', { ...ring(generateKey()), accessTokenTtl: 0 }, [/accessTokenTtl must be at least 1 second/]],
     [
       'a TTL over the default maximum lifetime',
@@ -100,7 +130,11 @@ describe('configuration errors stop the app at startup', () => {
       { ...ring(generateKey()), accessTokenTtl: 900, maxAccessTokenTtl: 600 },
       [/accessTokenTtl \(900 s\) exceeds maxAccessTokenTtl \(600 s\)/],
     ],
-    ['a TTL that is not a whole number of seconds', { ...ring(generateKey()), accessTokenTtl: 1.5 }, [/accessTokenTtl must be a whole number of seconds, got 1.5/]],
+    [
+      'a TTL that is not a whole number of seconds',
+      { ...ring(generateKey()), accessTokenTtl: 1.5 },
+      [/accessTokenTtl must be a whole number of seconds, got 1.5/],
+    ],
     ['a missing key provider', {} as TokenAuthModuleOptions, [/keyProvider is required/, /EnvKeyProvider/]],
     [
       'a missing env variable with NODE_ENV=production',
@@ -109,7 +143,9 @@ describe('configuration errors stop the app at startup', () => {
     ],
     [
       'a missing custom env variable with NODE_ENV=production',
-      { keyProvider: new EnvKeyProvider({ variable: 'API_KEYS', env: { NODE_ENV: 'production', TOKEN_AUTH_KEYS: '' } }) },
+      {
+        keyProvider: new EnvKeyProvider({ variable: 'API_KEYS', env: { NODE_ENV: 'production', TOKEN_AUTH_KEYS: '' } }),
+      },
       [/API_KEYS is not set and NODE_ENV is production/],
     ],
     [

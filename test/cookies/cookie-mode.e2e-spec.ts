@@ -31,7 +31,10 @@ class CookieController {
   login(@Req() req: object, @Res({ passthrough: true }) res: object) {
     const access = this.tokens.issue('alice', { ttl: 600 });
     this.cookies.set(req, res, 'access', access);
-    this.cookies.set(req, res, 'refresh', { token: access.token.replace(/.$/, 'A'), expiresAt: new Date(Date.now() + 3_600_000) });
+    this.cookies.set(req, res, 'refresh', {
+      token: access.token.replace(/.$/, 'A'),
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
     return { expires_in: access.expiresIn };
   }
 
@@ -52,14 +55,22 @@ class CookieController {
   }
 }
 
-async function createApp(platform: 'express' | 'fastify', cookie: TokenAuthCookieOptions, trustProxy = false): Promise<INestApplication> {
+async function createApp(
+  platform: 'express' | 'fastify',
+  cookie: TokenAuthCookieOptions,
+  trustProxy = false,
+): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([key]), cookie })],
     controllers: [CookieController],
     providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
   }).compile();
-  const app = platform === 'express' ? moduleRef.createNestApplication() : moduleRef.createNestApplication(new FastifyAdapter({ trustProxy }));
-  if (platform === 'express' && trustProxy) (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', true);
+  const app =
+    platform === 'express'
+      ? moduleRef.createNestApplication()
+      : moduleRef.createNestApplication(new FastifyAdapter({ trustProxy }));
+  if (platform === 'express' && trustProxy)
+    (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', true);
   await app.init();
   if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -146,12 +157,18 @@ describe.each(['express', 'fastify'] as const)('cookie mode on %s', (platform) =
     });
 
     it('answers a bad cookie token with 401, not 500', async () => {
-      const response = await request(app.getHttpServer()).get('/me').set('Cookie', '__Host-nta_access=nta1.garbage').expect(401);
+      const response = await request(app.getHttpServer())
+        .get('/me')
+        .set('Cookie', '__Host-nta_access=nta1.garbage')
+        .expect(401);
       expect(response.body.code).toBe('token_malformed');
     });
 
     it('ignores the unprefixed name, which any subdomain or plain-http page could plant', async () => {
-      const response = await request(app.getHttpServer()).get('/me').set('Cookie', `nta_access=${accessToken}`).expect(401);
+      const response = await request(app.getHttpServer())
+        .get('/me')
+        .set('Cookie', `nta_access=${accessToken}`)
+        .expect(401);
       expect(response.body.code).toBe('token_missing');
     });
 
@@ -174,7 +191,8 @@ describe.each(['express', 'fastify'] as const)('cookie mode on %s', (platform) =
     afterAll(() => Promise.all([app.close(), proxied.close()]));
 
     const names = (response: request.Response): string[] => setCookies(response).map((line) => line.split('=')[0]!);
-    const secure = (response: request.Response): boolean[] => setCookies(response).map((line) => line.includes('; Secure;'));
+    const secure = (response: request.Response): boolean[] =>
+      setCookies(response).map((line) => line.includes('; Secure;'));
 
     it('drops __Host- and Secure only for plain http to a loopback host', async () => {
       for (const host of ['127.0.0.1:3000', 'localhost', '[::1]:8080']) {
@@ -220,7 +238,11 @@ describe.each(['express', 'fastify'] as const)('cookie mode on %s', (platform) =
       const cookies = cookieHeader(lines);
       await request(app.getHttpServer()).get('/me').set('Cookie', cookies).expect(200);
       await request(app.getHttpServer()).delete('/notes/1').set('Cookie', cookies).expect(403);
-      await request(app.getHttpServer()).delete('/notes/1').set('Cookie', cookies).set('X-Requested-By', 'spa').expect(200);
+      await request(app.getHttpServer())
+        .delete('/notes/1')
+        .set('Cookie', cookies)
+        .set('X-Requested-By', 'spa')
+        .expect(200);
     });
   });
 });
@@ -236,9 +258,16 @@ describe('cookie mode off', () => {
     await app.init();
     try {
       const token = app.get(TokenService).issue('alice').token;
-      const response = await request(app.getHttpServer()).get('/me').set('Cookie', `__Host-nta_access=${token}`).expect(401);
+      const response = await request(app.getHttpServer())
+        .get('/me')
+        .set('Cookie', `__Host-nta_access=${token}`)
+        .expect(401);
       expect(response.body.code).toBe('token_missing');
-      await request(app.getHttpServer()).get('/me').set('Authorization', `Bearer ${token}`).set('Cookie', `__Host-nta_access=${token}`).expect(200);
+      await request(app.getHttpServer())
+        .get('/me')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Cookie', `__Host-nta_access=${token}`)
+        .expect(200);
     } finally {
       await app.close();
     }

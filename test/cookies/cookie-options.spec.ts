@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
-import { StaticKeyProvider, TokenAuthConfigError, TokenAuthModule, generateKey, type TokenAuthCookieOptions } from 'nestjs-token-auth';
+import {
+  StaticKeyProvider,
+  TokenAuthConfigError,
+  TokenAuthModule,
+  generateKey,
+  type TokenAuthCookieOptions,
+} from 'nestjs-token-auth';
 
 const previousEnv = process.env.NODE_ENV;
 afterEach(() => {
@@ -26,7 +32,9 @@ describe('cookie options', () => {
 
   it('refuses allowInsecureHttp in production, and defaults it to off there', async () => {
     process.env.NODE_ENV = 'production';
-    await expect(boot({ allowInsecureHttp: true })).rejects.toThrow(/allowInsecureHttp is refused when NODE_ENV=production/);
+    await expect(boot({ allowInsecureHttp: true })).rejects.toThrow(
+      /allowInsecureHttp is refused when NODE_ENV=production/,
+    );
     await expect(boot({})).resolves.toBeUndefined();
   });
 });

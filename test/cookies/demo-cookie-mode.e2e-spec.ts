@@ -28,7 +28,12 @@ describe.each(ADAPTERS)('the demo in cookie mode on %s', (adapter) => {
   afterAll(() => demo.close());
 
   it('a login with the CSRF header gets HttpOnly cookies and no token in the body', async () => {
-    const response = await demo.http().post('/auth/login').set(CSRF).send({ username: 'grace', password: PASSWORD }).expect(200);
+    const response = await demo
+      .http()
+      .post('/auth/login')
+      .set(CSRF)
+      .send({ username: 'grace', password: PASSWORD })
+      .expect(200);
     expect(response.body).toEqual({ token_type: 'Bearer', expires_in: 900 });
     const lines = setCookies(response);
     // Supertest speaks plain http to a development server: no __Host- prefix, no Secure.
@@ -45,8 +50,16 @@ describe.each(ADAPTERS)('the demo in cookie mode on %s', (adapter) => {
   });
 
   it('refreshes from the refresh cookie, refusing it without the CSRF header or next to a body token', async () => {
-    expect((await demo.http().post('/auth/refresh').set('Cookie', cookies).send({}).expect(403)).body.code).toBe('csrf_header_missing');
-    const ambiguous = await demo.http().post('/auth/refresh').set('Cookie', cookies).set(CSRF).send({ refresh_token: 'nta1.x' }).expect(401);
+    expect((await demo.http().post('/auth/refresh').set('Cookie', cookies).send({}).expect(403)).body.code).toBe(
+      'csrf_header_missing',
+    );
+    const ambiguous = await demo
+      .http()
+      .post('/auth/refresh')
+      .set('Cookie', cookies)
+      .set(CSRF)
+      .send({ refresh_token: 'nta1.x' })
+      .expect(401);
     expect(ambiguous.body.code).toBe('token_ambiguous');
 
     const response = await demo.http().post('/auth/refresh').set('Cookie', cookies).set(CSRF).send({}).expect(200);
@@ -70,7 +83,9 @@ describe.each(ADAPTERS)('the demo in cookie mode on %s', (adapter) => {
 
   it('API clients without the CSRF header keep getting tokens in the body', async () => {
     const response = await demo.http().post('/auth/login').send({ username: 'grace', password: PASSWORD }).expect(200);
-    expect(response.body).toEqual(expect.objectContaining({ access_token: expect.any(String), refresh_token: expect.any(String) }));
+    expect(response.body).toEqual(
+      expect.objectContaining({ access_token: expect.any(String), refresh_token: expect.any(String) }),
+    );
     expect(setCookies(response)).toEqual([]);
   });
 });

@@ -40,13 +40,25 @@ describe.each(ADAPTERS)('demo auth routes (%s)', (adapter) => {
     it.each([
       ['no body', undefined, /username must be a string/],
       ['a short username', { username: 'ab', password: PASSWORD }, /username must be longer than or equal to 3/],
-      ['a long username', { username: 'a'.repeat(65), password: PASSWORD }, /username must be shorter than or equal to 64/],
+      [
+        'a long username',
+        { username: 'a'.repeat(65), password: PASSWORD },
+        /username must be shorter than or equal to 64/,
+      ],
       ['a username with a space', { username: 'al ice', password: PASSWORD }, /username may contain only/],
       ['a non-ASCII username', { username: 'alicé', password: PASSWORD }, /username may contain only/],
       ['a short password', { username: 'carol', password: 'short' }, /password must be longer than or equal to 8/],
-      ['a long password', { username: 'carol', password: 'p'.repeat(257) }, /password must be shorter than or equal to 256/],
+      [
+        'a long password',
+        { username: 'carol', password: 'p'.repeat(257) },
+        /password must be shorter than or equal to 256/,
+      ],
       ['a numeric password', { username: 'carol', password: 12345678 }, /password must be a string/],
-      ['an unknown property', { username: 'carol', password: PASSWORD, admin: true }, /property admin should not exist/],
+      [
+        'an unknown property',
+        { username: 'carol', password: PASSWORD, admin: true },
+        /property admin should not exist/,
+      ],
     ])('answers 400 with a message for %s', async (_case, body, message) => {
       const response = await demo.http().post('/auth/register').send(body);
       expect(response.status).toBe(400);
@@ -88,7 +100,11 @@ describe.each(ADAPTERS)('demo auth routes (%s)', (adapter) => {
     it.each([
       ['no password', { username: 'dave' }, /password must be a string/],
       ['an object username', { username: { $ne: '' }, password: PASSWORD }, /username must be a string/],
-      ['an unknown property', { username: 'dave', password: PASSWORD, remember: true }, /property remember should not exist/],
+      [
+        'an unknown property',
+        { username: 'dave', password: PASSWORD, remember: true },
+        /property remember should not exist/,
+      ],
     ])('answers 400 with a message for %s', async (_case, body, message) => {
       const response = await demo.http().post('/auth/login').send(body);
       expect(response.status).toBe(400);

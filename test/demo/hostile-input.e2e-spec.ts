@@ -9,7 +9,8 @@ import { until } from '../support/secrets-manager/helpers.js';
 import { ADAPTERS, PASSWORD, startDemo, type DemoHarness } from './support/demo-harness.js';
 
 /** `{"username": [[[…]]], "password": "…"}`, nested `depth` levels deep. */
-const nested = (depth: number): string => `{"username":${'['.repeat(depth)}${']'.repeat(depth)},"password":"${PASSWORD}"}`;
+const nested = (depth: number): string =>
+  `{"username":${'['.repeat(depth)}${']'.repeat(depth)},"password":"${PASSWORD}"}`;
 
 describe.each(ADAPTERS)('the demo under hostile requests (%s)', (adapter) => {
   describe('deeply nested and oversized JSON', () => {
@@ -26,14 +27,22 @@ describe.each(ADAPTERS)('the demo under hostile requests (%s)', (adapter) => {
       const body = nested(5000);
       expect(body.length).toBeLessThan(MAX_BODY_BYTES);
       for (const path of ['/auth/register', '/auth/login', '/auth/refresh', '/notes']) {
-        const response = await demo.http().post(path).set('Authorization', token).set('Content-Type', 'application/json').send(body);
+        const response = await demo
+          .http()
+          .post(path)
+          .set('Authorization', token)
+          .set('Content-Type', 'application/json')
+          .send(body);
         expect(response.status).toBe(400);
         expect(response.body.message).toMatch(/nests deeper than/);
       }
     });
 
     it('answers 413 to a body over the limit, nested or not, before parsing it', async () => {
-      for (const body of [nested(45_000), JSON.stringify({ username: 'nested', password: 'x'.repeat(MAX_BODY_BYTES) })]) {
+      for (const body of [
+        nested(45_000),
+        JSON.stringify({ username: 'nested', password: 'x'.repeat(MAX_BODY_BYTES) }),
+      ]) {
         const response = await demo.http().post('/auth/login').set('Content-Type', 'application/json').send(body);
         expect(response.status).toBe(413);
       }
@@ -71,10 +80,14 @@ describe.each(ADAPTERS)('the demo under hostile requests (%s)', (adapter) => {
       const FLOOD = 30;
       let registered = 0;
       const flood = Array.from({ length: FLOOD }, (_, i) =>
-        demo.http().post('/auth/register').send({ username: `flood-${i}`, password: PASSWORD }).then((response) => {
-          expect(response.status).toBe(201);
-          registered++;
-        }),
+        demo
+          .http()
+          .post('/auth/register')
+          .send({ username: `flood-${i}`, password: PASSWORD })
+          .then((response) => {
+            expect(response.status).toBe(201);
+            registered++;
+          }),
       );
       await new Promise((resolve) => setTimeout(resolve, 200)); // the flood has reached the server
       await demo.login('flooded');
@@ -97,10 +110,18 @@ describe.each(ADAPTERS)('the demo under hostile requests (%s)', (adapter) => {
       workDir = mkdtempSync(join(tmpdir(), 'stale-ring-'));
       const file = join(workDir, 'keys.json');
       writeFileSync(file, serializeRing(createRing(new Date())));
-      demo = await startDemo(adapter, { TOKEN_AUTH_KEYS_FILE: file, TOKEN_AUTH_REFRESH_INTERVAL: '0.2', TOKEN_AUTH_MAX_STALENESS: '0.5' });
+      demo = await startDemo(adapter, {
+        TOKEN_AUTH_KEYS_FILE: file,
+        TOKEN_AUTH_REFRESH_INTERVAL: '0.2',
+        TOKEN_AUTH_MAX_STALENESS: '0.5',
+      });
       await demo.register('stale');
       writeFileSync(file, 'not a key ring');
-      await until(async () => (await demo.http().get('/health')).body.keyRing === 'stale', 10_000, 'the ring goes stale');
+      await until(
+        async () => (await demo.http().get('/health')).body.keyRing === 'stale',
+        10_000,
+        'the ring goes stale',
+      );
       const verify = jest.spyOn(demo.app.get(PasswordHasher), 'verify');
       const response = await demo.http().post('/auth/login').send({ username: 'stale', password: PASSWORD });
       expect(response.status).toBe(503);

@@ -40,7 +40,12 @@ describe.each(ADAPTERS)('demo notes routes (%s)', (adapter) => {
   });
 
   it("keeps users apart: a user never sees nor deletes another's note, which is a 404 like a missing one", async () => {
-    const secret = await demo.http().post('/notes').set('Authorization', alice).send({ text: "alice's secret" }).expect(201);
+    const secret = await demo
+      .http()
+      .post('/notes')
+      .set('Authorization', alice)
+      .send({ text: "alice's secret" })
+      .expect(201);
     const bobsList = await demo.http().get('/notes').set('Authorization', bob).expect(200);
     expect(bobsList.body).not.toContainEqual(secret.body);
 
@@ -59,11 +64,14 @@ describe.each(ADAPTERS)('demo notes routes (%s)', (adapter) => {
     await demo.http().delete(`/notes/${note.body.id}`).set('Authorization', alice).expect(404);
   });
 
-  it.each(['abc', '1.5', '1e3', '0x10', '-1', '0', '01', '%201', '9'.repeat(16)])('answers 400 for the note id %s', async (id) => {
-    const response = await demo.http().delete(`/notes/${id}`).set('Authorization', alice);
-    expect(response.status).toBe(400);
-    expect(response.body.message).toEqual(['id must be a note id: a positive whole number']);
-  });
+  it.each(['abc', '1.5', '1e3', '0x10', '-1', '0', '01', '%201', '9'.repeat(16)])(
+    'answers 400 for the note id %s',
+    async (id) => {
+      const response = await demo.http().delete(`/notes/${id}`).set('Authorization', alice);
+      expect(response.status).toBe(400);
+      expect(response.body.message).toEqual(['id must be a note id: a positive whole number']);
+    },
+  );
 
   it.each([
     ['no text', {}, /text must be a string/],
@@ -78,7 +86,12 @@ describe.each(ADAPTERS)('demo notes routes (%s)', (adapter) => {
   });
 
   it('accepts text of exactly 2000 characters', async () => {
-    await demo.http().post('/notes').set('Authorization', alice).send({ text: 'x'.repeat(2000) }).expect(201);
+    await demo
+      .http()
+      .post('/notes')
+      .set('Authorization', alice)
+      .send({ text: 'x'.repeat(2000) })
+      .expect(201);
   });
 
   it.each([

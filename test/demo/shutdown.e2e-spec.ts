@@ -25,7 +25,10 @@ describe.each(ADAPTERS)('demo shutdown (%s)', (adapter) => {
     const closing = demo.app.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    expect(readiness()).toEqual({ status: 503, body: expect.objectContaining({ status: 'down', instance: 'shutting_down' }) });
+    expect(readiness()).toEqual({
+      status: 503,
+      body: expect.objectContaining({ status: 'down', instance: 'shutting_down' }),
+    });
     underWay.finish();
     const answer = await underWay.response();
     expect([answer.status, answer.headers.connection]).toEqual([204, 'close']);

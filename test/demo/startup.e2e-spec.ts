@@ -29,7 +29,12 @@ describe('the built demo (node dist/apps/demo/main.js)', () => {
 
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local', instance: 'serving' });
+    expect(await health.json()).toEqual({
+      status: 'up',
+      keyRing: 'fresh',
+      revocationStore: 'local',
+      instance: 'serving',
+    });
 
     const register = await fetch(`${url}/auth/register`, {
       method: 'POST',
@@ -48,7 +53,9 @@ describe('the built demo (node dist/apps/demo/main.js)', () => {
     const app = start({ NODE_ENV: 'production', PORT: '0' });
     const exit = await app.exited;
     expect(exit.code).toBe(1);
-    expect(app.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^demo: cannot start: .*TOKEN_AUTH_KEYS is not set/)]);
+    expect(app.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^demo: cannot start: .*TOKEN_AUTH_KEYS is not set/),
+    ]);
     expect(app.stdout).not.toMatch(/listening on/);
   });
 

@@ -95,14 +95,30 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
     const cases: BadInput[] = [
       { name: 'no Authorization header', headers: () => [], code: 'token_missing' },
       { name: 'an empty value', headers: () => ['Authorization: '], code: 'token_malformed' },
-      { name: 'the Basic scheme', headers: () => ['Authorization: Basic dXNlcjpwYXNzd29yZA=='], code: 'token_malformed' },
+      {
+        name: 'the Basic scheme',
+        headers: () => ['Authorization: Basic dXNlcjpwYXNzd29yZA=='],
+        code: 'token_malformed',
+      },
       { name: 'the Token scheme', headers: () => [`Authorization: Token ${valid}`], code: 'token_malformed' },
       { name: 'Bearer with no token', headers: () => ['Authorization: Bearer'], code: 'token_malformed' },
       { name: 'Bearer and a space with no token', headers: () => ['Authorization: Bearer '], code: 'token_malformed' },
-      { name: 'a tab between scheme and token', headers: () => [`Authorization: Bearer\t${valid}`], code: 'token_malformed' },
+      {
+        name: 'a tab between scheme and token',
+        headers: () => [`Authorization: Bearer\t${valid}`],
+        code: 'token_malformed',
+      },
       { name: 'two tokens', headers: () => [`Authorization: Bearer ${valid} ${other}`], code: 'token_malformed' },
-      { name: 'two tokens separated by a comma', headers: () => [`Authorization: Bearer ${valid},${other}`], code: 'token_malformed' },
-      { name: 'extra text after the token', headers: () => [`Authorization: Bearer ${valid} please`], code: 'token_malformed' },
+      {
+        name: 'two tokens separated by a comma',
+        headers: () => [`Authorization: Bearer ${valid},${other}`],
+        code: 'token_malformed',
+      },
+      {
+        name: 'extra text after the token',
+        headers: () => [`Authorization: Bearer ${valid} please`],
+        code: 'token_malformed',
+      },
       {
         name: 'two Authorization headers, each valid',
         headers: () => [`Authorization: Bearer ${valid}`, `Authorization: Bearer ${other}`],
@@ -113,7 +129,11 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
         headers: () => [`Authorization: Bearer ${valid}`, 'authorization: '],
         code: 'token_malformed',
       },
-      { name: 'a 10 KB token', headers: () => [`Authorization: Bearer nta1.${'A'.repeat(10_240)}`], code: 'token_malformed' },
+      {
+        name: 'a 10 KB token',
+        headers: () => [`Authorization: Bearer nta1.${'A'.repeat(10_240)}`],
+        code: 'token_malformed',
+      },
       {
         name: 'a header over 8 KiB that starts with a valid token',
         headers: () => [`Authorization: Bearer ${valid}${'A'.repeat(8 * 1024)}`],
@@ -121,7 +141,13 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
       },
       {
         name: 'non-ASCII bytes (UTF-8) inside the token',
-        headers: () => [Buffer.concat([Buffer.from(`Authorization: Bearer ${valid.slice(0, 30)}`), Buffer.from('é', 'utf8'), Buffer.from(valid.slice(31))])],
+        headers: () => [
+          Buffer.concat([
+            Buffer.from(`Authorization: Bearer ${valid.slice(0, 30)}`),
+            Buffer.from('é', 'utf8'),
+            Buffer.from(valid.slice(31)),
+          ]),
+        ],
         code: 'token_malformed',
       },
       {
@@ -129,15 +155,32 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
         headers: () => [Buffer.concat([Buffer.from(`Authorization: Bearer ${valid}`), Buffer.of(0xff)])],
         code: 'token_malformed',
       },
-      { name: 'a token in the query string only', path: () => `/me?access_token=${valid}`, headers: () => [], code: 'token_missing' },
-      { name: 'a token of another purpose (refresh)', headers: () => [`Authorization: Bearer ${refreshToken()}`], code: 'wrong_purpose' },
-      { name: 'an expired token', headers: () => [`Authorization: Bearer ${issuedAt(-3_600_000)}`], code: 'token_expired' },
+      {
+        name: 'a token in the query string only',
+        path: () => `/me?access_token=${valid}`,
+        headers: () => [],
+        code: 'token_missing',
+      },
+      {
+        name: 'a token of another purpose (refresh)',
+        headers: () => [`Authorization: Bearer ${refreshToken()}`],
+        code: 'wrong_purpose',
+      },
+      {
+        name: 'an expired token',
+        headers: () => [`Authorization: Bearer ${issuedAt(-3_600_000)}`],
+        code: 'token_expired',
+      },
       {
         name: 'a token issued beyond the clock tolerance in the future',
         headers: () => [`Authorization: Bearer ${issuedAt(31_000)}`],
         code: 'token_not_yet_valid',
       },
-      { name: 'a token of an unknown key', headers: () => [`Authorization: Bearer ${unknownKeyToken()}`], code: 'unknown_key' },
+      {
+        name: 'a token of an unknown key',
+        headers: () => [`Authorization: Bearer ${unknownKeyToken()}`],
+        code: 'unknown_key',
+      },
       { name: 'a forged signature', headers: () => [`Authorization: Bearer ${forged()}`], code: 'invalid_signature' },
     ];
 
@@ -156,14 +199,16 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
       expectNoEcho(response, other);
     });
 
-    it('a header past Node\'s 16 KiB limit is refused by the server (431), not by a 500', async () => {
+    it("a header past Node's 16 KiB limit is refused by the server (431), not by a 500", async () => {
       const response = await get(port, '/me', [`Authorization: Bearer ${valid}${'A'.repeat(17 * 1024)}`]);
       expect(response.status).toBe(431);
       expectNoEcho(response, valid);
     });
 
     it('a NUL byte is refused by the HTTP parser (400) before any app code runs', async () => {
-      const response = await get(port, '/me', [Buffer.concat([Buffer.from(`Authorization: Bearer ${valid}`), Buffer.of(0), Buffer.from('x')])]);
+      const response = await get(port, '/me', [
+        Buffer.concat([Buffer.from(`Authorization: Bearer ${valid}`), Buffer.of(0), Buffer.from('x')]),
+      ]);
       expect(response.status).toBe(400);
       expectNoEcho(response, valid);
     });
@@ -179,20 +224,29 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
     ])('%s', async (_, header) => {
       const response = await get(port, '/me', [header(valid)]);
       expect(response.status).toBe(200);
-      expect(JSON.parse(response.body)).toMatchObject({ sub: 'user-42', purpose: 'access', claims: { roles: ['admin'] } });
+      expect(JSON.parse(response.body)).toMatchObject({
+        sub: 'user-42',
+        purpose: 'access',
+        claims: { roles: ['admin'] },
+      });
     });
   });
 
   describe('routes', () => {
-    it('@CurrentUser() gives the verified claims, @CurrentUser(\'sub\') one field', async () => {
+    it("@CurrentUser() gives the verified claims, @CurrentUser('sub') one field", async () => {
       const claims = tokens.verify(valid);
       expect(JSON.parse((await get(port, '/me', [`Authorization: Bearer ${valid}`])).body)).toEqual(claims);
-      expect(JSON.parse((await get(port, '/me/sub', [`Authorization: Bearer ${other}`])).body)).toEqual({ sub: 'user-43' });
+      expect(JSON.parse((await get(port, '/me/sub', [`Authorization: Bearer ${other}`])).body)).toEqual({
+        sub: 'user-43',
+      });
     });
 
     it('a route guarded twice (the global guard and its own) passes a valid token and refuses a revoked one', async () => {
       const token = tokens.issue('user-9').token;
-      expect(await get(port, '/me/stacked', [`Authorization: Bearer ${token}`])).toMatchObject({ status: 200, body: '{"sub":"user-9"}' });
+      expect(await get(port, '/me/stacked', [`Authorization: Bearer ${token}`])).toMatchObject({
+        status: 200,
+        body: '{"sub":"user-9"}',
+      });
       await tokens.revoke(token);
       expect((await get(port, '/me/stacked', [`Authorization: Bearer ${token}`])).status).toBe(401);
       expect((await get(port, '/me/stacked')).status).toBe(401);
@@ -209,7 +263,9 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
 
     it('@OptionalAuth() passes anonymous requests, identifies signed-in ones and refuses bad tokens', async () => {
       expect(JSON.parse((await get(port, '/optional')).body)).toEqual({ sub: null });
-      expect(JSON.parse((await get(port, '/optional', [`Authorization: Bearer ${valid}`])).body)).toEqual({ sub: 'user-42' });
+      expect(JSON.parse((await get(port, '/optional', [`Authorization: Bearer ${valid}`])).body)).toEqual({
+        sub: 'user-42',
+      });
       const bad = await get(port, '/optional', [`Authorization: Bearer ${forged()}`]);
       expect(bad.status).toBe(401);
       expect(JSON.parse(bad.body)).toMatchObject({ code: 'invalid_signature' });
@@ -234,32 +290,35 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
   });
 });
 
-describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard per controller, module isGlobal, on %s', (adapter) => {
-  let app: INestApplication;
-  let port: number;
-  let valid: string;
+describe.each<AdapterName>(['express', 'fastify'])(
+  'TokenAuthGuard per controller, module isGlobal, on %s',
+  (adapter) => {
+    let app: INestApplication;
+    let port: number;
+    let valid: string;
 
-  beforeAll(async () => {
-    ({ app, port } = await createGuardApp(adapter, 'per-controller', [key]));
-    valid = app.get(TokenService).issue('user-7').token;
-  });
+    beforeAll(async () => {
+      ({ app, port } = await createGuardApp(adapter, 'per-controller', [key]));
+      valid = app.get(TokenService).issue('user-7').token;
+    });
 
-  afterAll(async () => {
-    await app.close();
-  });
+    afterAll(async () => {
+      await app.close();
+    });
 
-  it('guards the controller that asks for it', async () => {
-    const anonymous = await get(port, '/guarded');
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toBe('Bearer');
-    const signedIn = await get(port, '/guarded', [`Authorization: Bearer ${valid}`]);
-    expect(signedIn.status).toBe(200);
-    // The feature module injected TokenService without importing TokenAuthModule.
-    expect(JSON.parse(signedIn.body)).toEqual({ sub: 'user-7', kid: key.id });
-  });
+    it('guards the controller that asks for it', async () => {
+      const anonymous = await get(port, '/guarded');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+      const signedIn = await get(port, '/guarded', [`Authorization: Bearer ${valid}`]);
+      expect(signedIn.status).toBe(200);
+      // The feature module injected TokenService without importing TokenAuthModule.
+      expect(JSON.parse(signedIn.body)).toEqual({ sub: 'user-7', kid: key.id });
+    });
 
-  it('leaves other controllers alone', async () => {
-    expect(await get(port, '/open')).toMatchObject({ status: 200, body: '{"user":null}' });
-    expect((await get(port, '/open', ['Authorization: Bearer nonsense'])).status).toBe(200);
-  });
-});
+    it('leaves other controllers alone', async () => {
+      expect(await get(port, '/open')).toMatchObject({ status: 200, body: '{"user":null}' });
+      expect((await get(port, '/open', ['Authorization: Bearer nonsense'])).status).toBe(200);
+    });
+  },
+);

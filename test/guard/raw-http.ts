@@ -34,7 +34,10 @@ export function rawRequest(port: number, head: Buffer | string): Promise<RawResp
 /** A GET with `Connection: close` and the given header lines (strings, or buffers for raw bytes). */
 export function get(port: number, path: string, headerLines: Array<string | Buffer> = []): Promise<RawResponse> {
   const lines = [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headerLines];
-  const parts = lines.flatMap((line) => [typeof line === 'string' ? Buffer.from(line, 'latin1') : line, Buffer.from('\r\n')]);
+  const parts = lines.flatMap((line) => [
+    typeof line === 'string' ? Buffer.from(line, 'latin1') : line,
+    Buffer.from('\r\n'),
+  ]);
   return rawRequest(port, Buffer.concat([...parts, Buffer.from('\r\n')]));
 }
 
@@ -51,7 +54,12 @@ function parse(raw: string): RawResponse {
   }
   let body = raw.slice(end + 4);
   if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
-  return { status: Number(statusLine!.split(' ')[1]), headers, body: Buffer.from(body, 'latin1').toString('utf8'), raw };
+  return {
+    status: Number(statusLine!.split(' ')[1]),
+    headers,
+    body: Buffer.from(body, 'latin1').toString('utf8'),
+    raw,
+  };
 }
 
 function dechunk(text: string): string {

@@ -4,7 +4,15 @@ import { APP_GUARD } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { KeyRingManager, Public, TokenAuthGuard, TokenAuthModule, generateKey, type KeyProvider, type KeySpec } from 'nestjs-token-auth';
+import {
+  KeyRingManager,
+  Public,
+  TokenAuthGuard,
+  TokenAuthModule,
+  generateKey,
+  type KeyProvider,
+  type KeySpec,
+} from 'nestjs-token-auth';
 import { TokenAuthHealthIndicator } from 'nestjs-token-auth/terminus';
 
 @Controller('health')
@@ -90,7 +98,20 @@ describe('TokenAuthHealthIndicator', () => {
   it('is down (503) once the ring is past maxStaleness', async () => {
     const nest = await start(new FlakyKeyProvider([active], 60, 120));
     await nest.get(KeyRingManager).refresh();
-    jest.useFakeTimers({ doNotFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'setImmediate',
+        'clearImmediate',
+        'nextTick',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
     jest.setSystemTime(Date.now() + 121_000);
     const response = await request(nest.getHttpServer()).get('/health').expect(503);
     const details = response.body.error.token_auth;
@@ -100,7 +121,11 @@ describe('TokenAuthHealthIndicator', () => {
   });
 
   it('reports the revocation store the module uses', async () => {
-    const response = await request((await start(new FlakyKeyProvider([active]))).getHttpServer()).get('/health').expect(200);
-    expect(response.body.info.token_auth.revocation).toEqual(expect.objectContaining({ store: expect.any(String), tokens: 0 }));
+    const response = await request((await start(new FlakyKeyProvider([active]))).getHttpServer())
+      .get('/health')
+      .expect(200);
+    expect(response.body.info.token_auth.revocation).toEqual(
+      expect.objectContaining({ store: expect.any(String), tokens: 0 }),
+    );
   });
 });

@@ -101,7 +101,9 @@ describe('FileKeyProvider', () => {
 
   it('stops startup when the file is missing, saying so', async () => {
     const path = join(await tempDir(), 'absent.json');
-    const error = await manager(new FileKeyProvider({ path })).start().catch((e: unknown) => e);
+    const error = await manager(new FileKeyProvider({ path }))
+      .start()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenAuthConfigError);
     expect((error as Error).message).toContain(`file ${path} does not exist; mount or create the key ring file`);
   });
@@ -119,10 +121,10 @@ describe('FileKeyProvider', () => {
     expect(() => m.current).toThrow(expect.objectContaining({ code: 'key_ring_stale' }) as unknown as Error);
   });
 
-  it.each([[{ path: '' }, 'path is required'], [{ path: 'x', pollInterval: 0 }, 'pollInterval must be a positive number']])(
-    '%j is refused',
-    (options, message) => {
-      expect(() => new FileKeyProvider(options)).toThrow(message);
-    },
-  );
+  it.each([
+    [{ path: '' }, 'path is required'],
+    [{ path: 'x', pollInterval: 0 }, 'pollInterval must be a positive number'],
+  ])('%j is refused', (options, message) => {
+    expect(() => new FileKeyProvider(options)).toThrow(message);
+  });
 });

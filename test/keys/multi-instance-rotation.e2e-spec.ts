@@ -49,7 +49,10 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
       // One after the other: the first creates the database schema.
       urls.push(await demo.listening());
     }
-    const registered = await post(urls[0]!, '/auth/register', { username: 'rotation', password: 'correct horse battery' });
+    const registered = await post(urls[0]!, '/auth/register', {
+      username: 'rotation',
+      password: 'correct horse battery',
+    });
     expect(registered.status).toBe(201);
   }, 120_000);
 
@@ -60,7 +63,11 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
   });
 
   async function post(base: string, path: string, body: unknown): Promise<Response> {
-    return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   interface Pair {
@@ -87,7 +94,11 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
   /** The key ids and states an instance reports on /health/details (for a signed-in caller). */
   async function ringOf(base: string, token: string): Promise<{ id: string; state: string }[]> {
     const find = (value: unknown): { id: string; state: string }[] | undefined => {
-      if (Array.isArray(value) && value.length > 0 && value.every((k) => typeof k?.id === 'string' && typeof k?.state === 'string')) {
+      if (
+        Array.isArray(value) &&
+        value.length > 0 &&
+        value.every((k) => typeof k?.id === 'string' && typeof k?.state === 'string')
+      ) {
         return value as { id: string; state: string }[];
       }
       if (typeof value !== 'object' || value === null) return undefined;
@@ -97,13 +108,26 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
       }
       return undefined;
     };
-    return find(await (await fetch(`${base}/health/details`, { headers: { authorization: `Bearer ${token}` } })).json()) ?? [];
+    return (
+      find(await (await fetch(`${base}/health/details`, { headers: { authorization: `Bearer ${token}` } })).json()) ??
+      []
+    );
   }
 
   async function rotate(...extra: string[]): Promise<{ active: string; dropped: string[] }> {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [CLI, 'rotate', '--secret-id', SECRET_ID, '--endpoint', local.endpoint, '--refresh-seconds', String(REFRESH_SECONDS), ...extra],
+      [
+        CLI,
+        'rotate',
+        '--secret-id',
+        SECRET_ID,
+        '--endpoint',
+        local.endpoint,
+        '--refresh-seconds',
+        String(REFRESH_SECONDS),
+        ...extra,
+      ],
       { env: { ...process.env, ...CREDENTIALS } },
     );
     return JSON.parse(stdout) as { active: string; dropped: string[] };
@@ -127,7 +151,9 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
         const signer = n % 3;
         const response = await post(urls[signer]!, '/auth/refresh', { refresh_token: refreshTokens[signer] });
         if (response.status !== 200) {
-          failures.push(`refresh on #${signer}: ${response.status} ${((await response.json()) as { code?: string }).code}`);
+          failures.push(
+            `refresh on #${signer}: ${response.status} ${((await response.json()) as { code?: string }).code}`,
+          );
           refreshTokens[signer] = (await loginPair(urls[signer]!)).refresh_token;
           continue;
         }
@@ -141,7 +167,8 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
           for (const candidate of [token, older]) {
             const result = await me(base, candidate);
             checks++;
-            if (result.status !== 200) failures.push(`minted on #${signer}, rejected by #${i}: ${result.status} ${result.code}`);
+            if (result.status !== 200)
+              failures.push(`minted on #${signer}, rejected by #${i}: ${result.status} ${result.code}`);
           }
         }
       }
@@ -152,7 +179,14 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     const first = await rotate();
     await sleep(REFRESH_SECONDS * 1000 + 500);
     const second = await rotate();
-    await until(async () => (await Promise.all(urls.map((base) => ringOf(base, firstToken)))).every((ring) => ring.find((k) => k.state === 'active')?.id === second.active), 5000, 'every instance on the second ring');
+    await until(
+      async () =>
+        (await Promise.all(urls.map((base) => ringOf(base, firstToken)))).every(
+          (ring) => ring.find((k) => k.state === 'active')?.id === second.active,
+        ),
+      5000,
+      'every instance on the second ring',
+    );
     await sleep(1000);
     running = false;
     await traffic;
@@ -179,7 +213,12 @@ describe('three instances sharing a key ring in Secrets Manager', () => {
     // 25 hours later (past the old default grace of maxAccessTokenTtl + 30 s + one refresh interval), the next
     // rotation on the default schedule keeps the first key: the session begun before both rotations refreshes.
     const client = localClient(local.endpoint);
-    const later = await rotateSecret({ client, secretId: SECRET_ID, refreshInterval: REFRESH_SECONDS, now: new Date(Date.now() + 25 * 3_600_000) });
+    const later = await rotateSecret({
+      client,
+      secretId: SECRET_ID,
+      refreshInterval: REFRESH_SECONDS,
+      now: new Date(Date.now() + 25 * 3_600_000),
+    });
     client.destroy();
     expect(later.result?.dropped).toEqual([]);
     await sleep(REFRESH_SECONDS * 1000 + 500);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { KeyRing, KeyRotationError, createRing, defaultGracePeriod, readRingDocument, rotateRing, generateKey, type RingDocument } from 'nestjs-token-auth';
+import {
+  KeyRing,
+  KeyRotationError,
+  createRing,
+  defaultGracePeriod,
+  readRingDocument,
+  rotateRing,
+  generateKey,
+  type RingDocument,
+} from 'nestjs-token-auth';
 
 const T0 = new Date('2026-11-01T00:00:00Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
@@ -28,7 +37,11 @@ describe('rotateRing', () => {
     const published = result.ring.keys.find((key) => key.id === result.published)!;
     expect(published).toMatchObject({ state: 'verify-only', createdAt: at(3600).toISOString() });
     expect(published.retireAfter).toBeUndefined();
-    expect(byState(result.ring)).toEqual({ active: [next!.id], 'verify-only': [result.published], retiring: [active!.id] });
+    expect(byState(result.ring)).toEqual({
+      active: [next!.id],
+      'verify-only': [result.published],
+      retiring: [active!.id],
+    });
     expect(() => KeyRing.from(result.ring.keys)).not.toThrow();
     expect(ring.keys).toEqual(createRingCopy(ring));
   });
@@ -124,25 +137,37 @@ describe('rotateRing', () => {
     fc.assert(
       fc.property(
         // Gaps of at least one refresh interval, often near the grace period where a key is dropped.
-        fc.array(fc.oneof(fc.integer({ min: refresh, max: 3 * maxTtl }), fc.integer({ min: maxTtl - refresh, max: grace + refresh })), {
-          minLength: 1,
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: refresh, max: 3 * maxTtl }),
+            fc.integer({ min: maxTtl - refresh, max: grace + refresh }),
+          ),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
         fc.array(fc.tuple(fc.nat(), fc.boolean(), fraction, fraction), { minLength: 1, maxLength: 30 }),
         (gaps, tokens) => {
           const rings: { at: number; ring: RingDocument }[] = [{ at: 0, ring: createRing(at(0)) }];
           let t = 0;
           for (const gap of gaps) {
             t += gap;
-            rings.push({ at: t, ring: rotateRing(rings.at(-1)!.ring, { now: at(t), gracePeriod: grace, refreshInterval: refresh }).ring });
+            rings.push({
+              at: t,
+              ring: rotateRing(rings.at(-1)!.ring, { now: at(t), gracePeriod: grace, refreshInterval: refresh }).ring,
+            });
           }
           const activeOf = (ring: RingDocument): string => ring.keys.find((key) => key.state === 'active')!.id;
           const built = new Map<RingDocument, KeyRing>();
-          const ringOf = (ring: RingDocument): KeyRing => built.get(ring) ?? built.set(ring, KeyRing.from(ring.keys)).get(ring)!;
+          const ringOf = (ring: RingDocument): KeyRing =>
+            built.get(ring) ?? built.set(ring, KeyRing.from(ring.keys)).get(ring)!;
           // An instance holds the ring current at time t, or, within one refresh interval of a publication, the one before.
           const heldAt = (time: number): RingDocument[] => {
             const current = rings.findLastIndex((r) => r.at <= time);
-            return time < rings[current]!.at + refresh && current > 0 ? [rings[current]!.ring, rings[current - 1]!.ring] : [rings[current]!.ring];
+            return time < rings[current]!.at + refresh && current > 0
+              ? [rings[current]!.ring, rings[current - 1]!.ring]
+              : [rings[current]!.ring];
           };
           for (const [index, lagging, when, age] of tokens) {
             const i = index % rings.length;
@@ -152,7 +177,13 @@ describe('rotateRing', () => {
             for (const signer of heldAt(signedAt)) {
               for (const verifier of heldAt(verifiedAt)) {
                 // What verification asks the ring: the key, its retireAfter and its signedUntil (no clock tolerance).
-                const accepted = ringOf(verifier).keyFor(activeOf(signer), 'access', at(signedAt).getTime(), at(verifiedAt).getTime(), 0);
+                const accepted = ringOf(verifier).keyFor(
+                  activeOf(signer),
+                  'access',
+                  at(signedAt).getTime(),
+                  at(verifiedAt).getTime(),
+                  0,
+                );
                 if (accepted === undefined) return false;
               }
             }

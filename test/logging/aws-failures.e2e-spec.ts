@@ -20,7 +20,10 @@ jest.setTimeout(30_000);
 describe('secrets never logged: AWS Secrets Manager failures', () => {
   const local = new LocalSecretsManager();
   // Credentials the SDK signs with: they must never reach a log line either.
-  const credentials = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
+  const credentials = {
+    accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
   const clients: SecretsManagerClient[] = [];
   let admin: SecretsManagerClient;
   let app: INestApplication | undefined;
@@ -28,7 +31,12 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
   let secrets = 0;
 
   const client = (): SecretsManagerClient => {
-    const made = new SecretsManagerClient({ endpoint: local.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const made = new SecretsManagerClient({
+      endpoint: local.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
     clients.push(made);
     return made;
   };
@@ -66,8 +74,16 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
     const secretId = `app/token-keys-${++secrets}`;
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: firstText }));
     capture = captureOutput();
-    const provider = new AwsSecretsManagerKeyProvider({ secretId, client: client(), refreshInterval: 300, requestTimeout: 200 });
-    app = await NestFactory.create(guardedAppModule({ keyProvider: provider }), { logger: capture.logger, abortOnError: false });
+    const provider = new AwsSecretsManagerKeyProvider({
+      secretId,
+      client: client(),
+      refreshInterval: 300,
+      requestTimeout: 200,
+    });
+    app = await NestFactory.create(guardedAppModule({ keyProvider: provider }), {
+      logger: capture.logger,
+      abortOnError: false,
+    });
     await app.init();
     const manager = app.get(KeyRingManager);
     const token = app.get(TokenService).issue('user-1').token;
@@ -114,11 +130,23 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
 
   it('stops startup on an unreachable endpoint with the cause: the refused connection and where it went', async () => {
     const port = await freePort();
-    const unreachable = new SecretsManagerClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const unreachable = new SecretsManagerClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
     clients.push(unreachable);
     capture = captureOutput();
-    const provider = new AwsSecretsManagerKeyProvider({ secretId: 'app/unreachable', client: unreachable, refreshInterval: 300 });
-    const error = await NestFactory.create(guardedAppModule({ keyProvider: provider }), { logger: capture.logger, abortOnError: false }).then(
+    const provider = new AwsSecretsManagerKeyProvider({
+      secretId: 'app/unreachable',
+      client: unreachable,
+      refreshInterval: 300,
+    });
+    const error = await NestFactory.create(guardedAppModule({ keyProvider: provider }), {
+      logger: capture.logger,
+      abortOnError: false,
+    }).then(
       (started) => {
         app = started;
         return new Error('the app started');
@@ -132,13 +160,24 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
   it('the CLI, outside Jest, reports an unreachable endpoint with the cause from the error itself', async () => {
     const port = await freePort();
     const cli = join(REPO_ROOT, 'libs/token-auth/bin/nestjs-token-auth.js');
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'us-east-1' };
-    const failure = await promisify(execFile)(process.execPath, [cli, 'rotate', '--secret-id', 'app/keys', '--endpoint', `http://127.0.0.1:${port}`], { env }).then(
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
+    const failure = await promisify(execFile)(
+      process.execPath,
+      [cli, 'rotate', '--secret-id', 'app/keys', '--endpoint', `http://127.0.0.1:${port}`],
+      { env },
+    ).then(
       () => undefined,
       (error: unknown) => error as { code: number; stderr: string },
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain(`error: ECONNREFUSED: the request for app/keys failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(failure?.stderr).toContain(
+      `error: ECONNREFUSED: the request for app/keys failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
     expectNoSecrets(failure!.stderr, secretMap([], []));
   });
 
@@ -149,7 +188,10 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: text }));
     capture = captureOutput();
     const provider = new AwsSecretsManagerKeyProvider({ secretId, client: client(), refreshInterval: 300 });
-    const error = await NestFactory.create(guardedAppModule({ keyProvider: provider }), { logger: capture.logger, abortOnError: false }).then(
+    const error = await NestFactory.create(guardedAppModule({ keyProvider: provider }), {
+      logger: capture.logger,
+      abortOnError: false,
+    }).then(
       (started) => {
         app = started;
         return new Error('the app started');

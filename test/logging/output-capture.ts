@@ -26,7 +26,9 @@ export class CapturingLogger implements LoggerService {
   }
 
   private keep(level: string, args: unknown[]): void {
-    this.lines.push(`${level} ${args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 8 }))).join(' ')}`);
+    this.lines.push(
+      `${level} ${args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 8 }))).join(' ')}`,
+    );
   }
 }
 

@@ -70,7 +70,9 @@ describe('secrets never logged: Redis revocation failures', () => {
     expect(offline).toEqual({ persisted: false });
     await expect(tokens.refresh(pairs[2]!.refresh.token)).rejects.toMatchObject({ code: 'revocation_unavailable' });
     offset += 31_000;
-    const stale = await request(app.getHttpServer()).get('/private').set('Authorization', `Bearer ${pairs[2]!.access.token}`);
+    const stale = await request(app.getHttpServer())
+      .get('/private')
+      .set('Authorization', `Bearer ${pairs[2]!.access.token}`);
     expect(stale.status).toBe(503);
 
     const syncs = () => (capture!.text().match(/revocations synchronised with Redis/g) ?? []).length;
@@ -81,8 +83,14 @@ describe('secrets never logged: Redis revocation failures', () => {
     // What anyone with access to Redis could publish: broken JSON around a token, and a bare token.
     for (const message of [`[["t","${pairs[2]!.access.token}"`, pairs[2]!.refresh.token]) {
       const heard = (capture.text().match(/ignored a malformed message/g) ?? []).length;
-      await eventuallyAsync(async () => (await publisher!.publish('nta:revocation:events', message)) > 0, 'the store subscribes');
-      await eventually(() => (capture!.text().match(/ignored a malformed message/g) ?? []).length > heard, 'the message is logged');
+      await eventuallyAsync(
+        async () => (await publisher!.publish('nta:revocation:events', message)) > 0,
+        'the store subscribes',
+      );
+      await eventually(
+        () => (capture!.text().match(/ignored a malformed message/g) ?? []).length > heard,
+        'the message is logged',
+      );
     }
 
     const output = capture.text();
@@ -94,7 +102,8 @@ describe('secrets never logged: Redis revocation failures', () => {
       ['the master key', secretForms(Buffer.from(key.key, 'base64url'))],
     ]);
     const ring = app.get(KeyRingManager).current.active;
-    for (const purpose of ['access', 'refresh'] as const) secrets.set(`${purpose} MAC key`, secretForms(ring.macKeys[purpose].export()));
+    for (const purpose of ['access', 'refresh'] as const)
+      secrets.set(`${purpose} MAC key`, secretForms(ring.macKeys[purpose].export()));
     all.forEach((token, index) => secrets.set(`token #${index + 1}`, [token, token.slice('nta1.'.length)]));
     expectNoSecrets(output, secrets);
     expectNoSecrets(stale.text + JSON.stringify(stale.headers), secrets);

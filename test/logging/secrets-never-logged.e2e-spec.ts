@@ -20,9 +20,16 @@ import { captureOutput, expectNoSecrets, secretForms } from './output-capture.js
 
 type AdapterName = 'express' | 'fastify';
 
-async function startApp(adapter: AdapterName, keyProvider: KeyProvider, logger: LoggerService): Promise<INestApplication> {
+async function startApp(
+  adapter: AdapterName,
+  keyProvider: KeyProvider,
+  logger: LoggerService,
+): Promise<INestApplication> {
   const httpAdapter = adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
-  const app = await NestFactory.create(guardedAppModule({ keyProvider: keyProvider }), httpAdapter, { logger, abortOnError: false });
+  const app = await NestFactory.create(guardedAppModule({ keyProvider: keyProvider }), httpAdapter, {
+    logger,
+    abortOnError: false,
+  });
   await app.listen(0, '127.0.0.1');
   return app;
 }
@@ -92,7 +99,10 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
     const specs = [generateKey(), generateKey('verify-only')];
     const ringText = specs.map((spec) => `${spec.id}:${keyText(spec)}`).join(',');
     const { app, text } = await captured(adapter, new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: ringText } }));
-    const secrets = ringSecrets(app, specs.map((spec) => Buffer.from(keyText(spec), 'base64url')));
+    const secrets = ringSecrets(
+      app,
+      specs.map((spec) => Buffer.from(keyText(spec), 'base64url')),
+    );
     secrets.set('the TOKEN_AUTH_KEYS value', [ringText]);
     expect(text()).toMatch(/Nest application successfully started/);
     expectNoSecrets(text(), secrets);
@@ -115,7 +125,9 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
       next = failure;
       await manager.refresh();
     }
-    const refreshErrors = text().split('\n').filter((line) => /key ring refresh from test secret store failed/.test(line));
+    const refreshErrors = text()
+      .split('\n')
+      .filter((line) => /key ring refresh from test secret store failed/.test(line));
     expect(refreshErrors).toHaveLength(failures.length);
     expect(manager.current.active.id).toBe(good.id);
     return { app, output: `${text()}\n${JSON.stringify(manager.health())}` };
@@ -177,7 +189,9 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
     const provider: KeyProvider = {
       description: 'test secret store',
       load: async () => {
-        throw new Error(`cannot use ${keyText(leaked)} (hex ${Buffer.from(keyText(leaked), 'base64url').toString('hex')})`);
+        throw new Error(
+          `cannot use ${keyText(leaked)} (hex ${Buffer.from(keyText(leaked), 'base64url').toString('hex')})`,
+        );
       },
     };
     const capture = captureOutput();
@@ -193,11 +207,16 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
 
   it('logs nothing secret and echoes no token for a batch of bad requests', async () => {
     const specs = [generateKey()];
-    const { app, text } = await captured(adapter, new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: `${specs[0]!.id}:${keyText(specs[0]!)}` } }));
+    const { app, text } = await captured(
+      adapter,
+      new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: `${specs[0]!.id}:${keyText(specs[0]!)}` } }),
+    );
     const tokens = app.get(TokenService);
     const token = tokens.issue('user-1', { claims: { role: 'admin' } }).token;
     const other = tokens.issue('user-2').token;
-    const foreign = (await captured(adapter, new EnvKeyProvider({ env: {} }))).app.get(TokenService).issue('user-1').token;
+    const foreign = (await captured(adapter, new EnvKeyProvider({ env: {} }))).app
+      .get(TokenService)
+      .issue('user-1').token;
     const flipped = token.slice(0, -3) + (token.at(-3) === 'A' ? 'B' : 'A') + token.slice(-2);
     const bad: Record<string, string | string[]>[] = [
       { authorization: `Bearer ${flipped}` },
@@ -220,8 +239,16 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
     expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 401));
     // The guard did verify a good token on this app, so the 401s above are the tokens' fault.
     expect((await send(app, '/private', { authorization: `Bearer ${token}` })).status).toBe(200);
-    const secrets = ringSecrets(app, specs.map((spec) => Buffer.from(keyText(spec), 'base64url')));
-    for (const [name, value] of [['token', token], ['other token', other], ['foreign token', foreign], ['flipped token', flipped]]) {
+    const secrets = ringSecrets(
+      app,
+      specs.map((spec) => Buffer.from(keyText(spec), 'base64url')),
+    );
+    for (const [name, value] of [
+      ['token', token],
+      ['other token', other],
+      ['foreign token', foreign],
+      ['flipped token', flipped],
+    ]) {
       secrets.set(name!, [value!, value!.slice('nta1.'.length)]);
     }
     for (const answer of answers) expectNoSecrets(answer.body + answer.headers, secrets);

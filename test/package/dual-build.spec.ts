@@ -51,7 +51,10 @@ await app.close();
 
 describe('both builds in one process', () => {
   it('share injection tokens and metadata keys: the ESM guard honours the CommonJS @Public(), REVOCATION_STORE resolves', () => {
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', SCRIPT], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(output)).toEqual({ twoBuilds: true, open: 200, closed: 401, store: 'memory' });
   });
 });

@@ -38,7 +38,10 @@ describe('the npm tarball of nestjs-token-auth', () => {
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'nta-tarball-'));
     const [packed] = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', work], { cwd: LIBRARY, encoding: 'utf8' }),
+      execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', work], {
+        cwd: LIBRARY,
+        encoding: 'utf8',
+      }),
     ) as Array<{ filename: string; files: PackedFile[] }>;
     execFileSync('tar', ['-xzf', join(work, packed!.filename), '-C', work]);
     unpacked = join(work, 'package');
@@ -49,15 +52,28 @@ describe('the npm tarball of nestjs-token-auth', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('holds the two builds, the bin, the README, LICENSE and CHANGELOG, and nothing else', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/nestjs-token-auth.js', 'dist/cjs/package.json']) {
+    for (const file of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'bin/nestjs-token-auth.js',
+      'dist/cjs/package.json',
+    ]) {
       expect(files).toContain(file);
     }
-    const outside = files.filter((file) => !/^dist\/(esm|cjs)\//.test(file) && !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/[\w-]+\.js)$/.test(file));
+    const outside = files.filter(
+      (file) =>
+        !/^dist\/(esm|cjs)\//.test(file) &&
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/[\w-]+\.js)$/.test(file),
+    );
     expect(outside).toEqual([]);
   });
 
   it('has no tests, fixtures, TypeScript sources or build state', () => {
-    const unwanted = files.filter((file) => /\.spec\.|e2e-spec|fixture|__tests__|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(file));
+    const unwanted = files.filter((file) =>
+      /\.spec\.|e2e-spec|fixture|__tests__|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(file),
+    );
     expect(unwanted).toEqual([]);
   });
 
@@ -65,16 +81,25 @@ describe('the npm tarball of nestjs-token-auth', () => {
     expect(Object.keys(manifest.exports).filter((key) => key !== './package.json')).toEqual(ENTRY_POINTS);
     for (const entry of ENTRY_POINTS) {
       const conditions = manifest.exports[entry];
-      expect(conditions).toMatchObject({ import: { types: expect.stringMatching(/^\.\/dist\/esm\//) }, require: { types: expect.stringMatching(/^\.\/dist\/cjs\//) } });
+      expect(conditions).toMatchObject({
+        import: { types: expect.stringMatching(/^\.\/dist\/esm\//) },
+        require: { types: expect.stringMatching(/^\.\/dist\/cjs\//) },
+      });
       if (conditions === undefined || typeof conditions === 'string') continue;
-      for (const target of [conditions.import.types, conditions.import.default, conditions.require.types, conditions.require.default]) {
+      for (const target of [
+        conditions.import.types,
+        conditions.import.default,
+        conditions.require.types,
+        conditions.require.default,
+      ]) {
         expect({ entry, target, packed: files.includes(target.slice(2)) }).toEqual({ entry, target, packed: true });
       }
     }
     // TypeScript's node10 resolution reads main/types and typesVersions instead of exports.
     const node10 = [manifest.main, manifest.types, ...Object.values(manifest.typesVersions['*']!).flat()];
     expect(node10).toHaveLength(5);
-    for (const target of node10) expect({ target, packed: files.includes(target.replace(/^\.\//, '')) }).toEqual({ target, packed: true });
+    for (const target of node10)
+      expect({ target, packed: files.includes(target.replace(/^\.\//, '')) }).toEqual({ target, packed: true });
   });
 
   it('marks dist/cjs as CommonJS and dist/esm as ESM', () => {
@@ -87,19 +112,32 @@ describe('the npm tarball of nestjs-token-auth', () => {
     const maps = files.filter((file) => file.endsWith('.js.map'));
     expect(maps.length).toBeGreaterThan(20);
     for (const map of maps) {
-      const { sources, sourcesContent } = JSON.parse(readFileSync(join(unpacked, map), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
-      expect({ map, carried: sourcesContent?.length === sources.length && sourcesContent.every((text) => text.length > 0) }).toEqual({ map, carried: true });
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(unpacked, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: string[];
+      };
+      expect({
+        map,
+        carried: sourcesContent?.length === sources.length && sourcesContent.every((text) => text.length > 0),
+      }).toEqual({ map, carried: true });
     }
   });
 
   it('has the npm page fields', () => {
-    expect(manifest).toMatchObject({ repository: expect.anything(), homepage: expect.stringMatching(/^https:\/\//), sideEffects: false });
+    expect(manifest).toMatchObject({
+      repository: expect.anything(),
+      homepage: expect.stringMatching(/^https:\/\//),
+      sideEffects: false,
+    });
     expect(manifest.keywords).toEqual(expect.arrayContaining(['nestjs', 'authentication']));
   });
 
   describe('its CLI, run from the unpacked tarball with no dependencies installed', () => {
     function cli(...args: string[]) {
-      return spawnSync(process.execPath, [join(unpacked, manifest.bin['nestjs-token-auth']!), ...args], { cwd: work, encoding: 'utf8' });
+      return spawnSync(process.execPath, [join(unpacked, manifest.bin['nestjs-token-auth']!), ...args], {
+        cwd: work,
+        encoding: 'utf8',
+      });
     }
 
     it('links its docs by URL, not by a path the tarball does not hold', () => {
@@ -120,7 +158,9 @@ describe('the npm tarball of nestjs-token-auth', () => {
       expect(existsSync(join(work, 'node_modules'))).toBe(false);
       const run = cli('rotate', '--secret-id', 'app/keys');
       expect(run.status).toBe(1);
-      expect(run.stderr.trim()).toBe('error: MissingDependencyError: this command needs the AWS SDK: run  npm install @aws-sdk/client-secrets-manager');
+      expect(run.stderr.trim()).toBe(
+        'error: MissingDependencyError: this command needs the AWS SDK: run  npm install @aws-sdk/client-secrets-manager',
+      );
     });
 
     it('keygen works', () => {

@@ -31,7 +31,10 @@ describe('hostile input to verify (property)', () => {
 
   it('answers any byte sequence, decoded as latin1, UTF-8 or base64url after the prefix, with a TokenAuthError', () => {
     const decoded = fc
-      .tuple(fc.uint8Array({ maxLength: 1500 }), fc.constantFrom('latin1', 'utf8', 'prefixed-base64url', 'prefixed-latin1'))
+      .tuple(
+        fc.uint8Array({ maxLength: 1500 }),
+        fc.constantFrom('latin1', 'utf8', 'prefixed-base64url', 'prefixed-latin1'),
+      )
       .map(([bytes, how]) => {
         const buffer = Buffer.from(bytes);
         if (how === 'prefixed-base64url') return encode(buffer);
@@ -61,7 +64,16 @@ describe('hostile input to verify (property)', () => {
         length.writeUInt16BE(claims.length);
         // version 1, purpose access, the real key id, then token id, session id and times from random bytes.
         return encode(
-          Buffer.concat([Buffer.from([1, 1]), keyIdBytes, middle, Buffer.from([subjectBytes.length]), subjectBytes, length, claims, tag]),
+          Buffer.concat([
+            Buffer.from([1, 1]),
+            keyIdBytes,
+            middle,
+            Buffer.from([subjectBytes.length]),
+            subjectBytes,
+            length,
+            claims,
+            tag,
+          ]),
         );
       })
       .filter((token) => token.length <= MAX_TOKEN_LENGTH);
@@ -80,11 +92,13 @@ describe('hostile input to verify (property)', () => {
   });
 
   it('answers very long strings with token_malformed before decoding them', () => {
-    const long = fc.oneof(
-      fc.integer({ min: MAX_TOKEN_LENGTH + 1, max: 2_000_000 }).map((n) => TOKEN_PREFIX + 'A'.repeat(n)),
-      fc.string({ unit: 'binary', minLength: MAX_TOKEN_LENGTH + 1, maxLength: MAX_TOKEN_LENGTH + 5000 }),
-      fc.integer({ min: 1, max: 1000 }).map((copies) => TOKEN_PREFIX + tokens.issue('u').token.repeat(copies + 1)),
-    ).filter((input) => input.length > MAX_TOKEN_LENGTH);
+    const long = fc
+      .oneof(
+        fc.integer({ min: MAX_TOKEN_LENGTH + 1, max: 2_000_000 }).map((n) => TOKEN_PREFIX + 'A'.repeat(n)),
+        fc.string({ unit: 'binary', minLength: MAX_TOKEN_LENGTH + 1, maxLength: MAX_TOKEN_LENGTH + 5000 }),
+        fc.integer({ min: 1, max: 1000 }).map((copies) => TOKEN_PREFIX + tokens.issue('u').token.repeat(copies + 1)),
+      )
+      .filter((input) => input.length > MAX_TOKEN_LENGTH);
     fc.assert(
       fc.property(long, (input) => {
         expect(() => tokens.verify(input)).toThrow(expect.objectContaining({ code: 'token_malformed' }) as never);
@@ -95,9 +109,12 @@ describe('hostile input to verify (property)', () => {
 
   it('answers any non-string value with a TokenAuthError', () => {
     fc.assert(
-      fc.property(fc.anything().filter((value) => typeof value !== 'string'), (value) => {
-        expect(outcomeOf(tokens, value)).toBe('rejected');
-      }),
+      fc.property(
+        fc.anything().filter((value) => typeof value !== 'string'),
+        (value) => {
+          expect(outcomeOf(tokens, value)).toBe('rejected');
+        },
+      ),
       { numRuns: 500 },
     );
   });

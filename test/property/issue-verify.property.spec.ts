@@ -26,9 +26,9 @@ describe('issue then verify (property)', () => {
     const badSubject = fc.oneof(
       fc.constant(''),
       fc.string({ unit: 'binary', minLength: 256, maxLength: 400 }).filter((s) => Buffer.byteLength(s) > 255),
-      fc.tuple(fc.string(), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string()).map(
-        ([a, surrogate, b]) => a + String.fromCharCode(surrogate) + b,
-      ),
+      fc
+        .tuple(fc.string(), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string())
+        .map(([a, surrogate, b]) => a + String.fromCharCode(surrogate) + b),
     );
     fc.assert(
       fc.property(badSubject, (subject) => {

@@ -23,9 +23,19 @@ type Step =
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('refresh' as const), holder: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('together' as const), holders: fc.tuple(fc.nat(3), fc.nat(3)) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('together' as const), holders: fc.tuple(fc.nat(3), fc.nat(3)) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('copy' as const), holder: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('replay' as const), holder: fc.nat(3), back: fc.integer({ min: 1, max: 4 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('replay' as const),
+      holder: fc.nat(3),
+      back: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'logout' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'restart' as const }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 120_000 }) }) },

@@ -25,23 +25,33 @@ function mutationArb(tokens: TokenService): fc.Arbitrary<[string, Mutation]> {
         return encode(bytes);
       },
     ]),
-    fc.tuple(fc.nat(), charArb).map(([position, char]): [string, Mutation] => [
-      `change char ${position} to ${JSON.stringify(char)}`,
-      (token) => token.slice(0, at(token, position)) + char + token.slice(at(token, position) + 1),
-    ]),
-    fc.nat().map((position): [string, Mutation] => [
-      `drop char ${position}`,
-      (token) => token.slice(0, at(token, position)) + token.slice(at(token, position) + 1),
-    ]),
-    fc.tuple(fc.nat(), charArb).map(([position, char]): [string, Mutation] => [
-      `add ${JSON.stringify(char)} at ${position}`,
-      (token) => token.slice(0, position % (token.length + 1)) + char + token.slice(position % (token.length + 1)),
-    ]),
-    fc.nat().map((length): [string, Mutation] => [`truncate to ${length}`, (token) => token.slice(0, length % token.length)]),
-    fc.tuple(tokenArb(tokens), fc.constantFrom('', '.', ' ', ',')).map(([other, separator]): [string, Mutation] => [
-      `concatenate with another token using ${JSON.stringify(separator)}`,
-      (token) => token + separator + other,
-    ]),
+    fc
+      .tuple(fc.nat(), charArb)
+      .map(([position, char]): [string, Mutation] => [
+        `change char ${position} to ${JSON.stringify(char)}`,
+        (token) => token.slice(0, at(token, position)) + char + token.slice(at(token, position) + 1),
+      ]),
+    fc
+      .nat()
+      .map((position): [string, Mutation] => [
+        `drop char ${position}`,
+        (token) => token.slice(0, at(token, position)) + token.slice(at(token, position) + 1),
+      ]),
+    fc
+      .tuple(fc.nat(), charArb)
+      .map(([position, char]): [string, Mutation] => [
+        `add ${JSON.stringify(char)} at ${position}`,
+        (token) => token.slice(0, position % (token.length + 1)) + char + token.slice(position % (token.length + 1)),
+      ]),
+    fc
+      .nat()
+      .map((length): [string, Mutation] => [`truncate to ${length}`, (token) => token.slice(0, length % token.length)]),
+    fc
+      .tuple(tokenArb(tokens), fc.constantFrom('', '.', ' ', ','))
+      .map(([other, separator]): [string, Mutation] => [
+        `concatenate with another token using ${JSON.stringify(separator)}`,
+        (token) => token + separator + other,
+      ]),
     fc.tuple(tokenArb(tokens), fc.nat()).map(([other, cut]): [string, Mutation] => [
       'splice the head of one token onto the tail of another',
       // Cut past the first character where the two differ, so the result is not simply the other token.
@@ -55,7 +65,10 @@ function mutationArb(tokens: TokenService): fc.Arbitrary<[string, Mutation]> {
     fc.constantFrom<[string, Mutation]>(
       ['upper case', (token) => token.toUpperCase()],
       ['lower case', (token) => token.toLowerCase()],
-      ['swap case', (token) => [...token].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('')],
+      [
+        'swap case',
+        (token) => [...token].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+      ],
       ['pad with =', (token) => token + '='],
       ['base64 instead of base64url', (token) => token.replace(/-/g, '+').replace(/_/g, '/')],
     ),

@@ -32,12 +32,14 @@ function clipToBytes(text: string, maxBytes: number): string {
 }
 
 /** Any well-formed subject of 1..255 UTF-8 bytes: ASCII, any code point (astral included), graphemes, the limits. */
-export const subjectArb: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ unit: 'binary', minLength: 1, maxLength: 255 }),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }),
-  fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 255 }),
-  fc.constantFrom('a'.repeat(255), '\u{1F600}'.repeat(63) + 'abc', 'é'.repeat(127) + 'x', '\0', '\u{10FFFF}'),
-).map((text) => clipToBytes(text, MAX_SUBJECT_BYTES));
+export const subjectArb: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 255 }),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }),
+    fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 255 }),
+    fc.constantFrom('a'.repeat(255), '\u{1F600}'.repeat(63) + 'abc', 'é'.repeat(127) + 'x', '\0', '\u{10FFFF}'),
+  )
+  .map((text) => clipToBytes(text, MAX_SUBJECT_BYTES));
 
 /** Any JSON object whose encoding fits the 1024-byte claims limit. */
 export const claimsArb: fc.Arbitrary<Record<string, unknown>> = fc
@@ -46,7 +48,9 @@ export const claimsArb: fc.Arbitrary<Record<string, unknown>> = fc
 
 /** A valid access token made by `tokens` from a random subject and claims. */
 export function tokenArb(tokens: TokenService): fc.Arbitrary<string> {
-  return fc.tuple(subjectArb, fc.option(claimsArb, { nil: undefined })).map(([subject, claims]) => tokens.issue(subject, { claims }).token);
+  return fc
+    .tuple(subjectArb, fc.option(claimsArb, { nil: undefined }))
+    .map(([subject, claims]) => tokens.issue(subject, { claims }).token);
 }
 
 export function decode(token: string): Buffer {

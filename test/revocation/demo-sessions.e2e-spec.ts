@@ -25,13 +25,20 @@ describe.each(ADAPTERS)('demo sessions: refresh, logout, logout everywhere, pass
   }
 
   function refresh(refreshToken: unknown) {
-    return demo.http().post('/auth/refresh').send(refreshToken === undefined ? {} : { refresh_token: refreshToken });
+    return demo
+      .http()
+      .post('/auth/refresh')
+      .send(refreshToken === undefined ? {} : { refresh_token: refreshToken });
   }
 
   it('login returns an access token and a refresh token; refresh rotates the pair', async () => {
     await demo.register('rita');
     const first = await login('rita');
-    expect(first).toMatchObject({ token_type: 'Bearer', expires_in: 900, refresh_token: expect.stringMatching(/^nta1\./) });
+    expect(first).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: expect.stringMatching(/^nta1\./),
+    });
     const response = await refresh(first.refresh_token);
     expect(response.status).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
@@ -45,7 +52,10 @@ describe.each(ADAPTERS)('demo sessions: refresh, logout, logout everywhere, pass
   it('a refresh token is not an access token, and an access token is not a refresh token', async () => {
     await demo.register('pete');
     const pair = await login('pete');
-    expect(await me({ ...pair, access_token: pair.refresh_token })).toMatchObject({ status: 401, code: 'wrong_purpose' });
+    expect(await me({ ...pair, access_token: pair.refresh_token })).toMatchObject({
+      status: 401,
+      code: 'wrong_purpose',
+    });
     const response = await refresh(pair.access_token);
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('wrong_purpose');

@@ -34,15 +34,23 @@ describe('revocations shared by three demo processes through one Redis', () => {
     for (const instance of [a, b, c]) expect(await me(instance, loggedOut)).toBe('200');
     expect((await post(a, '/auth/logout', {}, loggedOut.access_token)).status).toBe(204);
     for (const instance of [b, c]) {
-      await eventually(async () => (await me(instance, loggedOut)) === '401 revoked_token', 'the logout reaches every instance');
+      await eventually(
+        async () => (await me(instance, loggedOut)) === '401 revoked_token',
+        'the logout reaches every instance',
+      );
     }
-    expect((await post(b, '/auth/refresh', { refresh_token: loggedOut.refresh_token })).body.code).toBe('revoked_token');
+    expect((await post(b, '/auth/refresh', { refresh_token: loggedOut.refresh_token })).body.code).toBe(
+      'revoked_token',
+    );
 
     everywhere = [await login(a), await login(c)];
     expect((await post(b, '/auth/logout-all', {}, everywhere[1]!.access_token)).status).toBe(204);
     for (const instance of [a, b, c]) {
       for (const pair of everywhere) {
-        await eventually(async () => (await me(instance, pair)) === '401 revoked_token', 'logout-all reaches every instance');
+        await eventually(
+          async () => (await me(instance, pair)) === '401 revoked_token',
+          'logout-all reaches every instance',
+        );
       }
       expect(await me(instance, kept)).toBe('200');
     }
@@ -51,7 +59,10 @@ describe('revocations shared by three demo processes through one Redis', () => {
   it('Redis killed: past maxStaleness every instance fails closed with 503 revocation_unavailable', async () => {
     await redis.kill();
     for (const instance of [a, b, c]) {
-      await eventually(async () => (await me(instance, kept)) === '503 revocation_unavailable', 'the instance fails closed');
+      await eventually(
+        async () => (await me(instance, kept)) === '503 revocation_unavailable',
+        'the instance fails closed',
+      );
       // Refresh cannot be decided without the shared store either: 503, so the client retries rather than logging out.
       const refresh = await post(instance, '/auth/refresh', { refresh_token: kept.refresh_token });
       expect([refresh.status, refresh.body.code]).toEqual([503, 'revocation_unavailable']);

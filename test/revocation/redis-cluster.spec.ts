@@ -12,7 +12,11 @@ import { RedisServer } from '../support/redis-server.js';
 
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -52,7 +56,12 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
       );
     }
     await promisify(execFile)('redis-cli', [
-      '--cluster', 'create', ...servers.map((server) => `127.0.0.1:${server.port}`), '--cluster-replicas', '0', '--cluster-yes',
+      '--cluster',
+      'create',
+      ...servers.map((server) => `127.0.0.1:${server.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
     ]);
     const probe = cluster();
     await eventually(async () => /cluster_state:ok/.test(String(await probe.cluster('INFO'))), 'the cluster is up');
@@ -74,10 +83,12 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
     await a.revokeUser('user-c', now, { accessUntil: now + 60_000, refreshUntil: now + 60_000 });
     await eventually(() => ids.every((jti) => b.isRevoked(token({ jti }))), 'B sees every revocation');
 
-    const counts = await Promise.all(servers.map(async (server) => {
-      const node = clients[0]!.nodes('master').find((n) => n.options.port === server.port)!;
-      return node.dbsize();
-    }));
+    const counts = await Promise.all(
+      servers.map(async (server) => {
+        const node = clients[0]!.nodes('master').find((n) => n.options.port === server.port)!;
+        return node.dbsize();
+      }),
+    );
     expect(counts.filter((count) => count > 0).length).toBeGreaterThan(1);
 
     const c = await store();
@@ -89,8 +100,15 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
   it('rotates sessions whose records live on different masters, each decided once', async () => {
     const [a, b] = [await store(), await store()];
     const now = Date.now();
-    const rotation = (sid: string, at: number) =>
-      ({ sid, sub: 'user-c', jti: 'AAAAAAAAAAAAAAAAAAAAAA', issuedAt: now, successorJti: randomBytes(16).toString('base64url'), now: at, expiresAt: now + 60_000 });
+    const rotation = (sid: string, at: number) => ({
+      sid,
+      sub: 'user-c',
+      jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+      issuedAt: now,
+      successorJti: randomBytes(16).toString('base64url'),
+      now: at,
+      expiresAt: now + 60_000,
+    });
     const sids = Array.from({ length: 12 }, (_, i) => `sid-${i}`);
     for (const sid of sids) {
       expect(await a.rotateSession(rotation(sid, now))).toEqual({ kind: 'rotated', usedAt: now, startedAt: now });

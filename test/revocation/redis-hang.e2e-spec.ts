@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DemoCluster, eventually, login, meOrError, PASSWORD, post, StatusCounts, type Instance } from './support/demo-instances.js';
+import {
+  DemoCluster,
+  eventually,
+  login,
+  meOrError,
+  PASSWORD,
+  post,
+  StatusCounts,
+  type Instance,
+} from './support/demo-instances.js';
 
 const MAX_STALENESS_S = 3;
 
@@ -51,15 +60,23 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
     expect([logoutAll.status, logoutAll.body]).toEqual([202, { persisted: false }]);
 
     for (const instance of instances) {
-      await eventually(async () => (await meOrError(instance, kept)) === '503 revocation_unavailable', 'the instance fails closed', 20_000);
+      await eventually(
+        async () => (await meOrError(instance, kept)) === '503 revocation_unavailable',
+        'the instance fails closed',
+        20_000,
+      );
     }
-    const failedClosed = answers.map((answered) => answered.find((x) => x.outcome === '503 revocation_unavailable')!.at - paused);
+    const failedClosed = answers.map(
+      (answered) => answered.find((x) => x.outcome === '503 revocation_unavailable')!.at - paused,
+    );
     // Once closed, closed until Redis answers: no token, revoked elsewhere or not, is accepted meanwhile.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const resumed = Date.now();
     cluster.redis.resume();
     for (const [i, answered] of answers.entries()) {
-      expect(answered.filter((x) => x.at > paused + failedClosed[i]! && x.at < resumed).map((x) => x.outcome)).not.toContain('200');
+      expect(
+        answered.filter((x) => x.at > paused + failedClosed[i]! && x.at < resumed).map((x) => x.outcome),
+      ).not.toContain('200');
     }
 
     for (const instance of instances) {
@@ -69,9 +86,16 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
     loading = false;
     await Promise.all(load);
     // The logouts queued during the hang reached the others: nothing lost.
-    for (const [pair, others] of [[victim, [b, c]], [everywhere, [a, c]]] as const) {
+    for (const [pair, others] of [
+      [victim, [b, c]],
+      [everywhere, [a, c]],
+    ] as const) {
       for (const instance of others) {
-        await eventually(async () => (await meOrError(instance, pair)) === '401 revoked_token', 'the queued logout reaches every instance', 10_000);
+        await eventually(
+          async () => (await meOrError(instance, pair)) === '401 revoked_token',
+          'the queued logout reaches every instance',
+          10_000,
+        );
       }
     }
     expect((await post(c, '/auth/logout', {}, kept.access_token)).status).toBe(204);

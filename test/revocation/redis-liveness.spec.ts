@@ -37,10 +37,15 @@ describe('RedisRevocationStore with a Redis that stops answering (SIGSTOP)', () 
     redis.pause();
     const paused = Date.now();
 
-    await eventually(() => codeOf(() => store.isRevoked(token())) === 'revocation_unavailable', 'the store fails closed');
+    await eventually(
+      () => codeOf(() => store.isRevoked(token())) === 'revocation_unavailable',
+      'the store fails closed',
+    );
     // From the last answer, not from when the hang was noticed: 1 s of staleness, not 1 s plus the deadline.
     expect(Date.now() - paused).toBeLessThan(1000 + 300 + 1000);
-    expect(log.lines).toContainEqual(expect.stringMatching(/^warn revocations: lost the Redis subscription or connection \(no answer for 300 ms\)/));
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(/^warn revocations: lost the Redis subscription or connection \(no answer for 300 ms\)/),
+    );
     expect(log.lines).toContainEqual(expect.stringMatching(/^error .*failing closed/));
     expect(store.health()).toMatchObject({ connected: false });
 
@@ -50,10 +55,18 @@ describe('RedisRevocationStore with a Redis that stops answering (SIGSTOP)', () 
     expect(Date.now() - started).toBeLessThan(1000);
 
     redis.resume();
-    await eventually(() => store.health().connected === true && store.health().pendingWrites === 0, 'the store re-synchronises');
+    await eventually(
+      () => store.health().connected === true && store.health().pendingWrites === 0,
+      'the store re-synchronises',
+    );
     expect(store.isRevoked(token())).toBe(false);
-    expect(log.lines).toContainEqual(expect.stringMatching(/^log revocations synchronised with Redis: .* after \d+ ms without Redis/));
-    await eventually(() => other.isRevoked(token({ sid: 'sid-during-hang' })), 'the other instance gets the queued revocation');
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(/^log revocations synchronised with Redis: .* after \d+ ms without Redis/),
+    );
+    await eventually(
+      () => other.isRevoked(token({ sid: 'sid-during-hang' })),
+      'the other instance gets the queued revocation',
+    );
   }, 30_000);
 
   it('does not take a quiet but answering Redis for a hung one', async () => {
@@ -91,11 +104,20 @@ describe('RedisRevocationStore shutdown', () => {
     const started = Date.now();
     await store.onApplicationShutdown();
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(log.lines).toContainEqual('error revocations: 1 revocations were never written to Redis: session sid-unwritten');
+    expect(log.lines).toContainEqual(
+      'error revocations: 1 revocations were never written to Redis: session sid-unwritten',
+    );
   });
 
   it('refuses a timeout or interval that is not a positive number of milliseconds', () => {
-    const options = ['heartbeatInterval', 'heartbeatTimeout', 'shutdownTimeout', 'writeTimeout', 'startTimeout', 'epochCheckInterval'];
+    const options = [
+      'heartbeatInterval',
+      'heartbeatTimeout',
+      'shutdownTimeout',
+      'writeTimeout',
+      'startTimeout',
+      'epochCheckInterval',
+    ];
     for (const option of options) {
       for (const value of [0, -1, Number.NaN, '2000', 2 ** 31]) {
         expect(() => new RedisRevocationStore({ connection: 'redis://127.0.0.1:1', [option]: value })).toThrow(

@@ -68,7 +68,14 @@ describe('RedisRevocationStore', () => {
     expect(c.isRevoked(token({ jti: 'jti-1' }))).toBe(true);
     expect(c.isRevoked(token({ sid: 'sid-1' }))).toBe(true);
     expect(c.isRevoked(token({ sub: 'user-1', issuedAt: now - 1 }))).toBe(true);
-    expect(c.health()).toMatchObject({ store: 'redis', connected: true, tokens: 1, sessions: 1, users: 1, pendingWrites: 0 });
+    expect(c.health()).toMatchObject({
+      store: 'redis',
+      connected: true,
+      tokens: 1,
+      sessions: 1,
+      users: 1,
+      pendingWrites: 0,
+    });
   });
 
   it('keeps the later cut-off of a user, whichever instance wrote last', async () => {
@@ -98,7 +105,9 @@ describe('RedisRevocationStore', () => {
     const b = await storeOn(server);
     const now = Date.now();
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).rotateSession({ ...rotation('sid-r', 'R0', `R1-${i}`, now + i), issuedAt: now })),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).rotateSession({ ...rotation('sid-r', 'R0', `R1-${i}`, now + i), issuedAt: now }),
+      ),
     );
     const rotated = outcomes.filter((o) => o.kind === 'rotated');
     expect(rotated).toHaveLength(1);
@@ -123,8 +132,12 @@ describe('RedisRevocationStore', () => {
       'the replica drops both once no access token needs them',
     );
     expect(await a.rotateSession(rotation('sid-gone', 'R0', 'R1'))).toEqual({ kind: 'revoked' });
-    expect(await a.rotateSession({ ...rotation('sid-before', 'R0', 'R1'), issuedAt: now - 1 })).toEqual({ kind: 'revoked' });
-    expect(await a.rotateSession({ ...rotation('sid-after', 'R0', 'R1'), issuedAt: now })).toMatchObject({ kind: 'rotated' });
+    expect(await a.rotateSession({ ...rotation('sid-before', 'R0', 'R1'), issuedAt: now - 1 })).toEqual({
+      kind: 'revoked',
+    });
+    expect(await a.rotateSession({ ...rotation('sid-after', 'R0', 'R1'), issuedAt: now })).toMatchObject({
+      kind: 'rotated',
+    });
     // A refreshed session's record keeps its TTL (its refresh tokens' expiry) when revoked: one key per session.
     expect(await a.rotateSession(rotation('sid-refreshed', 'R0', 'R1', now))).toMatchObject({ kind: 'rotated' });
     await a.revokeSession('sid-refreshed', { accessUntil: now + 200, refreshUntil: now + 3_600_000 });

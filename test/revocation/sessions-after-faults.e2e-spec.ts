@@ -57,7 +57,9 @@ describe('sessions when Redis restarts empty', () => {
       expect((await refresh(instance, current.refresh_token)).outcome).toBe('401 session_reset');
       expect((await refresh(instance, other.refresh_token)).outcome).toBe('401 session_reset');
     }
-    expect([a, b].map(({ demo }) => demo.stdout + demo.stderr).join('')).toMatch(/Redis lost its data .* are refused with session_reset/);
+    expect([a, b].map(({ demo }) => demo.stdout + demo.stderr).join('')).toMatch(
+      /Redis lost its data .* are refused with session_reset/,
+    );
 
     // Signing in again works everywhere, and its refresh token rotates as usual.
     const again = await login(fresh);
@@ -86,9 +88,15 @@ describe('sessions when Redis restarts from its append-only file', () => {
     const fresh = await startInstance('fastify');
 
     expect((await refresh(b, first.refresh_token)).outcome).toBe('401 revoked_token');
-    await eventually(async () => (await me(a, firstHead)) === '401 revoked_token', 'the reuse revokes the session everywhere');
+    await eventually(
+      async () => (await me(a, firstHead)) === '401 revoked_token',
+      'the reuse revokes the session everywhere',
+    );
     expect((await refresh(fresh, second.refresh_token)).outcome).toBe('401 revoked_token');
-    await eventually(async () => (await me(b, secondHead)) === '401 revoked_token', 'the reuse revokes the session everywhere');
+    await eventually(
+      async () => (await me(b, secondHead)) === '401 revoked_token',
+      'the reuse revokes the session everywhere',
+    );
     expect((await refresh(a, secondHead.refresh_token)).outcome).toBe('401 revoked_token');
 
     // No reset: the epoch survived, so sessions untouched by the replays go on.
@@ -129,7 +137,9 @@ describe('a refresh answered 503 while Redis hangs (SIGSTOP)', () => {
     expect((await refresh(b, stolen)).outcome).toBe('401 revoked_token');
     await eventually(async () => (await me(a, ownerNext)) === '401 revoked_token', 'the session is revoked everywhere');
     expect((await refresh(b, ownerNext.refresh_token)).outcome).toBe('401 revoked_token');
-    expect(a.demo.stdout + b.demo.stdout).toMatch(/refresh token reused after its successor was used; revoking session \S+/);
+    expect(a.demo.stdout + b.demo.stdout).toMatch(
+      /refresh token reused after its successor was used; revoking session \S+/,
+    );
     // The first session is untouched by the other's reuse.
     expect(await me(b, next)).toBe('200');
   }, 90_000);

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_ADAPTERS } from '../../apps/demo/src/config/demo-config.js';
 import { RawHttpConnection } from '../support/raw-http.js';
-import { DemoCluster, eventually, login, meOrError, PASSWORD, post, StatusCounts, type Instance, type Pair } from './support/demo-instances.js';
+import {
+  DemoCluster,
+  eventually,
+  login,
+  meOrError,
+  PASSWORD,
+  post,
+  StatusCounts,
+  type Instance,
+  type Pair,
+} from './support/demo-instances.js';
 
 const DRAIN_S = 4;
 const IN_FLIGHT = 3;
@@ -96,7 +106,8 @@ describe.each(DEMO_ADAPTERS)('SIGTERM to a %s instance under load', (adapter) =>
     expect(answered.every(({ status }) => status === 204)).toBe(true);
     let lost = 0;
     for (const { pair } of confirmed) {
-      const reached = async () => (await meOrError(b, pair)) === '401 revoked_token' && (await meOrError(c, pair)) === '401 revoked_token';
+      const reached = async () =>
+        (await meOrError(b, pair)) === '401 revoked_token' && (await meOrError(c, pair)) === '401 revoked_token';
       await eventually(reached, 'the logout reaches the others', 5_000).catch(() => lost++);
     }
     expect(lost).toBe(0);

@@ -194,7 +194,11 @@ describe('refresh tokens', () => {
     const login = tokens.issuePair('alice', { claims: { roles: ['admin'] } });
     advance(60_000);
     const next = await tokens.refresh(login.refresh.token);
-    expect(next.access.claims).toMatchObject({ sub: 'alice', sid: login.access.claims.sid, claims: { roles: ['admin'] } });
+    expect(next.access.claims).toMatchObject({
+      sub: 'alice',
+      sid: login.access.claims.sid,
+      claims: { roles: ['admin'] },
+    });
     expect(next.refresh.claims.sid).toBe(login.access.claims.sid);
     expect(next.refresh.claims.jti).not.toBe(login.refresh.claims.jti);
     expect(tokens.verify(next.access.token).sub).toBe('alice');
@@ -269,7 +273,10 @@ describe('refresh tokens', () => {
     const first = await tokens.refresh(login.refresh.token);
     advance(500);
     const again = await tokens.refresh(login.refresh.token, { claims: { roles: [] } });
-    expect(again.refresh.claims).toMatchObject({ jti: first.refresh.claims.jti, issuedAt: first.refresh.claims.issuedAt });
+    expect(again.refresh.claims).toMatchObject({
+      jti: first.refresh.claims.jti,
+      issuedAt: first.refresh.claims.issuedAt,
+    });
     expect(again.access.claims).toMatchObject({ jti: first.access.claims.jti, claims: { roles: [] } });
   });
 
@@ -318,7 +325,9 @@ describe('refresh tokens', () => {
     const before = tokens.issuePair('alice');
     const restarted = await fixture({ keyProvider: new StaticKeyProvider([key]) }, T0 + 1000);
     expect(await asyncCodeOf(restarted.tokens.refresh(before.refresh.token))).toBe('session_reset');
-    expect((await restarted.tokens.refresh(restarted.tokens.issuePair('alice').refresh.token)).access.claims.sub).toBe('alice');
+    expect((await restarted.tokens.refresh(restarted.tokens.issuePair('alice').refresh.token)).access.claims.sub).toBe(
+      'alice',
+    );
     const trusting = await fixture(
       {
         keyProvider: new StaticKeyProvider([key]),

@@ -13,7 +13,8 @@ export interface RawResponse {
  * server shuts down), the `Connection` header of the answer, and whether the server then closes the connection.
  */
 export class RawHttpConnection {
-  private buffer = '';  private waiting?: () => void;
+  private buffer = '';
+  private waiting?: () => void;
   /** Resolves when the connection is gone, closed by the server or cut. */
   readonly closed: Promise<void>;
   private ended = false;
@@ -47,8 +48,13 @@ export class RawHttpConnection {
 
   /** Writes a request: its head and the first `sentBody` characters of its body (all by default); `finish` sends the rest. */
   send(method: string, path: string, headers: Record<string, string>, body = '', sentBody = body.length): void {
-    const head = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
-    if (body !== '' || method !== 'GET') head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`);
+    const head = [
+      `${method} ${path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
+    if (body !== '' || method !== 'GET')
+      head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`);
     this.socket.write(`${head.join('\r\n')}\r\n\r\n${body.slice(0, sentBody)}`);
     this.rest = body.slice(sentBody);
   }

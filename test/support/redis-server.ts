@@ -59,7 +59,19 @@ export class RedisServer {
     if (this.process) throw new Error('redis-server is already running');
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...this.args],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+        ...this.args,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.process = child;

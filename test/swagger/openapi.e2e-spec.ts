@@ -31,7 +31,11 @@ describe.each(ADAPTERS)('OpenAPI document of the demo on %s', (adapter) => {
   });
 
   it('leaves @Public() routes open', () => {
-    for (const [path, method] of [['/auth/login', 'post'], ['/auth/register', 'post'], ['/health', 'get']] as const) {
+    for (const [path, method] of [
+      ['/auth/login', 'post'],
+      ['/auth/register', 'post'],
+      ['/health', 'get'],
+    ] as const) {
       expect(document.paths[path]?.[method]).toBeDefined();
       expect(document.paths[path]![method]!.security).toBeUndefined();
     }

@@ -30,7 +30,8 @@ export class AppModule {
             accessTokenTtl: demo.accessTokenTtl,
             // One instance keeps revocations in memory; several share them through Redis.
             revocationStore:
-              demo.redis && new RedisRevocationStore({ connection: demo.redis.url, maxStaleness: demo.redis.maxStaleness }),
+              demo.redis &&
+              new RedisRevocationStore({ connection: demo.redis.url, maxStaleness: demo.redis.maxStaleness }),
             // The page at / signs in with HttpOnly cookies; API clients keep using bearer tokens.
             cookie: { sameSite: 'strict' },
           }),

@@ -16,15 +16,20 @@ export async function createDemoApp(
   config: DemoConfig,
   options: Omit<NestApplicationOptions, 'abortOnError'> = {},
 ): Promise<INestApplication> {
-  const adapter = config.adapter === 'fastify' ? new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES }) : new ExpressAdapter();
+  const adapter =
+    config.adapter === 'fastify' ? new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES }) : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
     ...options,
     abortOnError: false,
     // Express: the JSON parser below, with the same limit as Fastify's.
     ...(adapter instanceof ExpressAdapter && { bodyParser: false }),
   });
-  if (adapter instanceof ExpressAdapter) (app as NestExpressApplication).useBodyParser('json', { limit: MAX_BODY_BYTES });
-  app.useGlobalPipes(new BodyDepthPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  if (adapter instanceof ExpressAdapter)
+    (app as NestExpressApplication).useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useGlobalPipes(
+    new BodyDepthPipe(),
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
   setupSwagger(app);
   await app.init();
   if (adapter instanceof FastifyAdapter) await adapter.getInstance().ready();

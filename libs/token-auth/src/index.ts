@@ -1,6 +1,13 @@
 export { TokenAuthModule } from './token-auth.module.js';
-export { OPTIONS_TYPE as TokenAuthModuleSyncOptions, ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions } from './options/module-definition.js';
-export { TOKEN_AUTH_OPTIONS, type TokenAuthModuleOptions, type ResolvedTokenAuthOptions } from './options/token-auth.options.js';
+export {
+  OPTIONS_TYPE as TokenAuthModuleSyncOptions,
+  ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions,
+} from './options/module-definition.js';
+export {
+  TOKEN_AUTH_OPTIONS,
+  type TokenAuthModuleOptions,
+  type ResolvedTokenAuthOptions,
+} from './options/token-auth.options.js';
 export { IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './decorators/route-metadata.js';
 export type { IssueOptions, IssuedToken, TokenPair, PairOptions } from './issuing/issued-token.js';
 export type { RevocableToken } from './sessions/token-revoker.js';
@@ -28,7 +35,14 @@ export { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 export { toHttpException } from './errors/token-auth-http.exception.js';
 export type { TokenClaims, AuthenticatedUser } from './format/token-claims.js';
 export { MAX_TOKEN_LENGTH, TOKEN_PREFIX, type TokenPurposeName } from './format/token-format.js';
-export { KeyRing, deriveKeyId, type KeySpec, type KeyState, type RingKey, type KeyDescription } from './keys/key-ring.js';
+export {
+  KeyRing,
+  deriveKeyId,
+  type KeySpec,
+  type KeyState,
+  type RingKey,
+  type KeyDescription,
+} from './keys/key-ring.js';
 export { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js';
 export { KeyRingManager, type KeyRingHealth } from './keys/key-ring-manager.js';
 export { EnvKeyProvider, type EnvKeyProviderOptions } from './keys/env.key-provider.js';

@@ -28,7 +28,11 @@ async function guard(): Promise<TokenAuthGuard> {
 
 /** A request without a token to `handler` of `controller`: allowed, or the guard's 401. */
 function anonymous(tokenGuard: TokenAuthGuard, controller: Function, handler: Function): boolean | unknown {
-  const context = new ExecutionContextHost([{ rawHeaders: [], headers: {} }, { header: () => undefined }], controller as never, handler);
+  const context = new ExecutionContextHost(
+    [{ rawHeaders: [], headers: {} }, { header: () => undefined }],
+    controller as never,
+    handler,
+  );
   context.setType('http');
   try {
     return tokenGuard.canActivate(context);

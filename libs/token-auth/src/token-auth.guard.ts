@@ -21,8 +21,9 @@ const VERIFIED_REQUESTS = Symbol.for('nestjs-token-auth:verified-requests');
  * costs V8 a new hidden class each time. Kept on `globalThis`, so the ESM and CommonJS builds of the package
  * share it when an app loads both.
  */
-const verifiedRequests: WeakSet<object> = ((globalThis as { [VERIFIED_REQUESTS]?: WeakSet<object> })[VERIFIED_REQUESTS] ??=
-  new WeakSet());
+const verifiedRequests: WeakSet<object> = ((globalThis as { [VERIFIED_REQUESTS]?: WeakSet<object> })[
+  VERIFIED_REQUESTS
+] ??= new WeakSet());
 
 /**
  * The request shape the guard reads: Express's request, Fastify's with its raw Node request, or for WebSockets
@@ -136,7 +137,10 @@ export class TokenAuthGuard implements CanActivate {
     const exception = toHttpException(error);
     if (exception.getStatus() !== 401) return exception;
     if (context.getType() === 'ws') {
-      context.switchToWs().getClient<{ close?: (code: number, reason: string) => void }>().close?.(WS_CLOSE_UNAUTHORIZED, error.code);
+      context
+        .switchToWs()
+        .getClient<{ close?: (code: number, reason: string) => void }>()
+        .close?.(WS_CLOSE_UNAUTHORIZED, error.code);
     }
     if (context.getType() !== 'http') return exception;
     const challenge =

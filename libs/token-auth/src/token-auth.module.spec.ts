@@ -82,7 +82,9 @@ describe('TokenAuthModule', () => {
 
   it('forRootAsync accepts an async factory', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [TokenAuthModule.forRootAsync({ useFactory: async () => ({ keyProvider: new StaticKeyProvider([key]) }) })],
+      imports: [
+        TokenAuthModule.forRootAsync({ useFactory: async () => ({ keyProvider: new StaticKeyProvider([key]) }) }),
+      ],
     }).compile();
     expect(moduleRef.get(TokenService).issue('u').expiresIn).toBe(900);
     await moduleRef.close();
@@ -91,7 +93,10 @@ describe('TokenAuthModule', () => {
   it('isGlobal lets a feature module use the guard and service without importing the module', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TokenAuthModule.forRootAsync({ isGlobal: true, useFactory: () => ({ keyProvider: new StaticKeyProvider([key]) }) }),
+        TokenAuthModule.forRootAsync({
+          isGlobal: true,
+          useFactory: () => ({ keyProvider: new StaticKeyProvider([key]) }),
+        }),
         FeatureModule,
       ],
     }).compile();
@@ -119,13 +124,19 @@ describe('TokenAuthModule', () => {
     const keyProvider = new StaticKeyProvider([key]);
     const options = { keyProvider, accessTokenTTL: 60 } as Parameters<typeof TokenAuthModule.forRoot>[0];
     const message = 'unknown option "accessTokenTTL": did you mean "accessTokenTtl"?';
-    const sync = await failureOf(Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ ...options, isGlobal: true })] }).compile());
+    const sync = await failureOf(
+      Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ ...options, isGlobal: true })] }).compile(),
+    );
     expect(sync.message).toBe(message);
     const async = await failureOf(
-      Test.createTestingModule({ imports: [TokenAuthModule.forRootAsync({ isGlobal: true, useFactory: () => options })] }).compile(),
+      Test.createTestingModule({
+        imports: [TokenAuthModule.forRootAsync({ isGlobal: true, useFactory: () => options })],
+      }).compile(),
     );
     expect(async.message).toBe(message);
-    const app = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider, isGlobal: true })] }).compile();
+    const app = await Test.createTestingModule({
+      imports: [TokenAuthModule.forRoot({ keyProvider, isGlobal: true })],
+    }).compile();
     await app.close();
   });
 
@@ -152,7 +163,9 @@ describe('TokenAuthModule', () => {
       },
       watch: () => () => stopped++,
     };
-    const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider: provider })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [TokenAuthModule.forRoot({ keyProvider: provider })],
+    }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     expect(loads).toBe(1);

@@ -63,6 +63,15 @@ import { WsTokenAuth } from './websocket/ws-token-auth.js';
     TokenCookies,
     WsTokenAuth,
   ],
-  exports: [TOKEN_AUTH_OPTIONS, KEY_PROVIDER, KeyRingManager, REVOCATION_STORE, TokenService, TokenAuthGuard, TokenCookies, WsTokenAuth],
+  exports: [
+    TOKEN_AUTH_OPTIONS,
+    KEY_PROVIDER,
+    KeyRingManager,
+    REVOCATION_STORE,
+    TokenService,
+    TokenAuthGuard,
+    TokenCookies,
+    WsTokenAuth,
+  ],
 })
 export class TokenAuthModule extends ConfigurableModuleClass {}

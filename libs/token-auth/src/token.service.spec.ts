@@ -51,7 +51,10 @@ describe('TokenService', () => {
     const key = generateKey();
     const signer = () => serviceWith({ keyProvider: new StaticKeyProvider([key]), clock: () => T });
     const verifierWith = (schedule: Pick<KeySpec, 'retireAfter' | 'signedUntil'>) =>
-      serviceWith({ keyProvider: new StaticKeyProvider([generateKey(), { ...key, state: 'verify-only', ...schedule }]), clock: () => T });
+      serviceWith({
+        keyProvider: new StaticKeyProvider([generateKey(), { ...key, state: 'verify-only', ...schedule }]),
+        clock: () => T,
+      });
 
     it('a key past its retireAfter verifies nothing, even a token signed now: unknown_key', async () => {
       const { token } = (await signer()).issue('u');
@@ -179,7 +182,13 @@ describe('TokenService', () => {
   it('refuses a session id that is not 16 bytes of canonical base64url', async () => {
     const tokens = await serviceWith();
     const sid = tokens.issue('u').claims.sid;
-    for (const bad of ['', 'abc', `${sid}A`, sid.replace(/-/g, '+').replace(/_/g, '/') + '==', Buffer.alloc(17).toString('base64url')]) {
+    for (const bad of [
+      '',
+      'abc',
+      `${sid}A`,
+      sid.replace(/-/g, '+').replace(/_/g, '/') + '==',
+      Buffer.alloc(17).toString('base64url'),
+    ]) {
       expect(() => tokens.issue('u', { sessionId: bad })).toThrow(TypeError);
     }
   });
@@ -208,12 +217,17 @@ describe('TokenService', () => {
 
     it('keeps verifying tokens of a key demoted to verify-only, signs with the new active key, and drops removed keys', async () => {
       ring = [a];
-      const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider: provider })] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [TokenAuthModule.forRoot({ keyProvider: provider })],
+      }).compile();
       const tokens = moduleRef.get(TokenService);
       const manager = moduleRef.get(KeyRingManager);
       const old = tokens.issue('u').token;
 
-      ring = [{ ...b, state: 'active' }, { ...a, state: 'verify-only' }];
+      ring = [
+        { ...b, state: 'active' },
+        { ...a, state: 'verify-only' },
+      ];
       await manager.refresh();
       expect(tokens.verify(old).kid).toBe(a.id);
       const fresh = tokens.issue('u');
@@ -228,7 +242,9 @@ describe('TokenService', () => {
 
     it('asks the provider for the ring again when a token names an unknown key, at most once per 30 s', async () => {
       ring = [a];
-      const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forRoot({ keyProvider: provider })] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [TokenAuthModule.forRoot({ keyProvider: provider })],
+      }).compile();
       const tokens = moduleRef.get(TokenService);
       const stranger = await serviceWith();
       const foreign = stranger.issue('u').token;

@@ -52,7 +52,9 @@ export class BuiltDemo {
       };
       this.process.stdout!.on('data', check);
       void this.exited.then(({ code, signal }) =>
-        reject(new Error(`demo exited (code ${code}, signal ${signal}) before listening:\n${this.stdout}${this.stderr}`)),
+        reject(
+          new Error(`demo exited (code ${code}, signal ${signal}) before listening:\n${this.stdout}${this.stderr}`),
+        ),
       );
       check();
     });

@@ -37,7 +37,9 @@ export class DemoCluster {
   static async start(env: NodeJS.ProcessEnv = {}, { appendOnly = false } = {}): Promise<DemoCluster> {
     await ensureBuilt();
     const dir = mkdtempSync(join(tmpdir(), 'nta-multi-'));
-    const redis = await RedisServer.start(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : []);
+    const redis = await RedisServer.start(
+      appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : [],
+    );
     const key = generateKey();
     return new DemoCluster(
       redis,
@@ -69,7 +71,12 @@ export class DemoCluster {
   }
 }
 
-export async function post(instance: Instance, path: string, body: object, token?: string): Promise<{ status: number; body: any }> {
+export async function post(
+  instance: Instance,
+  path: string,
+  body: object,
+  token?: string,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${instance.url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },

@@ -14,7 +14,11 @@ import { localClient } from './helpers.js';
 describe('LocalSecretsManager', () => {
   const local = new LocalSecretsManager();
   let client: SecretsManagerClient;
-  const error = (promise: Promise<unknown>): Promise<string> => promise.then(() => 'no error', (e: Error) => e.name);
+  const error = (promise: Promise<unknown>): Promise<string> =>
+    promise.then(
+      () => 'no error',
+      (e: Error) => e.name,
+    );
 
   beforeAll(async () => {
     await local.start();
@@ -31,7 +35,11 @@ describe('LocalSecretsManager', () => {
     const call = (target: string, body: unknown, auth = 'AWS4-HMAC-SHA256 Credential=x') =>
       fetch(local.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `secretsmanager.${target}`, authorization: auth },
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `secretsmanager.${target}`,
+          authorization: auth,
+        },
         body: JSON.stringify(body),
       });
     const ok = await call('GetSecretValue', { SecretId: 'raw' });
@@ -44,21 +52,33 @@ describe('LocalSecretsManager', () => {
     expect(await missing.json()).toEqual({ __type: 'ResourceNotFoundException', message: expect.any(String) });
     local.fail({ type: 'InternalServiceError' });
     expect((await call('GetSecretValue', { SecretId: 'raw' })).status).toBe(500);
-    expect(((await (await call('Frobnicate', {})).json()) as { __type: string }).__type).toBe('UnknownOperationException');
-    expect(((await (await call('GetSecretValue', {}, '')).json()) as { __type: string }).__type).toBe('MissingAuthenticationTokenException');
+    expect(((await (await call('Frobnicate', {})).json()) as { __type: string }).__type).toBe(
+      'UnknownOperationException',
+    );
+    expect(((await (await call('GetSecretValue', {}, '')).json()) as { __type: string }).__type).toBe(
+      'MissingAuthenticationTokenException',
+    );
   });
 
   it('moves AWSCURRENT to AWSPREVIOUS on PutSecretValue, and honours ClientRequestToken', async () => {
     const first = await client.send(new CreateSecretCommand({ Name: 'staged', SecretString: 'one' }));
     const token = '11111111-2222-4333-8444-555555555555';
-    const second = await client.send(new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'two', ClientRequestToken: token }));
+    const second = await client.send(
+      new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'two', ClientRequestToken: token }),
+    );
     expect(second.VersionId).toBe(token);
     expect(local.stagesOf('staged')).toEqual({ [first.VersionId!]: ['AWSPREVIOUS'], [token]: ['AWSCURRENT'] });
     // The same token and value: a retry, ignored. Another value: refused.
-    await client.send(new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'two', ClientRequestToken: token }));
-    expect(await error(client.send(new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'other', ClientRequestToken: token })))).toBe(
-      'ResourceExistsException',
+    await client.send(
+      new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'two', ClientRequestToken: token }),
     );
+    expect(
+      await error(
+        client.send(
+          new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'other', ClientRequestToken: token }),
+        ),
+      ),
+    ).toBe('ResourceExistsException');
     const third = await client.send(new PutSecretValueCommand({ SecretId: 'staged', SecretString: 'three' }));
     const listed = await client.send(new ListSecretVersionIdsCommand({ SecretId: 'staged' }));
     expect(listed.Versions?.map((v) => v.VersionId).sort()).toEqual([token, third.VersionId].sort());
@@ -69,19 +89,39 @@ describe('LocalSecretsManager', () => {
 
   it('reads by stage or by version, and refuses a version without that stage', async () => {
     const created = await client.send(new CreateSecretCommand({ Name: 'read', SecretString: 'one' }));
-    await client.send(new PutSecretValueCommand({ SecretId: 'read', SecretString: 'pending', VersionStages: ['AWSPENDING'] }));
-    expect((await client.send(new GetSecretValueCommand({ SecretId: 'read', VersionStage: 'AWSPENDING' }))).SecretString).toBe('pending');
-    expect((await client.send(new GetSecretValueCommand({ SecretId: 'read', VersionId: created.VersionId }))).SecretString).toBe('one');
-    expect(await error(client.send(new GetSecretValueCommand({ SecretId: 'read', VersionId: created.VersionId, VersionStage: 'AWSPENDING' })))).toBe(
-      'ResourceNotFoundException',
+    await client.send(
+      new PutSecretValueCommand({ SecretId: 'read', SecretString: 'pending', VersionStages: ['AWSPENDING'] }),
     );
+    expect(
+      (await client.send(new GetSecretValueCommand({ SecretId: 'read', VersionStage: 'AWSPENDING' }))).SecretString,
+    ).toBe('pending');
+    expect(
+      (await client.send(new GetSecretValueCommand({ SecretId: 'read', VersionId: created.VersionId }))).SecretString,
+    ).toBe('one');
+    expect(
+      await error(
+        client.send(
+          new GetSecretValueCommand({ SecretId: 'read', VersionId: created.VersionId, VersionStage: 'AWSPENDING' }),
+        ),
+      ),
+    ).toBe('ResourceNotFoundException');
   });
 
   it('UpdateSecretVersionStage moves a label only from the version that holds it', async () => {
     const created = await client.send(new CreateSecretCommand({ Name: 'labels', SecretString: 'one' }));
-    const next = await client.send(new PutSecretValueCommand({ SecretId: 'labels', SecretString: 'two', VersionStages: ['AWSPENDING'] }));
+    const next = await client.send(
+      new PutSecretValueCommand({ SecretId: 'labels', SecretString: 'two', VersionStages: ['AWSPENDING'] }),
+    );
     expect(
-      await error(client.send(new UpdateSecretVersionStageCommand({ SecretId: 'labels', VersionStage: 'AWSCURRENT', MoveToVersionId: next.VersionId }))),
+      await error(
+        client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: 'labels',
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: next.VersionId,
+          }),
+        ),
+      ),
     ).toBe('InvalidParameterException');
     await client.send(
       new UpdateSecretVersionStageCommand({
@@ -91,13 +131,20 @@ describe('LocalSecretsManager', () => {
         RemoveFromVersionId: created.VersionId,
       }),
     );
-    expect(local.stagesOf('labels')).toEqual({ [created.VersionId!]: ['AWSPREVIOUS'], [next.VersionId!]: ['AWSPENDING', 'AWSCURRENT'] });
+    expect(local.stagesOf('labels')).toEqual({
+      [created.VersionId!]: ['AWSPREVIOUS'],
+      [next.VersionId!]: ['AWSPENDING', 'AWSCURRENT'],
+    });
   });
 
   it('answers a slow fault after the delay, and a malformed one with a body that is not JSON', async () => {
     await client.send(new CreateSecretCommand({ Name: 'faults', SecretString: 'v' }));
     local.fail({ type: 'slow', ms: 1000 }, { operation: 'GetSecretValue' });
-    expect(await error(client.send(new GetSecretValueCommand({ SecretId: 'faults' }), { abortSignal: AbortSignal.timeout(100) }))).toBe('AbortError');
+    expect(
+      await error(
+        client.send(new GetSecretValueCommand({ SecretId: 'faults' }), { abortSignal: AbortSignal.timeout(100) }),
+      ),
+    ).toBe('AbortError');
     local.fail({ type: 'malformed' });
     expect(await error(client.send(new GetSecretValueCommand({ SecretId: 'faults' })))).toBe('SyntaxError');
     expect((await client.send(new GetSecretValueCommand({ SecretId: 'faults' }))).SecretString).toBe('v');

@@ -268,7 +268,7 @@ export class LocalSecretsManager {
       if (existing.secretString !== body.SecretString) {
         throw new AwsError(
           'ResourceExistsException',
-          'You can\'t modify an existing version, you can only create a new version.',
+          "You can't modify an existing version, you can only create a new version.",
         );
       }
       return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
@@ -354,7 +354,10 @@ export class LocalSecretsManager {
     }
     const holder = [...secret.versions.values()].find((v) => v.stages.has(stage));
     if (removeFrom !== undefined && holder?.id !== removeFrom) {
-      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not attached to version ${String(removeFrom)}.`);
+      throw new AwsError(
+        'InvalidParameterException',
+        `The staging label ${stage} is not attached to version ${String(removeFrom)}.`,
+      );
     }
     if (moveTo === undefined) {
       holder?.stages.delete(stage);

@@ -51,7 +51,10 @@ export class AuthController {
     let token = body.refresh_token;
     const cookie = this.refreshCookie(request);
     if (cookie !== undefined) {
-      if (token !== undefined) throw toHttpException(new TokenAuthError('token_ambiguous', 'refresh token sent both in the body and a cookie'));
+      if (token !== undefined)
+        throw toHttpException(
+          new TokenAuthError('token_ambiguous', 'refresh token sent both in the body and a cookie'),
+        );
       this.cookies.assertCsrf(request);
       token = cookie;
     }

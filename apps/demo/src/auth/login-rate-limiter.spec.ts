@@ -4,8 +4,7 @@ import { LoginRateLimiter } from './login-rate-limiter.js';
 
 describe('LoginRateLimiter', () => {
   let limiter: LoginRateLimiter;
-  const withLimit = (loginRateLimit: number) =>
-    (limiter = new LoginRateLimiter({ loginRateLimit } as DemoConfig));
+  const withLimit = (loginRateLimit: number) => (limiter = new LoginRateLimiter({ loginRateLimit } as DemoConfig));
   afterEach(() => limiter.onModuleDestroy());
 
   it('lets a client make its limit of attempts in a minute, then says how many seconds to wait', () => {

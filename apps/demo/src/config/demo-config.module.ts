@@ -6,6 +6,10 @@ import { DEMO_CONFIG, type DemoConfig } from './demo-config.js';
 @Module({})
 export class DemoConfigModule {
   static forRoot(config: DemoConfig): DynamicModule {
-    return { module: DemoConfigModule, providers: [{ provide: DEMO_CONFIG, useValue: config }], exports: [DEMO_CONFIG] };
+    return {
+      module: DemoConfigModule,
+      providers: [{ provide: DEMO_CONFIG, useValue: config }],
+      exports: [DEMO_CONFIG],
+    };
   }
 }

@@ -40,7 +40,10 @@ describe('loadDemoConfig', () => {
   });
 
   it('shares revocations through Redis when REDIS_URL is set', () => {
-    expect(loadDemoConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({ url: 'redis://127.0.0.1:6379', maxStaleness: 60 });
+    expect(loadDemoConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      maxStaleness: 60,
+    });
     expect(loadDemoConfig({ REDIS_URL: 'redis://r:6379', REVOCATION_MAX_STALENESS: '5' }).redis?.maxStaleness).toBe(5);
     expect(loadDemoConfig({ REVOCATION_MAX_STALENESS: '5' }).redis).toBeUndefined();
   });

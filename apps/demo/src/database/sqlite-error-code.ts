@@ -5,7 +5,8 @@
  * evaluated again (Jest's per-file module registries, for one).
  */
 export function sqliteErrorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError') return undefined;
+  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError')
+    return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 }

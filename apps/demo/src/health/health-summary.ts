@@ -20,7 +20,11 @@ export interface HealthSummary {
   instance: 'serving' | 'shutting_down';
 }
 
-export function summarize(keyRing: KeyRingHealth, revocation: RevocationStoreHealth, shuttingDown: boolean): HealthSummary {
+export function summarize(
+  keyRing: KeyRingHealth,
+  revocation: RevocationStoreHealth,
+  shuttingDown: boolean,
+): HealthSummary {
   const ring = keyRing.stale === true ? 'stale' : keyRing.lastError ? 'refresh_failing' : 'fresh';
   const store =
     revocation.connected === undefined

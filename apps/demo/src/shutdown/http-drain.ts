@@ -1,6 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DEMO_CONFIG, type DemoConfig } from '../config/demo-config.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -57,12 +63,21 @@ export class HttpDrain implements OnApplicationBootstrap, BeforeApplicationShutd
     // request is still unread in the socket buffer: its client would get a reset. So stop listening only, serve that
     // request with `Connection: close`, and close what is still idle after the grace.
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
-    const idle = setTimeout(() => server.closeIdleConnections(), Math.min(IDLE_GRACE_MS, this.config.shutdownDrainTimeout * 1000));
-    this.logger.log(`${signal ?? 'close'}: draining ${this.open.size} requests under way (at most ${this.config.shutdownDrainTimeout} s)`);
+    const idle = setTimeout(
+      () => server.closeIdleConnections(),
+      Math.min(IDLE_GRACE_MS, this.config.shutdownDrainTimeout * 1000),
+    );
+    this.logger.log(
+      `${signal ?? 'close'}: draining ${this.open.size} requests under way (at most ${this.config.shutdownDrainTimeout} s)`,
+    );
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<true>((resolve) => (timer = setTimeout(resolve, this.config.shutdownDrainTimeout * 1000, true)));
+    const timedOut = new Promise<true>(
+      (resolve) => (timer = setTimeout(resolve, this.config.shutdownDrainTimeout * 1000, true)),
+    );
     if (await Promise.race([closed, timedOut])) {
-      this.logger.warn(`drain timed out after ${this.config.shutdownDrainTimeout} s; cutting ${this.open.size} requests still under way`);
+      this.logger.warn(
+        `drain timed out after ${this.config.shutdownDrainTimeout} s; cutting ${this.open.size} requests still under way`,
+      );
       server.closeAllConnections();
     }
     clearTimeout(timer);

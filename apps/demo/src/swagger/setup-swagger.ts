@@ -26,7 +26,8 @@ export function setupSwagger(app: INestApplication): OpenAPIObject {
         type: 'apiKey',
         in: 'cookie',
         name: TOKEN_COOKIE_NAMES.access,
-        description: 'Set by POST /auth/login in cookie mode (plain http in development: nta_access). Unsafe methods also need X-CSRF-Protection.',
+        description:
+          'Set by POST /auth/login in cookie mode (plain http in development: nta_access). Unsafe methods also need X-CSRF-Protection.',
       },
       'cookie',
     )
@@ -53,7 +54,8 @@ function declareTokenAuth(app: INestApplication): void {
         if (reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) continue;
         ApiSecurity('bearer')(prototype, name, descriptor!);
         ApiSecurity('cookie')(prototype, name, descriptor!);
-        if (reflector.getAllAndOverride<boolean>(IS_OPTIONAL_AUTH_KEY, targets)) ApiSecurity({})(prototype, name, descriptor!);
+        if (reflector.getAllAndOverride<boolean>(IS_OPTIONAL_AUTH_KEY, targets))
+          ApiSecurity({})(prototype, name, descriptor!);
       }
     }
   }

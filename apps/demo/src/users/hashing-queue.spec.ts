@@ -5,14 +5,24 @@ import { HashingQueue } from './hashing-queue.js';
 function gate(log: string[], name: string) {
   let release!: () => void;
   const done = new Promise<void>((resolve) => (release = resolve));
-  return { release, task: async () => { log.push(name); await done; return name; } };
+  return {
+    release,
+    task: async () => {
+      log.push(name);
+      await done;
+      return name;
+    },
+  };
 }
 
 describe('HashingQueue', () => {
   it('runs at most `concurrency` tasks at once, then waiting logins before waiting hashes', async () => {
     const queue = new HashingQueue(2);
     const log: string[] = [];
-    const tasks = ['hash-1', 'hash-2', 'hash-3', 'hash-4', 'login-1', 'login-2'].map((name) => ({ name, ...gate(log, name) }));
+    const tasks = ['hash-1', 'hash-2', 'hash-3', 'hash-4', 'login-1', 'login-2'].map((name) => ({
+      name,
+      ...gate(log, name),
+    }));
     const results = tasks.map(({ name, task }) => queue.run(name.startsWith('login') ? 'login' : 'hash', task));
     await Promise.resolve();
     expect(log).toEqual(['hash-1', 'hash-2']);

@@ -19,7 +19,9 @@ function derive(password: string, salt: Buffer, params: ScryptParams): Promise<B
   // scrypt needs about 128 * N * r bytes; Node refuses anything over 32 MiB unless maxmem says otherwise.
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, HASH_BYTES, options, (error, key) => (error ? reject(error) : resolve(key))),
+    scrypt(password.normalize('NFC'), salt, HASH_BYTES, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
 }
 

@@ -4,7 +4,11 @@ export class UsageError extends Error {
 }
 
 /** Parses `--name value` and `--flag` options; `flags` lists the options that take no value. */
-export function parseOptions(args: readonly string[], known: readonly string[], flags: readonly string[] = []): Map<string, string> {
+export function parseOptions(
+  args: readonly string[],
+  known: readonly string[],
+  flags: readonly string[] = [],
+): Map<string, string> {
   const options = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -25,6 +29,7 @@ export function secondsOption(options: Map<string, string>, name: string, fallba
   const text = options.get(name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a number of seconds, got "${text}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name} must be a number of seconds, got "${text}"`);
   return value;
 }

@@ -67,8 +67,16 @@ describe('nestjs-token-auth CLI', () => {
   });
 
   it('prints usage for --help, and fails with usage and status 2 on no command or an unknown command', async () => {
-    expect(await cli('--help')).toMatchObject({ out: '', exitCode: 0, err: expect.stringMatching(/^Usage: nestjs-token-auth [^]*keygen/) });
-    expect(await cli()).toMatchObject({ out: '', exitCode: 2, err: expect.stringMatching(/^error: a command is required\n\nUsage:/) });
+    expect(await cli('--help')).toMatchObject({
+      out: '',
+      exitCode: 0,
+      err: expect.stringMatching(/^Usage: nestjs-token-auth [^]*keygen/),
+    });
+    expect(await cli()).toMatchObject({
+      out: '',
+      exitCode: 2,
+      err: expect.stringMatching(/^error: a command is required\n\nUsage:/),
+    });
     expect(await cli('keyggen')).toMatchObject({ out: '', exitCode: 2, err: expect.stringContaining('Usage:') });
   });
 });

@@ -26,7 +26,9 @@ async function connect(options: Map<string, string>, env: NodeJS.ProcessEnv) {
     import('@aws-sdk/client-secrets-manager'),
     import('../keys/aws/index.js'),
   ]).catch((error: unknown) => {
-    throw isMissing(error, SDK) ? new MissingDependencyError(`this command needs the AWS SDK: run  npm install ${SDK}`) : error;
+    throw isMissing(error, SDK)
+      ? new MissingDependencyError(`this command needs the AWS SDK: run  npm install ${SDK}`)
+      : error;
   });
   const endpoint = options.get('endpoint') ?? env.AWS_SECRETS_MANAGER_ENDPOINT;
   const region = options.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
@@ -39,12 +41,22 @@ async function connect(options: Map<string, string>, env: NodeJS.ProcessEnv) {
  * Prints what changed (key ids only).
  */
 export async function rotateCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const options = parseOptions(args, [...CLIENT_OPTIONS, 'grace-seconds', 'refresh-seconds', 'emergency'], ['emergency']);
+  const options = parseOptions(
+    args,
+    [...CLIENT_OPTIONS, 'grace-seconds', 'refresh-seconds', 'emergency'],
+    ['emergency'],
+  );
   const gracePeriod = secondsOption(options, 'grace-seconds', DEFAULT_GRACE_SECONDS);
   const refreshInterval = secondsOption(options, 'refresh-seconds', DEFAULT_REFRESH_SECONDS);
   const { client, secretId, aws } = await connect(options, env);
   try {
-    const outcome = await aws.rotateSecret({ client, secretId, gracePeriod, refreshInterval, emergency: options.has('emergency') });
+    const outcome = await aws.rotateSecret({
+      client,
+      secretId,
+      gracePeriod,
+      refreshInterval,
+      emergency: options.has('emergency'),
+    });
     const { result } = outcome;
     return JSON.stringify(
       {

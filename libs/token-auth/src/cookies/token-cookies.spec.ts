@@ -18,18 +18,38 @@ function handshake(headers: Record<string, string>, encrypted = false) {
 describe('TokenCookies.acceptsOrigin (WebSocket handshakes authenticated by cookie)', () => {
   it('compares the whole origin: scheme, host and port', () => {
     const tls = cookies();
-    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'https://app.example.com' }, true))).toBe(true);
-    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'https://APP.example.com:443' }, true))).toBe(true);
-    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'http://app.example.com' }, true))).toBe(false);
-    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'https://app.example.com:8443' }, true))).toBe(false);
-    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com:8080', origin: 'http://app.example.com:8080' }))).toBe(true);
-    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com:8080', origin: 'https://app.example.com:8080' }))).toBe(false);
+    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'https://app.example.com' }, true))).toBe(
+      true,
+    );
+    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'https://APP.example.com:443' }, true))).toBe(
+      true,
+    );
+    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'http://app.example.com' }, true))).toBe(
+      false,
+    );
+    expect(
+      tls.acceptsOrigin(handshake({ host: 'app.example.com', origin: 'https://app.example.com:8443' }, true)),
+    ).toBe(false);
+    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com:8080', origin: 'http://app.example.com:8080' }))).toBe(
+      true,
+    );
+    expect(tls.acceptsOrigin(handshake({ host: 'app.example.com:8080', origin: 'https://app.example.com:8080' }))).toBe(
+      false,
+    );
   });
 
   it('takes the scheme from X-Forwarded-Proto behind a TLS proxy', () => {
-    const behindProxy = handshake({ host: 'app.example.com', origin: 'https://app.example.com', 'x-forwarded-proto': 'https' });
+    const behindProxy = handshake({
+      host: 'app.example.com',
+      origin: 'https://app.example.com',
+      'x-forwarded-proto': 'https',
+    });
     expect(cookies().acceptsOrigin(behindProxy)).toBe(true);
-    const downgraded = handshake({ host: 'app.example.com', origin: 'http://app.example.com', 'x-forwarded-proto': 'https' });
+    const downgraded = handshake({
+      host: 'app.example.com',
+      origin: 'http://app.example.com',
+      'x-forwarded-proto': 'https',
+    });
     expect(cookies().acceptsOrigin(downgraded)).toBe(false);
   });
 
@@ -42,13 +62,21 @@ describe('TokenCookies.acceptsOrigin (WebSocket handshakes authenticated by cook
 
   it('with allowedOrigins, accepts exactly those origins', () => {
     const allowed = cookies({ allowedOrigins: ['https://app.example.com', 'https://admin.example.com:8443'] });
-    expect(allowed.acceptsOrigin(handshake({ host: 'api.example.com', origin: 'https://admin.example.com:8443' }, true))).toBe(true);
-    expect(allowed.acceptsOrigin(handshake({ host: 'api.example.com', origin: 'https://api.example.com' }, true))).toBe(false);
-    expect(allowed.acceptsOrigin(handshake({ host: 'api.example.com', origin: 'http://app.example.com' }, true))).toBe(false);
+    expect(
+      allowed.acceptsOrigin(handshake({ host: 'api.example.com', origin: 'https://admin.example.com:8443' }, true)),
+    ).toBe(true);
+    expect(allowed.acceptsOrigin(handshake({ host: 'api.example.com', origin: 'https://api.example.com' }, true))).toBe(
+      false,
+    );
+    expect(allowed.acceptsOrigin(handshake({ host: 'api.example.com', origin: 'http://app.example.com' }, true))).toBe(
+      false,
+    );
   });
 
   it('refuses allowedOrigins that are not origins, at startup', () => {
-    expect(() => cookies({ allowedOrigins: ['app.example.com'] })).toThrow(/cookie.allowedOrigins: "app.example.com" is not an origin/);
+    expect(() => cookies({ allowedOrigins: ['app.example.com'] })).toThrow(
+      /cookie.allowedOrigins: "app.example.com" is not an origin/,
+    );
     expect(() => cookies({ allowedOrigins: ['https://app.example.com/'] })).not.toThrow();
     expect(() => cookies({ allowedOrigins: ['https://app.example.com/login'] })).toThrow(/not an origin/);
     expect(() => cookies({ allowedOrigins: 'https://app.example.com' as never })).toThrow(/must be an array/);
@@ -83,7 +111,11 @@ describe('TokenCookies names over plain http, and what it logs', () => {
 
   it('plain http to a loopback host: plain names; with allowInsecureHttp: true, to any host; with false, none', () => {
     expect(cookies().nameFor(http({ host: 'localhost:3000' }), 'access')).toBe('nta_access');
-    expect(cookies({ allowInsecureHttp: true }).nameFor(http({ host: '192.168.1.20:3000' }), 'access')).toBe('nta_access');
-    expect(cookies({ allowInsecureHttp: false }).nameFor(http({ host: 'localhost:3000' }), 'access')).toBe('__Host-nta_access');
+    expect(cookies({ allowInsecureHttp: true }).nameFor(http({ host: '192.168.1.20:3000' }), 'access')).toBe(
+      'nta_access',
+    );
+    expect(cookies({ allowInsecureHttp: false }).nameFor(http({ host: 'localhost:3000' }), 'access')).toBe(
+      '__Host-nta_access',
+    );
   });
 });

@@ -136,7 +136,10 @@ export class TokenCookies {
     }
     const { insecureHttp } = this.settings();
     if (insecureHttp === 'any' || (insecureHttp === 'loopback' && isLoopbackHost(request))) {
-      this.warnOnce('insecure', 'plain http: token cookies are sent without the __Host- prefix and the Secure flag; use https outside development');
+      this.warnOnce(
+        'insecure',
+        'plain http: token cookies are sent without the __Host- prefix and the Secure flag; use https outside development',
+      );
       return false;
     }
     this.warnOnce(

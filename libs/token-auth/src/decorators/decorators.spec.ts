@@ -15,7 +15,10 @@ function factoryOf(decorator: (data?: keyof AuthenticatedUser) => ParameterDecor
   class Target {
     handler(@decorator(data) _value: unknown) {}
   }
-  const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, Target, 'handler') as Record<string, { factory: Factory; data: unknown }>;
+  const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, Target, 'handler') as Record<
+    string,
+    { factory: Factory; data: unknown }
+  >;
   const [entry] = Object.values(args);
   return (request: object) => entry!.factory(entry!.data, new ExecutionContextHost([request, {}, undefined]));
 }

@@ -23,7 +23,12 @@ describe('toHttpException', () => {
   it('answers a refused token with 401 and its code', () => {
     const exception = toHttpException(new TokenAuthError('token_expired', 'token expired'));
     expect(exception.getStatus()).toBe(401);
-    expect(exception.getResponse()).toEqual({ statusCode: 401, error: 'Unauthorized', code: 'token_expired', message: 'token expired' });
+    expect(exception.getResponse()).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'token_expired',
+      message: 'token expired',
+    });
   });
 
   it.each(['key_ring_stale', 'revocation_unavailable'] as const)('answers %s, a server fault, with 503', (code) => {

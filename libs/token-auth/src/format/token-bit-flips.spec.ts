@@ -5,7 +5,13 @@ import { generateKey } from '../keys/generate-key.js';
 import { StaticKeyProvider } from '../keys/static.key-provider.js';
 import { TokenAuthModule } from '../token-auth.module.js';
 import { TokenService } from '../token.service.js';
-import { OFFSET_KEY_ID, OFFSET_PURPOSE, OFFSET_SUBJECT, OFFSET_SUBJECT_LENGTH, OFFSET_TOKEN_ID } from './token-format.js';
+import {
+  OFFSET_KEY_ID,
+  OFFSET_PURPOSE,
+  OFFSET_SUBJECT,
+  OFFSET_SUBJECT_LENGTH,
+  OFFSET_TOKEN_ID,
+} from './token-format.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 
@@ -67,7 +73,8 @@ describe('every single-bit flip of a valid token is rejected', () => {
       let flips = 0;
       for (let i = 0; i < token.length; i++) {
         for (let bit = 0; bit < 8; bit++) {
-          const flipped = token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) ^ (1 << bit)) + token.slice(i + 1);
+          const flipped =
+            token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) ^ (1 << bit)) + token.slice(i + 1);
           const outcome = outcomeOf(tokens, flipped);
           if (outcome === 'accepted') throw new Error(`accepted a flip of bit ${bit} of character ${i}`);
           flips++;
@@ -87,7 +94,9 @@ describe('every single-bit flip of a valid token is rejected', () => {
       const token = tokenFor(name, subject, claims);
       const outcomes = new Set<string>();
       for (let i = 5; i < token.length; i++) {
-        outcomes.add(outcomeOf(tokens, token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) + 0x100) + token.slice(i + 1)));
+        outcomes.add(
+          outcomeOf(tokens, token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) + 0x100) + token.slice(i + 1)),
+        );
       }
       expect([...outcomes]).toEqual(['token_malformed']);
     });

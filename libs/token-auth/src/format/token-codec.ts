@@ -107,7 +107,8 @@ const BASE64URL_VALUES = Int8Array.from({ length: 128 }, (_, code) =>
 function isCanonicalBase64url(text: string, length: number): boolean {
   const tail = text.length & 3;
   if (tail === 1 || length !== (text.length * 3) >> 2) return false;
-  if (text.indexOf('+') !== -1 || text.indexOf('/') !== -1 || Buffer.byteLength(text, 'utf8') !== text.length) return false;
+  if (text.indexOf('+') !== -1 || text.indexOf('/') !== -1 || Buffer.byteLength(text, 'utf8') !== text.length)
+    return false;
   // 2 characters past the last group carry 1 byte (4 spare bits), 3 carry 2 (2 spare bits).
   const spareBits = tail === 2 ? 0b1111 : tail === 3 ? 0b11 : 0;
   return (BASE64URL_VALUES[text.charCodeAt(text.length - 1)]! & spareBits) === 0;
@@ -210,7 +211,8 @@ export function parseClaims(parsed: ParsedToken): Readonly<Record<string, unknow
   const { bytes, bodyLength, claimsLength } = parsed;
   const text = strictUtf8(bytes, bodyLength - claimsLength, bodyLength, 'claims');
   // JSON.parse refuses a leading byte order mark today; refusing it here keeps that rule out of its hands.
-  if (text.charCodeAt(0) === 0xfeff) throw new TokenAuthError('token_malformed', 'token claims start with a byte order mark');
+  if (text.charCodeAt(0) === 0xfeff)
+    throw new TokenAuthError('token_malformed', 'token claims start with a byte order mark');
   let claims: unknown;
   try {
     claims = JSON.parse(text);
@@ -247,6 +249,7 @@ export function idText(view: DataView, offset: number): string {
   const w3 = (view.getUint16(offset + 9) << 8) | view.getUint8(offset + 11);
   const w4 = (view.getUint16(offset + 12) << 8) | view.getUint8(offset + 14);
   const last = view.getUint8(offset + 15);
+  // prettier-ignore
   return String.fromCharCode(
     a[w0 >>> 18]!, a[(w0 >>> 12) & 63]!, a[(w0 >>> 6) & 63]!, a[w0 & 63]!,
     a[w1 >>> 18]!, a[(w1 >>> 12) & 63]!, a[(w1 >>> 6) & 63]!, a[w1 & 63]!,

@@ -54,7 +54,12 @@ interface InvalidVector {
   fields?: VectorFields;
 }
 interface Vectors {
-  verifier: { clockToleranceMs: number; maxLifetimeMs: number; maxTokenLength: number; refresh: { maxLifetimeMs: number } };
+  verifier: {
+    clockToleranceMs: number;
+    maxLifetimeMs: number;
+    maxTokenLength: number;
+    refresh: { maxLifetimeMs: number };
+  };
   keys: VectorKey[];
   valid: ValidVector[];
   invalid: InvalidVector[];
@@ -105,7 +110,10 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
   });
 
   it('are exactly what the spec-only generator prints', () => {
-    const generated = execFileSync(process.execPath, ['docs/test-vectors/generate.mjs'], { cwd: root, encoding: 'utf8' });
+    const generated = execFileSync(process.execPath, ['docs/test-vectors/generate.mjs'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(generated).toBe(text);
   });
 
@@ -148,7 +156,12 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
       if (vector.verifier === 'refresh') {
         // A refresh verifier answers with a new pair of the same user, session and claims.
         const { sub, sid, claims } = vector.expected;
-        expect((await tokens.refresh(vector.token)).refresh.claims).toMatchObject({ sub, sid, claims, purpose: 'refresh' });
+        expect((await tokens.refresh(vector.token)).refresh.claims).toMatchObject({
+          sub,
+          sid,
+          claims,
+          purpose: 'refresh',
+        });
       } else {
         expect(tokens.verify(vector.token)).toEqual(vector.expected);
       }

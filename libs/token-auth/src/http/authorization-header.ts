@@ -9,7 +9,10 @@ export function bearerTokenOf(rawHeaders: readonly string[]): string | undefined
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     // The two usual spellings first: they need no lower-cased copy.
-    if (name.length === 13 && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')) {
+    if (
+      name.length === 13 &&
+      (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')
+    ) {
       if (value !== undefined) throw new TokenAuthError('token_malformed', 'more than one Authorization header');
       value = rawHeaders[i + 1]!;
     }

@@ -9,9 +9,7 @@ import type { ExecutionContext } from '@nestjs/common';
 export function requestOf<T extends object>(context: ExecutionContext): T {
   const type = context.getType<string>();
   if (type === 'graphql') {
-    const graphqlContext = context.getArgs()[2] as
-      | { req?: T; request?: T; reply?: { request?: T } }
-      | undefined;
+    const graphqlContext = context.getArgs()[2] as { req?: T; request?: T; reply?: { request?: T } } | undefined;
     const request = graphqlContext?.req ?? graphqlContext?.request ?? graphqlContext?.reply?.request;
     if (request === undefined) {
       throw new Error('no request in the GraphQL context: return { req } from the GraphQL module context factory');

@@ -16,7 +16,12 @@ export interface SignedFields {
 }
 
 /** Signs with `key`; every field given, so a refreshed pair can be made again byte for byte. */
-export function signToken(key: RingKey, purpose: TokenPurposeName, fields: SignedFields, nonces: NoncePool): IssuedToken {
+export function signToken(
+  key: RingKey,
+  purpose: TokenPurposeName,
+  fields: SignedFields,
+  nonces: NoncePool,
+): IssuedToken {
   const { subject, tokenId, issuedAt, expiresAt } = fields;
   if (typeof subject !== 'string' || subject.length === 0 || !subject.isWellFormed()) {
     throw new TypeError('subject must be a non-empty, well-formed string');

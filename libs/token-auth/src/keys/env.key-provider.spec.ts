@@ -5,7 +5,6 @@ import { EnvKeyProvider } from './env.key-provider.js';
 import { generateKey } from './generate-key.js';
 import { KeyRing } from './key-ring.js';
 
-
 async function failureOf(provider: EnvKeyProvider): Promise<Error> {
   const error = await provider.load().then(
     () => undefined,

@@ -41,7 +41,9 @@ export class FileKeyProvider implements KeyProvider {
       throw new TokenAuthConfigError('FileKeyProvider: path is required (the key ring file)');
     }
     if (typeof pollInterval !== 'number' || !(pollInterval > 0)) {
-      throw new TokenAuthConfigError(`FileKeyProvider: pollInterval must be a positive number of seconds, got ${String(pollInterval)}`);
+      throw new TokenAuthConfigError(
+        `FileKeyProvider: pollInterval must be a positive number of seconds, got ${String(pollInterval)}`,
+      );
     }
     this.path = resolve(path);
     this.refreshInterval = pollInterval;
@@ -56,7 +58,8 @@ export class FileKeyProvider implements KeyProvider {
       text = await readFile(this.path, { encoding: 'utf8', signal });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new TokenAuthConfigError(`${this.description} does not exist; mount or create the key ring file`);
+      if (code === 'ENOENT')
+        throw new TokenAuthConfigError(`${this.description} does not exist; mount or create the key ring file`);
       if (code === 'EACCES') throw new TokenAuthConfigError(`${this.description} is not readable by this process`);
       throw error;
     }
@@ -77,11 +80,15 @@ export class FileKeyProvider implements KeyProvider {
         if (name === null || name === basename(this.path) || name.startsWith('..')) changed();
       });
       watcher.on('error', (error) => {
-        this.logger.warn(`cannot watch ${this.description} (${error.message}); relying on the ${this.refreshInterval} s poll`);
+        this.logger.warn(
+          `cannot watch ${this.description} (${error.message}); relying on the ${this.refreshInterval} s poll`,
+        );
         watcher?.close();
       });
     } catch (error) {
-      this.logger.warn(`cannot watch ${this.description} (${(error as Error).message}); relying on the ${this.refreshInterval} s poll`);
+      this.logger.warn(
+        `cannot watch ${this.description} (${(error as Error).message}); relying on the ${this.refreshInterval} s poll`,
+      );
     }
     return () => {
       clearTimeout(timer);

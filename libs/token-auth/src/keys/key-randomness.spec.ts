@@ -31,7 +31,11 @@ describe('key randomness check', () => {
     ['32 x 0xff', Buffer.alloc(32, 0xff), /repeat every 1 byte/],
     ['a repeating 00 01 pattern', Buffer.from('0001'.repeat(16), 'hex'), /repeat every 2 bytes/],
     ['16 random bytes twice', ((half) => Buffer.concat([half, half]))(randomBytes(16)), /repeat every 16 bytes/],
-    ['a passphrase with one non-ASCII letter', Buffer.from('correct horse battery stäple 2026!'), /text, like a password/],
+    [
+      'a passphrase with one non-ASCII letter',
+      Buffer.from('correct horse battery stäple 2026!'),
+      /text, like a password/,
+    ],
     ['base64 of echo output (text and a newline)', correctHorse, /text, like a password/],
     ['a Japanese passphrase', Buffer.from('正しい馬の電池のホッチキス'), /text, like a password/],
     ['a counter 00 01 02 … 1f', Buffer.from(Array.from({ length: 32 }, (_, i) => i)), /follow a pattern/],
@@ -47,12 +51,16 @@ describe('key randomness check', () => {
       const key = generateKey();
       expect(KeyRing.from([key]).active.id).toBe(key.id);
     }
-    const refused = Array.from({ length: 10_000 }, () => randomBytes(32)).filter((bytes) => keyWeakness(bytes) !== undefined);
+    const refused = Array.from({ length: 10_000 }, () => randomBytes(32)).filter(
+      (bytes) => keyWeakness(bytes) !== undefined,
+    );
     expect(refused).toEqual([]);
   });
 
   it('accepts the master keys of the published test vectors', () => {
-    const vectors = JSON.parse(readFileSync('docs/test-vectors/token-v1.json', 'utf8')) as { keys: { masterKey: string }[] };
+    const vectors = JSON.parse(readFileSync('docs/test-vectors/token-v1.json', 'utf8')) as {
+      keys: { masterKey: string }[];
+    };
     for (const { masterKey } of vectors.keys) {
       expect(keyWeakness(Buffer.from(masterKey, 'hex'))).toBeUndefined();
     }

@@ -65,14 +65,19 @@ describe('KeyRingManager', () => {
       provider.next = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:443'));
       const manager = new KeyRingManager(provider, testLogger().logger);
       await expect(manager.start()).rejects.toThrow(
-        new TokenAuthConfigError('cannot load the key ring from test source: Error: connect ECONNREFUSED 127.0.0.1:443'),
+        new TokenAuthConfigError(
+          'cannot load the key ring from test source: Error: connect ECONNREFUSED 127.0.0.1:443',
+        ),
       );
     });
 
     it('fails startup on an invalid ring, with the ring error and without key bytes', async () => {
       const short = { id: 'x', key: Buffer.alloc(16, 9), state: 'active' as const };
       const manager = new KeyRingManager(new TestProvider([short]), testLogger().logger);
-      const error = await manager.start().then(() => undefined, (caught: unknown) => caught as Error);
+      const error = await manager.start().then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
       expect(error).toBeInstanceOf(TokenAuthConfigError);
       expect(error!.message).toMatch(/^cannot load the key ring from test source: key "x": 16 bytes is too short/);
     });

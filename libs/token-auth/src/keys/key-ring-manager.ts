@@ -52,7 +52,9 @@ export class KeyRingManager implements OnModuleDestroy {
     }
     this.lastRefreshAt = new Date();
     // A change seen during a load may not be in what that load read: load again once it ends.
-    this.stopWatching = this.provider.watch?.(() => void (this.inFlight ?? Promise.resolve()).then(() => this.refresh()));
+    this.stopWatching = this.provider.watch?.(
+      () => void (this.inFlight ?? Promise.resolve()).then(() => this.refresh()),
+    );
     this.schedule();
   }
 

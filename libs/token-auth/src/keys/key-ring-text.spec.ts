@@ -49,7 +49,14 @@ describe('parseKeyRingText', () => {
   });
 
   it('names the compact entry that is not id:key, without echoing it', () => {
-    for (const text of [a.key, `${a.id}:${a.key},${b.key}`, `${a.id}:${a.key}:extra`, `:${a.key}`, `${a.id}:`, `${a.id}:${a.key},`]) {
+    for (const text of [
+      a.key,
+      `${a.id}:${a.key},${b.key}`,
+      `${a.id}:${a.key}:extra`,
+      `:${a.key}`,
+      `${a.id}:`,
+      `${a.id}:${a.key},`,
+    ]) {
       const message = messageOf(text);
       expect(message).toMatch(new RegExp(`^${SOURCE}: entry \\d is not "id:key"$`));
       expect(message).not.toContain(a.key);

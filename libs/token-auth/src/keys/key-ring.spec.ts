@@ -22,7 +22,9 @@ describe('KeyRing', () => {
     // RFC 5869 with an empty salt: PRK = HMAC(zeros, key); T(1) = HMAC(PRK, info || 0x01).
     const key = Buffer.alloc(32, 7);
     const prk = createHmac('sha256', Buffer.alloc(32)).update(key).digest();
-    const t1 = createHmac('sha256', prk).update(Buffer.concat([Buffer.from('nestjs-token-auth/v1/key-id'), Buffer.of(1)])).digest();
+    const t1 = createHmac('sha256', prk)
+      .update(Buffer.concat([Buffer.from('nestjs-token-auth/v1/key-id'), Buffer.of(1)]))
+      .digest();
     expect(deriveKeyId(key)).toBe(t1.subarray(0, 9).toString('base64url'));
     expect(deriveKeyId(key)).toHaveLength(12);
   });
@@ -104,7 +106,9 @@ describe('KeyRing', () => {
   });
 
   it('refuses a ring with no active key, or two', () => {
-    expect(messageOf([spec(undefined, 'verify-only')])).toContain('0 active keys; exactly one key must have state "active"');
+    expect(messageOf([spec(undefined, 'verify-only')])).toContain(
+      '0 active keys; exactly one key must have state "active"',
+    );
     expect(messageOf([spec(), spec()])).toContain('2 active keys');
   });
 
@@ -114,7 +118,9 @@ describe('KeyRing', () => {
   });
 
   it('refuses an unknown state and entries that are not objects, naming the entry', () => {
-    expect(messageOf([{ ...spec(), state: 'primary' }])).toMatch(/^key "[\w-]{12}": state must be "active" or "verify-only"$/);
+    expect(messageOf([{ ...spec(), state: 'primary' }])).toMatch(
+      /^key "[\w-]{12}": state must be "active" or "verify-only"$/,
+    );
     expect(messageOf([spec(), null])).toBe('key #2: expected an object with id, key and state');
     expect(messageOf([{ ...spec(), key: 42 }])).toContain('key must be a Buffer or base64url text');
   });
@@ -130,7 +136,11 @@ describe('KeyRing', () => {
   describe('keyFor: the one lookup verification uses', () => {
     const T = Date.parse('2026-06-01T00:00:00Z');
     const active = spec();
-    const retiring = { ...spec(randomBytes(32), 'verify-only'), retireAfter: new Date(T + 1000), signedUntil: new Date(T - 60_000) };
+    const retiring = {
+      ...spec(randomBytes(32), 'verify-only'),
+      retireAfter: new Date(T + 1000),
+      signedUntil: new Date(T - 60_000),
+    };
     const ring = KeyRing.from([active, retiring]);
 
     it('answers the MAC key of the purpose for a key with no schedule, whatever the times', () => {

@@ -177,9 +177,16 @@ export class KeyRing {
    * token claims an issue time later than the key's `signedUntil` plus `toleranceMs`. The one place a key is
    * accepted for a token: every verification path calls it.
    */
-  keyFor(kid: string, purpose: TokenPurposeName, issuedAt: number, now: number, toleranceMs: number): KeyObject | undefined {
+  keyFor(
+    kid: string,
+    purpose: TokenPurposeName,
+    issuedAt: number,
+    now: number,
+    toleranceMs: number,
+  ): KeyObject | undefined {
     const entry = this.byId.get(kid);
-    if (entry === undefined || now >= entry.retireAfterMs || issuedAt > entry.signedUntilMs + toleranceMs) return undefined;
+    if (entry === undefined || now >= entry.retireAfterMs || issuedAt > entry.signedUntilMs + toleranceMs)
+      return undefined;
     return entry.key.macKeys[purpose];
   }
 

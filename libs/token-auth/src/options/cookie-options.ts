@@ -40,7 +40,14 @@ export interface ResolvedCookieOptions {
 
 const HEADER_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 // A cross-origin page may send these without a CORS preflight, so they prove nothing about the caller.
-const UNUSABLE_HEADERS = new Set(['accept', 'accept-language', 'content-language', 'content-type', 'authorization', 'cookie']);
+const UNUSABLE_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'content-language',
+  'content-type',
+  'authorization',
+  'cookie',
+]);
 
 export function resolveCookieOptions(options: TokenAuthCookieOptions | undefined): ResolvedCookieOptions | undefined {
   if (options === undefined) return undefined;
@@ -68,12 +75,16 @@ export function resolveCookieOptions(options: TokenAuthCookieOptions | undefined
     );
   }
   if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins)) {
-    throw new TokenAuthConfigError('cookie.allowedOrigins must be an array of origins such as ["https://app.example.com"]');
+    throw new TokenAuthConfigError(
+      'cookie.allowedOrigins must be an array of origins such as ["https://app.example.com"]',
+    );
   }
   const allowedOrigins = (options.allowedOrigins ?? []).map((origin) => {
     const normalized = typeof origin === 'string' ? normalizeOrigin(origin) : undefined;
     if (normalized === undefined) {
-      throw new TokenAuthConfigError(`cookie.allowedOrigins: "${String(origin)}" is not an origin such as "https://app.example.com"`);
+      throw new TokenAuthConfigError(
+        `cookie.allowedOrigins: "${String(origin)}" is not an origin such as "https://app.example.com"`,
+      );
     }
     return normalized;
   });

@@ -65,7 +65,9 @@ describe('resolveOptions', () => {
     ['clockTolerance', Number.NaN],
     ['refreshTokenTtl', Infinity],
   ])('refuses %s = %p: whole seconds only', (name, value) => {
-    expect(messageOf({ keyProvider, [name]: value })).toBe(`${name} must be a whole number of seconds, got ${String(value)}`);
+    expect(messageOf({ keyProvider, [name]: value })).toBe(
+      `${name} must be a whole number of seconds, got ${String(value)}`,
+    );
   });
 
   it('refuses a TTL of 0', () => {
@@ -95,20 +97,26 @@ describe('resolveOptions', () => {
 
   it('refuses a session lifetime of 0 or not in whole seconds', () => {
     expect(messageOf({ keyProvider, maxSessionLifetime: 0 })).toBe('maxSessionLifetime must be at least 1 second');
-    expect(messageOf({ keyProvider, maxSessionLifetime: 1.5 })).toBe('maxSessionLifetime must be a whole number of seconds, got 1.5');
+    expect(messageOf({ keyProvider, maxSessionLifetime: 1.5 })).toBe(
+      'maxSessionLifetime must be a whole number of seconds, got 1.5',
+    );
   });
 
   it('accepts the deprecated refreshReuseGrace with a warning that says to remove it', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       expect(resolveOptions({ keyProvider, refreshReuseGrace: 10 })).not.toHaveProperty('refreshReuseGraceMs');
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^refreshReuseGrace is deprecated and ignored.*remove the option$/));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/^refreshReuseGrace is deprecated and ignored.*remove the option$/),
+      );
     } finally {
       warn.mockRestore();
     }
   });
 
   it('refuses a revocation store that does not implement RevocationStore', () => {
-    expect(messageOf({ keyProvider, revocationStore: {} as never })).toMatch(/^revocationStore must implement RevocationStore/);
+    expect(messageOf({ keyProvider, revocationStore: {} as never })).toMatch(
+      /^revocationStore must implement RevocationStore/,
+    );
   });
 });

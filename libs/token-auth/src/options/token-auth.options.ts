@@ -13,7 +13,11 @@ import {
   DEFAULT_REFRESH_TOKEN_TTL,
   MAX_CLOCK_TOLERANCE,
 } from './defaults.js';
-import { resolveVerifyCacheOptions, type ResolvedVerifyCacheOptions, type VerifyCacheOptions } from './verify-cache-options.js';
+import {
+  resolveVerifyCacheOptions,
+  type ResolvedVerifyCacheOptions,
+  type VerifyCacheOptions,
+} from './verify-cache-options.js';
 
 /**
  * Injection token of the validated `ResolvedTokenAuthOptions`. Tokens use `Symbol.for`, so the ESM and CommonJS
@@ -131,7 +135,9 @@ function lifetime(
     throw new TokenAuthConfigError(`${name} must be at least 1 second`);
   }
   if (ttl > max) {
-    throw new TokenAuthConfigError(`${name} (${ttl} s) exceeds ${maxName} (${max} s); lower the TTL or raise the maximum`);
+    throw new TokenAuthConfigError(
+      `${name} (${ttl} s) exceeds ${maxName} (${max} s); lower the TTL or raise the maximum`,
+    );
   }
   return { ttl, max };
 }
@@ -144,7 +150,13 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     );
   }
   rejectUnknownOptions(options);
-  const access = lifetime(options, 'accessTokenTtl', DEFAULT_ACCESS_TOKEN_TTL, 'maxAccessTokenTtl', DEFAULT_MAX_ACCESS_TOKEN_TTL);
+  const access = lifetime(
+    options,
+    'accessTokenTtl',
+    DEFAULT_ACCESS_TOKEN_TTL,
+    'maxAccessTokenTtl',
+    DEFAULT_MAX_ACCESS_TOKEN_TTL,
+  );
   const tolerance = seconds(options, 'clockTolerance', DEFAULT_CLOCK_TOLERANCE);
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TokenAuthConfigError('clock must be a function returning milliseconds since the epoch, like Date.now');
@@ -154,7 +166,13 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `clockTolerance (${tolerance} s) is over ${MAX_CLOCK_TOLERANCE} s; fix the clocks (NTP) instead of widening it`,
     );
   }
-  const refresh = lifetime(options, 'refreshTokenTtl', DEFAULT_REFRESH_TOKEN_TTL, 'maxRefreshTokenTtl', DEFAULT_MAX_REFRESH_TOKEN_TTL);
+  const refresh = lifetime(
+    options,
+    'refreshTokenTtl',
+    DEFAULT_REFRESH_TOKEN_TTL,
+    'maxRefreshTokenTtl',
+    DEFAULT_MAX_REFRESH_TOKEN_TTL,
+  );
   const sessionLifetime = seconds(options, 'maxSessionLifetime', DEFAULT_MAX_SESSION_LIFETIME);
   if (sessionLifetime === 0) {
     throw new TokenAuthConfigError('maxSessionLifetime must be at least 1 second');
@@ -168,7 +186,9 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
   const store = options.revocationStore;
   if (
     store !== undefined &&
-    (typeof store?.isRevoked !== 'function' || typeof store.revokeToken !== 'function' || typeof store.rotateSession !== 'function')
+    (typeof store?.isRevoked !== 'function' ||
+      typeof store.revokeToken !== 'function' ||
+      typeof store.rotateSession !== 'function')
   ) {
     throw new TokenAuthConfigError(
       'revocationStore must implement RevocationStore: pass a MemoryRevocationStore, a RedisRevocationStore or your own',

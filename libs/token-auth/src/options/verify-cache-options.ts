@@ -14,7 +14,6 @@ export interface ResolvedVerifyCacheOptions {
   maxBytes: number;
 }
 
-
 function positiveInteger(value: unknown, name: keyof VerifyCacheOptions, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
@@ -30,7 +29,9 @@ export function resolveVerifyCacheOptions(
   if (options === false) return false;
   if (options === undefined) return DEFAULT_VERIFY_CACHE;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TokenAuthConfigError('verifyCache must be false, or an object such as { maxEntries: 10000 }, or left out');
+    throw new TokenAuthConfigError(
+      'verifyCache must be false, or an object such as { maxEntries: 10000 }, or left out',
+    );
   }
   return {
     maxEntries: positiveInteger(options.maxEntries, 'maxEntries', DEFAULT_VERIFY_CACHE.maxEntries),

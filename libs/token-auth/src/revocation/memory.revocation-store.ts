@@ -67,7 +67,11 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     return PERSISTED;
   }
 
-  async revokeUser(sub: string, issuedBefore: number, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+  async revokeUser(
+    sub: string,
+    issuedBefore: number,
+    { accessUntil, refreshUntil }: RevocationWindow,
+  ): Promise<RevocationResult> {
     this.revocations.add({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil });
     if (refreshUntil >= this.clock()) {
       this.users.set(

@@ -34,7 +34,8 @@ describe('memory after a burst of expiries', () => {
     let now = 1_700_000_000_000;
     const set = new RevocationSet(() => now);
     const baseline = heapUsed();
-    for (let i = 0; i < 500_000; i++) set.add({ kind: 'session', id: `s${i}`.padStart(22, '0'), issuedBefore: 0, expiresAt: now + 1000 });
+    for (let i = 0; i < 500_000; i++)
+      set.add({ kind: 'session', id: `s${i}`.padStart(22, '0'), issuedBefore: 0, expiresAt: now + 1000 });
     expect(heapUsed() - baseline).toBeGreaterThan(20 * 1024 * 1024);
     now += 1001;
     set.sweep();
@@ -69,9 +70,12 @@ describe('RevocationSet', () => {
   it('never narrows an entry: the later cut-off and the later expiry win, in any order', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ issuedBefore: fc.integer({ min: 1, max: 1000 }), expiresAt: fc.integer({ min: 1, max: 1000 }) }), {
-          minLength: 1,
-        }),
+        fc.array(
+          fc.record({ issuedBefore: fc.integer({ min: 1, max: 1000 }), expiresAt: fc.integer({ min: 1, max: 1000 }) }),
+          {
+            minLength: 1,
+          },
+        ),
         (writes) => {
           const set = new RevocationSet(() => 0);
           for (const write of writes) set.add({ kind: 'user', id: 'u', ...write });

@@ -29,6 +29,7 @@ export function decideRotation(
       record: { startedAt, usedAt: rotation.now, spent: rotation.jti, current: rotation.successorJti },
     };
   }
-  if (rotation.jti === record.spent) return { outcome: { kind: 'replayed', usedAt: record.usedAt, startedAt: record.startedAt } };
+  if (rotation.jti === record.spent)
+    return { outcome: { kind: 'replayed', usedAt: record.usedAt, startedAt: record.startedAt } };
   return { outcome: { kind: 'reused', startedAt: record.startedAt }, record: 'revoked' };
 }

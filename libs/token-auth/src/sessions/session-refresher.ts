@@ -55,7 +55,8 @@ export class SessionRefresher {
         throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
     }
     const endsAt = outcome.startedAt + this.options.maxSessionLifetimeMs;
-    if (now >= endsAt) throw new TokenAuthError('session_expired', 'session older than maxSessionLifetime; sign in again');
+    if (now >= endsAt)
+      throw new TokenAuthError('session_expired', 'session older than maxSessionLifetime; sign in again');
     if (outcome.kind === 'replayed') {
       this.logger.log(
         `refresh token presented again before its successor was used; same successor returned (session ${used.sid})`,

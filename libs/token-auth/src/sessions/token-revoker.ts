@@ -35,7 +35,10 @@ export class TokenRevoker {
     if (typeof token === 'string') {
       const purpose = parseToken(token).purpose === TokenPurpose.refresh ? 'refresh' : 'access';
       try {
-        claims = this.verifier.verifyAs(purpose, token, { maxLifetimeMs: this.maxLifetimeMs(), checkRevocation: false });
+        claims = this.verifier.verifyAs(purpose, token, {
+          maxLifetimeMs: this.maxLifetimeMs(),
+          checkRevocation: false,
+        });
       } catch (error) {
         if (error instanceof TokenAuthError && error.code === 'token_expired') return { persisted: true };
         throw error;

@@ -69,7 +69,8 @@ function wordAt(view: DataView, start: number, length: number, i: number): numbe
 /** A multiplicative hash of the words and the length. Not a security boundary: hits compare every byte. */
 function slotOf(view: DataView, start: number, length: number): number {
   let hash = Math.imul(length, 0x9e3779b1);
-  for (let i = 0, words = (length + 3) >> 2; i < words; i++) hash = Math.imul(hash ^ wordAt(view, start, length, i), 0x85ebca6b);
+  for (let i = 0, words = (length + 3) >> 2; i < words; i++)
+    hash = Math.imul(hash ^ wordAt(view, start, length, i), 0x85ebca6b);
   return (hash ^ (hash >>> 15)) & (SLOTS - 1);
 }
 

@@ -50,7 +50,11 @@ describe('VerifiedTokenCache', () => {
 
   it('stays within maxBytes when a longer token takes the slot of a shorter one', () => {
     const end = 'Z'.repeat(40);
-    const [other, short, long] = ['nta1.' + 'Y'.repeat(140), 'nta1.' + 'A'.repeat(100) + end, 'nta1.' + 'B'.repeat(130) + end];
+    const [other, short, long] = [
+      'nta1.' + 'Y'.repeat(140),
+      'nta1.' + 'A'.repeat(100) + end,
+      'nta1.' + 'B'.repeat(130) + end,
+    ];
     const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: entryBytes(other) + entryBytes(short) });
     store(cache, other, claimsFor('other'), ring);
     store(cache, short, claimsFor('short'), ring);
@@ -111,7 +115,11 @@ describe('VerifiedTokenCache', () => {
     for (let i = 0; i < 5000; i++) store(cache, `t${i}`, claimsFor(`t${i}`), ring);
     expect(cache.size).toBe(3);
     expect(cache.get('t4996')).toBeUndefined();
-    expect([cache.get('t4997')?.sub, cache.get('t4998')?.sub, cache.get('t4999')?.sub]).toEqual(['t4997', 't4998', 't4999']);
+    expect([cache.get('t4997')?.sub, cache.get('t4998')?.sub, cache.get('t4999')?.sub]).toEqual([
+      't4997',
+      't4998',
+      't4999',
+    ]);
     expect(cache.bytes).toBe(entryBytes('t4997') * 3);
   });
 

@@ -23,7 +23,13 @@ async function setup(options: Partial<TokenAuthModuleOptions> = {}) {
   const provider = new MutableKeyProvider();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TokenAuthModule.forRoot({ keyProvider: provider, clock: () => clock.now, accessTokenTtl: 60, clockTolerance: 5, ...options }),
+      TokenAuthModule.forRoot({
+        keyProvider: provider,
+        clock: () => clock.now,
+        accessTokenTtl: 60,
+        clockTolerance: 5,
+        ...options,
+      }),
     ],
   }).compile();
   return { tokens: moduleRef.get(TokenService), ring: moduleRef.get(KeyRingManager), provider, clock };
@@ -143,7 +149,10 @@ describe('verifyCache option', () => {
 
   it('is on by default, can be sized, and is off with false', () => {
     expect(resolveOptions({ keyProvider }).verifyCache).toEqual({ maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 });
-    expect(resolveOptions({ keyProvider, verifyCache: { maxEntries: 5 } }).verifyCache).toEqual({ maxEntries: 5, maxBytes: 8 * 1024 * 1024 });
+    expect(resolveOptions({ keyProvider, verifyCache: { maxEntries: 5 } }).verifyCache).toEqual({
+      maxEntries: 5,
+      maxBytes: 8 * 1024 * 1024,
+    });
     expect(resolveOptions({ keyProvider, verifyCache: false }).verifyCache).toBe(false);
   });
 

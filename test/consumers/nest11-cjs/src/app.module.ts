@@ -14,7 +14,9 @@ import { HealthController } from './health.controller';
       useFactory: () => ({
         keyProvider: new StaticKeyProvider([generateKey('active')]),
         // Without REDIS_URL the module's in-memory store is used (one instance).
-        revocationStore: process.env.REDIS_URL ? new RedisRevocationStore({ connection: process.env.REDIS_URL }) : undefined,
+        revocationStore: process.env.REDIS_URL
+          ? new RedisRevocationStore({ connection: process.env.REDIS_URL })
+          : undefined,
       }),
     }),
     TerminusModule,

@@ -5,7 +5,12 @@ import * as terminus from 'nestjs-token-auth/terminus';
 
 describe('nestjs-token-auth entry points in a CommonJS app', () => {
   it('loads the CommonJS build of every entry point', () => {
-    for (const entry of ['nestjs-token-auth', 'nestjs-token-auth/aws', 'nestjs-token-auth/redis', 'nestjs-token-auth/terminus']) {
+    for (const entry of [
+      'nestjs-token-auth',
+      'nestjs-token-auth/aws',
+      'nestjs-token-auth/redis',
+      'nestjs-token-auth/terminus',
+    ]) {
       expect(require.resolve(entry)).toMatch(/node_modules[\\/]nestjs-token-auth[\\/]dist[\\/]cjs[\\/]/);
     }
     expect(typeof main.TokenAuthModule).toBe('function');

@@ -24,7 +24,10 @@ describe('AppModule (e2e) with the Redis revocation store', () => {
   afterEach(() => app.close());
 
   it('/me (GET) without a token is 401 with a stable code', () => {
-    return request(app.getHttpServer()).get('/me').expect(401).expect((res) => expect(res.body.code).toBe('token_missing'));
+    return request(app.getHttpServer())
+      .get('/me')
+      .expect(401)
+      .expect((res) => expect(res.body.code).toBe('token_missing'));
   });
 
   it('logs in (200, @Public), reads /me (@CurrentUser), logs out, and the revoked token is 401', async () => {

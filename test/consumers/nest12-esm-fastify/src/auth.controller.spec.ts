@@ -20,7 +20,11 @@ describe('AuthController', () => {
 
   it('login issues an access token for the user that TokenService verifies', () => {
     const answer = controller.login({ username: 'ada' });
-    expect(tokens.verify(answer.access_token)).toMatchObject({ sub: 'ada', purpose: 'access', claims: { role: 'reader' } });
+    expect(tokens.verify(answer.access_token)).toMatchObject({
+      sub: 'ada',
+      purpose: 'access',
+      claims: { role: 'reader' },
+    });
     expect(answer.expires_in).toBe(900);
   });
 

@@ -17,10 +17,13 @@ describe('nestjs-token-auth entry points in an ESM app', () => {
 
   it('Node resolves import to the ESM build and require to the CommonJS build', () => {
     const script = `for (const e of ${JSON.stringify(ENTRIES)}) console.log(import.meta.resolve(e))`;
-    const resolved = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim().split('\n');
+    const resolved = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(resolved).toHaveLength(4);
     for (const url of resolved) expect(url).toMatch(/\/node_modules\/nestjs-token-auth\/dist\/esm\//);
     const require = createRequire(import.meta.url);
-    for (const entry of ENTRIES) expect(require.resolve(entry)).toMatch(/\/node_modules\/nestjs-token-auth\/dist\/cjs\//);
+    for (const entry of ENTRIES)
+      expect(require.resolve(entry)).toMatch(/\/node_modules\/nestjs-token-auth\/dist\/cjs\//);
   });
 });

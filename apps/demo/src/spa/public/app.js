@@ -107,7 +107,8 @@ $('#auth-form').addEventListener('submit', async (event) => {
     if (!created.ok) return status(created.data?.message?.toString() ?? 'Could not create the account.');
   }
   const login = await api('POST', '/auth/login', credentials);
-  if (!login.ok) return status(login.status === 429 ? 'Too many attempts, wait a minute.' : 'Wrong username or password.');
+  if (!login.ok)
+    return status(login.status === 429 ? 'Too many attempts, wait a minute.' : 'Wrong username or password.');
   event.target.reset();
   session(login.data);
   await signedIn();

@@ -50,20 +50,34 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
   private readonly versions = new Map<string, { text: string; createdAt?: Date }>();
 
   constructor(options: AwsSecretsManagerKeyProviderOptions) {
-    const { secretId, mode = 'ring', client, clientConfig, refreshInterval = 300, maxStaleness, requestTimeout = 5000 } =
-      options ?? ({} as AwsSecretsManagerKeyProviderOptions);
+    const {
+      secretId,
+      mode = 'ring',
+      client,
+      clientConfig,
+      refreshInterval = 300,
+      maxStaleness,
+      requestTimeout = 5000,
+    } = options ?? ({} as AwsSecretsManagerKeyProviderOptions);
     if (typeof secretId !== 'string' || secretId.trim() === '') {
       throw new TokenAuthConfigError('AwsSecretsManagerKeyProvider: secretId is required (the secret name or ARN)');
     }
     if (mode !== 'ring' && mode !== 'staged') {
-      throw new TokenAuthConfigError(`AwsSecretsManagerKeyProvider: mode must be "ring" or "staged", got "${String(mode)}"`);
+      throw new TokenAuthConfigError(
+        `AwsSecretsManagerKeyProvider: mode must be "ring" or "staged", got "${String(mode)}"`,
+      );
     }
     if (client && clientConfig) {
       throw new TokenAuthConfigError('AwsSecretsManagerKeyProvider: pass either client or clientConfig, not both');
     }
-    for (const [name, value] of [['refreshInterval', refreshInterval], ['requestTimeout', requestTimeout]] as const) {
+    for (const [name, value] of [
+      ['refreshInterval', refreshInterval],
+      ['requestTimeout', requestTimeout],
+    ] as const) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-        throw new TokenAuthConfigError(`AwsSecretsManagerKeyProvider: ${name} must be a positive number, got ${String(value)}`);
+        throw new TokenAuthConfigError(
+          `AwsSecretsManagerKeyProvider: ${name} must be a positive number, got ${String(value)}`,
+        );
       }
     }
     this.secretId = secretId;
@@ -135,7 +149,11 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
     return [...specs.values()];
   }
 
-  private request<T>(operation: string, signal: AbortSignal, run: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+  private request<T>(
+    operation: string,
+    signal: AbortSignal,
+    run: (options: { abortSignal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     return secretsManagerRequest({ operation, secretId: this.secretId, timeout: this.requestTimeout, signal }, run);
   }
 }

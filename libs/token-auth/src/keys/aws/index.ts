@@ -1,4 +1,7 @@
-export { AwsSecretsManagerKeyProvider, type AwsSecretsManagerKeyProviderOptions } from './aws-secrets-manager.key-provider.js';
+export {
+  AwsSecretsManagerKeyProvider,
+  type AwsSecretsManagerKeyProviderOptions,
+} from './aws-secrets-manager.key-provider.js';
 export { SecretsManagerError } from './secrets-manager.error.js';
 export {
   rotateSecret,

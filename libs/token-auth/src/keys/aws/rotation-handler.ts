@@ -61,7 +61,10 @@ export function createRotationHandler(options: RotationHandlerOptions): (event: 
     async createSecret(secretId, token) {
       if ((await pendingValue(secretId, token)) !== undefined) return;
       const now = clock();
-      const current = await readSecretRing(client, secretId, now, { versionStage: 'AWSCURRENT', requestTimeout: timeout });
+      const current = await readSecretRing(client, secretId, now, {
+        versionStage: 'AWSCURRENT',
+        requestTimeout: timeout,
+      });
       const { ring } = rotateRing(current.ring, {
         now,
         gracePeriod: options.gracePeriod,
@@ -79,7 +82,9 @@ export function createRotationHandler(options: RotationHandlerOptions): (event: 
     async testSecret(secretId, token) {
       const value = await pendingValue(secretId, token);
       if (value === undefined) {
-        throw new Error(`testSecret: version ${token} of ${secretId} has no AWSPENDING value; createSecret did not run`);
+        throw new Error(
+          `testSecret: version ${token} of ${secretId} has no AWSPENDING value; createSecret did not run`,
+        );
       }
       KeyRing.from(parseKeyRingText(value, `version ${token} of ${secretId}`));
     },
@@ -98,7 +103,11 @@ export function createRotationHandler(options: RotationHandlerOptions): (event: 
         await request('UpdateSecretVersionStage', secretId, (o) => client.send(move, o));
       }
       if (stages[token]?.includes('AWSPENDING')) {
-        const clear = new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token });
+        const clear = new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: 'AWSPENDING',
+          RemoveFromVersionId: token,
+        });
         await request('UpdateSecretVersionStage', secretId, (o) => client.send(clear, o));
       }
     },

@@ -5,7 +5,14 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { createRing, readRingDocument, rotateRing, serializeRing, type RingDocument, type RotationResult } from '../rotation/rotate-ring.js';
+import {
+  createRing,
+  readRingDocument,
+  rotateRing,
+  serializeRing,
+  type RingDocument,
+  type RotationResult,
+} from '../rotation/rotate-ring.js';
 import { SecretsManagerError } from './secrets-manager.error.js';
 import { secretsManagerRequest } from './secrets-manager-request.js';
 
@@ -60,7 +67,11 @@ export async function readSecretRing(
     (o) => client.send(command, o),
   );
   if (typeof out.SecretString !== 'string' || !out.VersionId) {
-    throw new SecretsManagerError('InvalidSecretValue', undefined, `${secretId} holds no SecretString; expected the key ring JSON`);
+    throw new SecretsManagerError(
+      'InvalidSecretValue',
+      undefined,
+      `${secretId} holds no SecretString; expected the key ring JSON`,
+    );
   }
   return { versionId: out.VersionId, ring: readRingDocument(out.SecretString, `secret ${secretId}`, now) };
 }
@@ -76,10 +87,16 @@ export async function rotateSecret(options: SecretRotationOptions): Promise<Secr
     emergency,
   });
   const token = rotationRequestToken(current.versionId, emergency);
-  const command = new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: serializeRing(result.ring) });
+  const command = new PutSecretValueCommand({
+    SecretId: secretId,
+    ClientRequestToken: token,
+    SecretString: serializeRing(result.ring),
+  });
   for (let attempt = 1; ; attempt++) {
     try {
-      await secretsManagerRequest({ operation: 'PutSecretValue', secretId, timeout: requestTimeout }, (o) => client.send(command, o));
+      await secretsManagerRequest({ operation: 'PutSecretValue', secretId, timeout: requestTimeout }, (o) =>
+        client.send(command, o),
+      );
       return { versionId: token, previousVersionId: current.versionId, changed: true, result };
     } catch (error) {
       if (!(error instanceof SecretsManagerError)) throw error;
@@ -112,6 +129,8 @@ export async function createSecretRing(options: {
     SecretString: serializeRing(ring),
     Description: options.description ?? 'nestjs-token-auth key ring (docs/key-rotation.md)',
   });
-  const out = await secretsManagerRequest({ operation: 'CreateSecret', secretId, timeout: requestTimeout }, (o) => client.send(command, o));
+  const out = await secretsManagerRequest({ operation: 'CreateSecret', secretId, timeout: requestTimeout }, (o) =>
+    client.send(command, o),
+  );
   return { versionId: out.VersionId!, ring };
 }

@@ -39,8 +39,12 @@ const NETWORK_MESSAGE = /\b(connect|getaddrinfo|read|write|socket) (E[A-Z0-9_]{1
 function networkCause(shape: AwsErrorShape): { code: string; text: string } | undefined {
   if (typeof shape.code === 'string' && /^E[A-Z0-9_]{1,30}$/.test(shape.code)) {
     const where =
-      typeof shape.address === 'string' ? `${shape.address}${typeof shape.port === 'number' ? `:${shape.port}` : ''}` : shape.hostname;
-    const parts = [shape.syscall, shape.code, where].filter((part) => typeof part === 'string' && /^[\w.:[\]-]{1,100}$/.test(part));
+      typeof shape.address === 'string'
+        ? `${shape.address}${typeof shape.port === 'number' ? `:${shape.port}` : ''}`
+        : shape.hostname;
+    const parts = [shape.syscall, shape.code, where].filter(
+      (part) => typeof part === 'string' && /^[\w.:[\]-]{1,100}$/.test(part),
+    );
     return { code: shape.code, text: parts.join(' ') };
   }
   const match = typeof shape.message === 'string' ? NETWORK_MESSAGE.exec(shape.message) : null;

@@ -1,5 +1,9 @@
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL } from '../../options/defaults.js';
+import {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_MAX_ACCESS_TOKEN_TTL,
+  DEFAULT_MAX_REFRESH_TOKEN_TTL,
+} from '../../options/defaults.js';
 import { generateKey } from '../generate-key.js';
 import { KeyRing, type KeySpec, type KeyState } from '../key-ring.js';
 import { parseKeyRingText } from '../key-ring-text.js';
@@ -61,7 +65,9 @@ export interface RotationResult {
  * With `refreshInterval` 300: 2 592 330 s. Pass your own `gracePeriod` when you raise those limits.
  */
 export function defaultGracePeriod(refreshInterval: number): number {
-  return Math.max(DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL) + DEFAULT_CLOCK_TOLERANCE + refreshInterval;
+  return (
+    Math.max(DEFAULT_MAX_ACCESS_TOKEN_TTL, DEFAULT_MAX_REFRESH_TOKEN_TTL) + DEFAULT_CLOCK_TOLERANCE + refreshInterval
+  );
 }
 
 /** Thrown when a rotation step would be unsafe or the ring cannot be rotated; the message says why. */
@@ -101,7 +107,10 @@ export function rotateRing(ring: RingDocument, options: RotateRingOptions): Rota
   const { now, refreshInterval = 0, emergency = false } = options;
   const gracePeriod = options.gracePeriod ?? defaultGracePeriod(refreshInterval);
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new KeyRotationError('now must be a valid Date');
-  for (const [name, value] of [['gracePeriod', gracePeriod], ['refreshInterval', refreshInterval]] as const) {
+  for (const [name, value] of [
+    ['gracePeriod', gracePeriod],
+    ['refreshInterval', refreshInterval],
+  ] as const) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new KeyRotationError(`${name} must be a number of seconds >= 0, got ${String(value)}`);
     }
@@ -195,6 +204,7 @@ function validate(keys: readonly KeySpec[] | undefined, source: string, requireC
     throw error;
   }
   for (const key of keys!) {
-    if (requireCreatedAt && key.createdAt === undefined) throw new KeyRotationError(`${source}: key "${key.id}" has no createdAt`);
+    if (requireCreatedAt && key.createdAt === undefined)
+      throw new KeyRotationError(`${source}: key "${key.id}" has no createdAt`);
   }
 }

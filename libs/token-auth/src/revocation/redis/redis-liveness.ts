@@ -84,7 +84,12 @@ export class RedisLiveness {
     }
   }
 
-  private answered(watched: Watched, ping: { sentAt: number; generation: number }, deadline: NodeJS.Timeout, ok = true): void {
+  private answered(
+    watched: Watched,
+    ping: { sentAt: number; generation: number },
+    deadline: NodeJS.Timeout,
+    ok = true,
+  ): void {
     clearTimeout(deadline);
     if (watched.outstanding !== ping || ping.generation !== watched.generation) return;
     watched.outstanding = undefined;

@@ -82,7 +82,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function milliseconds(name: string, value: number | undefined, fallback: number): number {
   const ms = value ?? fallback;
   if (typeof ms !== 'number' || !(ms > 0 && ms <= MAX_TIMER_MS)) {
-    throw new TokenAuthConfigError(`${name} must be a number of milliseconds > 0 and <= ${MAX_TIMER_MS}, got ${String(ms)}`);
+    throw new TokenAuthConfigError(
+      `${name} must be a number of milliseconds > 0 and <= ${MAX_TIMER_MS}, got ${String(ms)}`,
+    );
   }
   return ms;
 }
@@ -129,7 +131,9 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     this.startTimeoutMs = milliseconds('startTimeout', options.startTimeout, 5000);
     const epochCheckIntervalMs = milliseconds('epochCheckInterval', options.epochCheckInterval, 10_000);
     if ((options.client === undefined) === (options.connection === undefined)) {
-      throw new TokenAuthConfigError('RedisRevocationStore needs exactly one of client (an ioredis instance) or connection');
+      throw new TokenAuthConfigError(
+        'RedisRevocationStore needs exactly one of client (an ioredis instance) or connection',
+      );
     }
     const onStoreReset = resolveOnStoreReset(options.onStoreReset);
     this.ownsClient = options.client === undefined;
@@ -146,7 +150,11 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     this.sharedClock = new SharedClock(this.clock);
     this.epoch = new StoreEpoch(this.client, keys, onStoreReset, this.clock, this.sharedClock, this.logger);
     this.writer = new RevocationWriter(
-      this.client, keys, this.clock, this.logger, writeTimeoutMs,
+      this.client,
+      keys,
+      this.clock,
+      this.logger,
+      writeTimeoutMs,
       // Closed or hung (no answer past the heartbeat deadline): queue at once rather than wait out the write timeout.
       () => this.client.status === 'ready' && this.state.fresh,
       () => this.retry(),
@@ -219,7 +227,11 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     return this.revoke({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil, refreshUntil });
   }
 
-  revokeUser(sub: string, issuedBefore: number, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+  revokeUser(
+    sub: string,
+    issuedBefore: number,
+    { accessUntil, refreshUntil }: RevocationWindow,
+  ): Promise<RevocationResult> {
     return this.revoke({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil, refreshUntil });
   }
 

@@ -94,9 +94,13 @@ export class ReplicaSync {
     await this.subscriber.subscribe(this.keys.channel);
     await this.epoch.check();
     const inRedis = new Map<string, Revocation>();
-    const nodes = (this.client as Cluster).isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    const nodes = (this.client as Cluster).isCluster
+      ? (this.client as Cluster).nodes('master')
+      : [this.client as Redis];
     for (const node of nodes) {
-      for await (const keys of node.scanStream({ match: this.keys.revocationPattern, count: 1000 }) as AsyncIterable<string[]>) {
+      for await (const keys of node.scanStream({ match: this.keys.revocationPattern, count: 1000 }) as AsyncIterable<
+        string[]
+      >) {
         if (keys.length === 0) continue;
         const pipeline = node.pipeline();
         for (const key of keys) pipeline.get(key);

@@ -119,7 +119,9 @@ export class RevocationWriter {
     await Promise.all(this.writing);
     while (this.pending.size > 0 && this.clock() < deadline) {
       if (this.client.status === 'ready' && (await this.flushPending(deadline - this.clock()))) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(RETRY_MS / 10, deadline - this.clock()))));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, Math.min(RETRY_MS / 10, deadline - this.clock()))),
+      );
     }
     if (this.pending.size > 0) {
       const lost = [...this.pending.values()].map((w) => `${w.kind} ${w.id}`).join(', ');

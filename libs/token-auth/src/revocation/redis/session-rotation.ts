@@ -76,11 +76,18 @@ export class RedisSessionRotation {
   }
 
   /** The script and the user's cut-off in one round trip: a pipeline, or on a Cluster (other slots) two commands at once. */
-  private async ask(sessionKey: string, args: (Buffer | string | number)[], userKey: string): Promise<[Buffer[], string | null]> {
+  private async ask(
+    sessionKey: string,
+    args: (Buffer | string | number)[],
+    userKey: string,
+  ): Promise<[Buffer[], string | null]> {
     if ((this.client as Cluster).isCluster) {
       return Promise.all([this.client.ntaRotateBuffer(sessionKey, ...args), this.client.get(userKey)]);
     }
-    const replies = (await (this.client.pipeline() as Pipeline).ntaRotateBuffer(sessionKey, ...args).get(userKey).exec())!;
+    const replies = (await (this.client.pipeline() as Pipeline)
+      .ntaRotateBuffer(sessionKey, ...args)
+      .get(userKey)
+      .exec())!;
     for (const [error] of replies) if (error) throw error;
     return [replies[0]![1] as Buffer[], replies[1]![1] as string | null];
   }
