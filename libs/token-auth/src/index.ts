@@ -1,4 +1,6 @@
 export { TokenAuthModule } from './token-auth.module.js';
+export { ManualClock, MANUAL_CLOCK_START } from './testing/manual-clock.js';
+export type { TokenAuthTestingOptions } from './testing/testing-module.js';
 export {
   OPTIONS_TYPE as TokenAuthModuleSyncOptions,
   ASYNC_OPTIONS_TYPE as TokenAuthModuleAsyncOptions,
@@ -33,6 +35,8 @@ export { CurrentUser } from './decorators/current-user.decorator.js';
 export { TokenAuthError, type TokenAuthErrorCode } from './errors/token-auth.error.js';
 export { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 export { toHttpException } from './errors/token-auth-http.exception.js';
+export { TokenAuthExceptionFilter } from './http/token-auth-exception.filter.js';
+export type { HttpRequestLike, HttpResponseLike } from './http/http-message.js';
 export type { TokenClaims, AuthenticatedUser } from './format/token-claims.js';
 export { MAX_TOKEN_LENGTH, TOKEN_PREFIX, type TokenPurposeName } from './format/token-format.js';
 export {
@@ -45,6 +49,11 @@ export {
 } from './keys/key-ring.js';
 export { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js';
 export { KeyRingManager, type KeyRingHealth } from './keys/key-ring-manager.js';
+export {
+  tokenAuthHealthSummary,
+  type TokenAuthHealthSummary,
+  type TokenAuthHealthStatus,
+} from './terminus/health-summary.js';
 export { EnvKeyProvider, type EnvKeyProviderOptions } from './keys/env.key-provider.js';
 export { StaticKeyProvider } from './keys/static.key-provider.js';
 export { FileKeyProvider, type FileKeyProviderOptions } from './keys/file.key-provider.js';

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
 import { MemoryRevocationStore } from './revocation/memory.revocation-store.js';
@@ -18,10 +18,12 @@ import { SessionRefresher } from './sessions/session-refresher.js';
 import { TokenRevoker } from './sessions/token-revoker.js';
 import { TokenVerifier } from './verification/token-verifier.js';
 import { WsTokenAuth } from './websocket/ws-token-auth.js';
+import { testingModuleOptions, withManualClock, type TokenAuthTestingOptions } from './testing/testing-module.js';
 
 /**
  * `TokenAuthModule.forRoot({...})` or `.forRootAsync({ useFactory, inject })`; `isGlobal: true` makes the service
  * and guard available to every module. Options are validated and the key ring is loaded during bootstrap.
+ * `TokenAuthModule.forTesting()` is the same module set up for unit tests.
  */
 @Module({
   providers: [
@@ -74,4 +76,20 @@ import { WsTokenAuth } from './websocket/ws-token-auth.js';
     WsTokenAuth,
   ],
 })
-export class TokenAuthModule extends ConfigurableModuleClass {}
+export class TokenAuthModule extends ConfigurableModuleClass {
+  /**
+   * The module for tests, in one line: a freshly generated key (`StaticKeyProvider`), the in-memory revocation store
+   * and a `ManualClock`, injectable as `ManualClock` so a test can move time. Every `forRoot` option may be given and
+   * wins; pass your own `clock: new ManualClock(...)` to hold it before the module is built.
+   *
+   * ```ts
+   * const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forTesting()] }).compile();
+   * const tokens = moduleRef.get(TokenService);
+   * moduleRef.get(ManualClock).advance(16 * 60_000);
+   * ```
+   */
+  static forTesting(options: TokenAuthTestingOptions = {}): DynamicModule {
+    const { moduleOptions, clock } = testingModuleOptions(options);
+    return withManualClock(TokenAuthModule.forRoot(moduleOptions), clock);
+  }
+}
