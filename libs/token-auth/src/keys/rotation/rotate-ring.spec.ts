@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { generateKey } from '../generate-key.js';
+import { KeyRing } from '../key-ring.js';
 import {
-  KeyRing,
   KeyRotationError,
   createRing,
   defaultGracePeriod,
   readRingDocument,
   rotateRing,
-  generateKey,
   type RingDocument,
-} from 'nestjs-token-auth';
+} from './rotate-ring.js';
 
 const T0 = new Date('2026-11-01T00:00:00Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);

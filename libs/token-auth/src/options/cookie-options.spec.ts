@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
-import {
-  StaticKeyProvider,
-  TokenAuthConfigError,
-  TokenAuthModule,
-  generateKey,
-  type TokenAuthCookieOptions,
-} from 'nestjs-token-auth';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { generateKey } from '../keys/generate-key.js';
+import { StaticKeyProvider } from '../keys/static.key-provider.js';
+import { type TokenAuthCookieOptions } from './cookie-options.js';
+import { TokenAuthModule } from '../token-auth.module.js';
 
 const previousEnv = process.env.NODE_ENV;
 afterEach(() => {

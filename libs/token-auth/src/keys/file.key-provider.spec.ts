@@ -2,8 +2,47 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileKeyProvider, KeyRingManager, TokenAuthConfigError } from 'nestjs-token-auth';
-import { CapturingLogger, ringOf, until } from '../support/secrets-manager/helpers.js';
+import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { FileKeyProvider } from './file.key-provider.js';
+import { KeyRingManager } from './key-ring-manager.js';
+import { Logger } from '@nestjs/common';
+import { generateKey } from './generate-key.js';
+
+/** A ring JSON text and its keys (the first active). */
+function ringOf(...states: ('active' | 'verify-only')[]): { text: string; keys: { id: string; key: string }[] } {
+  const keys = states.map((state) => generateKey(state));
+  return { text: JSON.stringify({ keys }), keys };
+}
+
+/** Collects what the key ring manager logs, to check it never holds key bytes. */
+class CapturingLogger extends Logger {
+  readonly lines: string[] = [];
+
+  constructor() {
+    super('TokenAuth');
+  }
+
+  override error(message: unknown): void {
+    this.lines.push(String(message));
+  }
+
+  override warn(message: unknown): void {
+    this.lines.push(String(message));
+  }
+
+  override log(message: unknown): void {
+    this.lines.push(String(message));
+  }
+}
+
+/** Waits until `check` returns true, polling (the provider watches real files); fails after `ms`. */
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 const managers: KeyRingManager[] = [];
 const dirs: string[] = [];

@@ -4,17 +4,14 @@ import fc from 'fast-check';
 import { Controller, Get, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import {
-  deriveKeyId,
-  EnvKeyProvider,
-  generateKey,
-  StaticKeyProvider,
-  TokenAuthConfigError,
-  TokenAuthGuard,
-  TokenAuthModule,
-  type KeySpec,
-  type TokenAuthModuleOptions,
-} from 'nestjs-token-auth';
+import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
+import { EnvKeyProvider } from './keys/env.key-provider.js';
+import { generateKey } from './keys/generate-key.js';
+import { deriveKeyId, type KeySpec } from './keys/key-ring.js';
+import { StaticKeyProvider } from './keys/static.key-provider.js';
+import { type TokenAuthModuleOptions } from './options/token-auth.options.js';
+import { TokenAuthGuard } from './token-auth.guard.js';
+import { TokenAuthModule } from './token-auth.module.js';
 
 @Controller()
 class PingController {
