@@ -87,7 +87,7 @@ async function propagation(
   const b = new RedisRevocationStore({ connection: { port, host: '127.0.0.1' }, logger: silent });
   await Promise.all([a.start(), b.start()]);
   const latencies: number[] = [];
-  let redisBytes = 0;
+  let redisBytes: number;
   try {
     for (let i = 0; i < samples; i++) {
       const check: RevocationCheck = { jti: `bench-${i}`, sid: 'none', sub: 'none', issuedAt: 0 };

@@ -27,11 +27,15 @@ async function guard(): Promise<TokenAuthGuard> {
 }
 
 /** A request without a token to `handler` of `controller`: allowed, or the guard's 401. */
-function anonymous(tokenGuard: TokenAuthGuard, controller: Function, handler: Function): boolean | unknown {
+function anonymous(
+  tokenGuard: TokenAuthGuard,
+  controller: object,
+  handler: (...args: never[]) => unknown,
+): boolean | unknown {
   const context = new ExecutionContextHost(
     [{ rawHeaders: [], headers: {} }, { header: () => undefined }],
     controller as never,
-    handler,
+    handler as never,
   );
   context.setType('http');
   try {

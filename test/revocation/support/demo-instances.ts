@@ -9,6 +9,9 @@ export { eventually } from '../../support/eventually.js';
 
 export const PASSWORD = 'correct horse battery';
 
+/** A demo answer's JSON: a token pair or an error, read field by field by the tests. */
+export type DemoBody = Partial<Pair> & { code?: string; persisted?: boolean; [field: string]: unknown };
+
 export interface Pair {
   access_token: string;
   refresh_token: string;
@@ -76,13 +79,13 @@ export async function post(
   path: string,
   body: object,
   token?: string,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: DemoBody }> {
   const response = await fetch(`${instance.url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
+  return { status: response.status, body: response.status === 204 ? {} : ((await response.json()) as DemoBody) };
 }
 
 /** GET /me with the access token: the status and error code. */
