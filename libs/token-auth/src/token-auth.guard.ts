@@ -7,7 +7,8 @@ import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './decorators/route-metadata
 import { TokenService } from './token.service.js';
 import { bearerTokenOf } from './http/authorization-header.js';
 import { requestOf } from './http/execution-context.js';
-import type { HttpRequestLike } from './http/http-message.js';
+import type { HttpRequestLike, HttpResponseLike } from './http/http-message.js';
+import { setBearerChallenge } from './http/bearer-challenge.js';
 import { TokenCookies } from './cookies/token-cookies.js';
 import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
@@ -143,14 +144,7 @@ export class TokenAuthGuard implements CanActivate {
         .close?.(WS_CLOSE_UNAUTHORIZED, error.code);
     }
     if (context.getType() !== 'http') return exception;
-    const challenge =
-      error.code === 'token_missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${error.message}"`;
-    const response = context.switchToHttp().getResponse<{
-      header?: (name: string, value: string) => unknown;
-      setHeader?: (name: string, value: string) => unknown;
-    }>();
-    if (typeof response.header === 'function') response.header('WWW-Authenticate', challenge);
-    else response.setHeader?.('WWW-Authenticate', challenge);
+    setBearerChallenge(context.switchToHttp().getResponse<HttpResponseLike>(), error);
     return exception;
   }
 }
