@@ -1,6 +1,7 @@
 import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedCookieOptions } from '../options/cookie-options.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
+import { TokenAuthError } from '../errors/token-auth.error.js';
 import { readCookie } from './cookie-header.js';
 import {
   appendSetCookie,
@@ -83,6 +84,25 @@ export class TokenCookies {
     if (this.cookie === undefined) return undefined;
     const header = headersOf(request).cookie;
     return readCookie(header, this.nameFor(request, kind));
+  }
+
+  /**
+   * The refresh token of a refresh route: the one in the body (`bodyToken`, for API clients), or in cookie mode
+   * the refresh cookie, whose use needs the CSRF header (403 `csrf_header_missing`), as the guard reads access
+   * tokens. Both at once is refused as `token_ambiguous` rather than picking one; neither is `token_missing`.
+   * Throws `TokenAuthError`, answered by `TokenAuthExceptionFilter`.
+   */
+  readRefreshToken(request: HttpRequestLike, bodyToken: string | undefined): string {
+    const cookie = this.read(request, 'refresh');
+    if (cookie === undefined) {
+      if (bodyToken === undefined) throw new TokenAuthError('token_missing', 'no refresh token');
+      return bodyToken;
+    }
+    if (bodyToken !== undefined) {
+      throw new TokenAuthError('token_ambiguous', 'refresh token sent both in the body and a cookie');
+    }
+    this.assertCsrf(request);
+    return cookie;
   }
 
   /**
