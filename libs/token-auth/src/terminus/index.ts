@@ -1,2 +1,2 @@
 /** `nestjs-token-auth/terminus`: needs `@nestjs/terminus`, so it is kept out of the main entry. */
-export { TokenAuthHealthIndicator } from './token-auth.health.js';
+export { TokenAuthHealthIndicator, type TokenAuthHealthOptions } from './token-auth.health.js';

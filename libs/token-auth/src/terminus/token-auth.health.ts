@@ -2,6 +2,17 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
+import { tokenAuthHealthSummary } from './health-summary.js';
+
+/** Options of `TokenAuthHealthIndicator.isHealthy`. */
+export interface TokenAuthHealthOptions {
+  /**
+   * `false`: the states of `tokenAuthHealthSummary` only (`keyRing`, `revocationStore`), for a health route anyone
+   * can read; key ids, the ring's source and the store's counts help an attacker and no load balancer.
+   * Default `true`.
+   */
+  details?: boolean;
+}
 
 /**
  * A `@nestjs/terminus` indicator for the token machinery of this instance:
@@ -10,6 +21,7 @@ import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation
  *   store is unreachable or behind (revocations are enforced here and queued for the others);
  * - `up` otherwise.
  * The details list key ids and states, the ring's age and last error, and the store's counts; never key bytes.
+ * `isHealthy(key, { details: false })` gives the states only.
  */
 @Injectable()
 export class TokenAuthHealthIndicator {
@@ -19,9 +31,17 @@ export class TokenAuthHealthIndicator {
     @Optional() @Inject(REVOCATION_STORE) private readonly revocations?: RevocationStore,
   ) {}
 
-  isHealthy<const Key extends string = 'token_auth'>(key: Key = 'token_auth' as Key): HealthIndicatorResult<Key> {
+  isHealthy<const Key extends string = 'token_auth'>(
+    key: Key = 'token_auth' as Key,
+    options: TokenAuthHealthOptions = {},
+  ): HealthIndicatorResult<Key> {
     const indicator = this.indicators.check(key);
     const ring = this.keys.health();
+    if (options.details === false) {
+      const { status, ...states } = tokenAuthHealthSummary(ring, this.revocations?.health());
+      if (status === 'down') return indicator.down(states);
+      return status === 'degraded' ? indicator.degraded(states) : indicator.up(states);
+    }
     const keyRing = {
       ...ring,
       ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(ring.lastRefreshAt)) / 1000)),

@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import type { KeyRingHealth } from '../keys/key-ring-manager.js';
+import type { RevocationStoreHealth } from '../revocation/revocation-store.interface.js';
+import { tokenAuthHealthSummary, type TokenAuthHealthSummary } from './health-summary.js';
+
+const ring: KeyRingHealth = {
+  source: 'file /run/secrets/keys.json',
+  keys: [{ id: 'HYSLOf41yZep', state: 'active' }] as KeyRingHealth['keys'],
+  lastRefreshAt: '2026-12-01T00:00:00.000Z',
+};
+const memory: RevocationStoreHealth = { store: 'memory', tokens: 3, sessions: 2, users: 1 };
+const redis: RevocationStoreHealth = { ...memory, store: 'redis', connected: true };
+
+describe('tokenAuthHealthSummary', () => {
+  it.each<[string, KeyRingHealth, RevocationStoreHealth | undefined, TokenAuthHealthSummary]>([
+    ['a fresh ring and a local store', ring, memory, { status: 'up', keyRing: 'fresh', revocationStore: 'local' }],
+    ['no store given', ring, undefined, { status: 'up', keyRing: 'fresh', revocationStore: 'local' }],
+    ['a connected shared store', ring, redis, { status: 'up', keyRing: 'fresh', revocationStore: 'connected' }],
+    [
+      'a failed refresh',
+      { ...ring, lastError: { message: 'x', at: 'y' } },
+      redis,
+      { status: 'degraded', keyRing: 'refresh_failing', revocationStore: 'connected' },
+    ],
+    [
+      'an unreachable store',
+      ring,
+      { ...redis, connected: false },
+      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale' },
+    ],
+    [
+      'a store behind',
+      ring,
+      { ...redis, staleSince: '2026-12-01T00:00:00.000Z' },
+      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale' },
+    ],
+    [
+      'a stale ring',
+      { ...ring, stale: true, lastError: { message: 'x', at: 'y' } },
+      redis,
+      { status: 'down', keyRing: 'stale', revocationStore: 'connected' },
+    ],
+  ])('%s', (_, keyRing, store, expected) => {
+    const summary = tokenAuthHealthSummary(keyRing, store);
+    expect(summary).toEqual(expected);
+    expect(JSON.stringify(summary)).not.toMatch(/HYSLOf41yZep|secrets|redis|memory|\d/);
+  });
+});
