@@ -4,7 +4,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import { generateKey } from './keys/generate-key.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
-import { type TokenAuthModuleOptions } from './options/token-auth.options.js';
+import { ManualClock } from './testing/manual-clock.js';
+import type { TokenAuthTestingOptions } from './testing/testing-module.js';
 import { MemoryRevocationStore } from './revocation/memory.revocation-store.js';
 import { REVOCATION_STORE } from './revocation/revocation-store.interface.js';
 import { TokenAuthModule } from './token-auth.module.js';
@@ -23,23 +24,15 @@ interface Fixture {
   advance(ms: number): void;
 }
 
-async function fixture(options: Partial<TokenAuthModuleOptions> = {}, start = T0): Promise<Fixture> {
-  let now = start;
-  const clock = () => now;
-  const store = new MemoryRevocationStore({ clock });
+async function fixture(options: TokenAuthTestingOptions = {}, start = T0): Promise<Fixture> {
+  const clock = new ManualClock(start);
+  const store = new MemoryRevocationStore({ clock: clock.now });
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      TokenAuthModule.forRoot({
-        keyProvider: new StaticKeyProvider([generateKey()]),
-        clock,
-        revocationStore: store,
-        ...options,
-      }),
-    ],
+    imports: [TokenAuthModule.forTesting({ clock, revocationStore: store, ...options })],
   }).compile();
   await moduleRef.init();
   modules.push(moduleRef);
-  return { tokens: moduleRef.get(TokenService), store, advance: (ms) => (now += ms) };
+  return { tokens: moduleRef.get(TokenService), store, advance: (ms) => clock.advance(ms) };
 }
 
 describe('revoking one token', () => {
@@ -366,14 +359,14 @@ describe('refresh tokens', () => {
 });
 
 describe('options', () => {
-  it.each<[Partial<TokenAuthModuleOptions>, RegExp]>([
+  it.each<[TokenAuthTestingOptions, RegExp]>([
     [{ refreshTokenTtl: 100, maxRefreshTokenTtl: 50 }, /refreshTokenTtl \(100 s\) exceeds maxRefreshTokenTtl \(50 s\)/],
     [{ refreshTokenTtl: 0 }, /refreshTokenTtl must be at least 1 second/],
     [{ maxSessionLifetime: 0 }, /maxSessionLifetime must be at least 1 second/],
     [{ revocationStore: {} as never }, /revocationStore must implement RevocationStore/],
   ])('%j stops the module with a message that says what to fix', async (options, message) => {
     const compiling = Test.createTestingModule({
-      imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), ...options })],
+      imports: [TokenAuthModule.forTesting(options)],
     }).compile();
     await expect(compiling).rejects.toThrow(TokenAuthConfigError);
     await expect(compiling).rejects.toThrow(message);
@@ -381,7 +374,7 @@ describe('options', () => {
 
   it('defaults to a memory store, exposed under REVOCATION_STORE', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]) })],
+      imports: [TokenAuthModule.forTesting()],
     }).compile();
     modules.push(moduleRef);
     expect(moduleRef.get(REVOCATION_STORE)).toBeInstanceOf(MemoryRevocationStore);

@@ -7,13 +7,12 @@ import { KeyRingManager } from './keys/key-ring-manager.js';
 import type { KeySpec } from './keys/key-ring.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { TokenAuthModule } from './token-auth.module.js';
-import type { TokenAuthModuleOptions } from './options/token-auth.options.js';
+import { ManualClock } from './testing/manual-clock.js';
+import type { TokenAuthTestingOptions } from './testing/testing-module.js';
 import { TokenService } from './token.service.js';
 
-async function serviceWith(options: Partial<TokenAuthModuleOptions> = {}): Promise<TokenService> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), ...options })],
-  }).compile();
+async function serviceWith(options: TokenAuthTestingOptions = {}): Promise<TokenService> {
+  const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forTesting(options)] }).compile();
   return moduleRef.get(TokenService);
 }
 
@@ -48,11 +47,11 @@ describe('TokenService', () => {
   describe('retired keys', () => {
     const T = Date.parse('2026-06-01T00:00:00Z');
     const key = generateKey();
-    const signer = () => serviceWith({ keyProvider: new StaticKeyProvider([key]), clock: () => T });
+    const signer = () => serviceWith({ keyProvider: new StaticKeyProvider([key]), clock: new ManualClock(T) });
     const verifierWith = (schedule: Pick<KeySpec, 'retireAfter' | 'signedUntil'>) =>
       serviceWith({
         keyProvider: new StaticKeyProvider([generateKey(), { ...key, state: 'verify-only', ...schedule }]),
-        clock: () => T,
+        clock: new ManualClock(T),
       });
 
     it('a key past its retireAfter verifies nothing, even a token signed now: unknown_key', async () => {
@@ -79,20 +78,20 @@ describe('TokenService', () => {
   });
 
   it('rejects expired tokens after the clock tolerance, not before', async () => {
-    let now = 1_700_000_000_000;
-    const tokens = await serviceWith({ clock: () => now, accessTokenTtl: 60, clockTolerance: 30 });
+    const clock = new ManualClock();
+    const tokens = await serviceWith({ clock, accessTokenTtl: 60, clockTolerance: 30 });
     const { token } = tokens.issue('u');
-    now += 60_000 + 30_000;
+    clock.advance(60_000 + 30_000);
     expect(() => tokens.verify(token)).not.toThrow();
-    now += 1;
+    clock.advance(1);
     expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'token_expired' }));
   });
 
   it('rejects tokens issued beyond the tolerance in the future', async () => {
-    let now = 1_700_000_000_000;
-    const tokens = await serviceWith({ clock: () => now, clockTolerance: 30 });
+    const clock = new ManualClock();
+    const tokens = await serviceWith({ clock, clockTolerance: 30 });
     const { token } = tokens.issue('u');
-    now -= 30_001;
+    clock.advance(-30_001);
     expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'token_not_yet_valid' }));
   });
 
@@ -196,7 +195,7 @@ describe('TokenService', () => {
 
   it('takes a per-call TTL and reports expiry in seconds and as a date', async () => {
     const now = 1_700_000_000_000;
-    const tokens = await serviceWith({ clock: () => now });
+    const tokens = await serviceWith({ clock: new ManualClock(now) });
     const issued = tokens.issue('u', { ttl: 60 });
     expect(issued).toMatchObject({ expiresIn: 60, expiresAt: new Date(now + 60_000) });
     expect(issued.claims).toMatchObject({ issuedAt: now, expiresAt: now + 60_000 });

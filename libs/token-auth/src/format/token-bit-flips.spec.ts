@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { TokenAuthError, type TokenAuthErrorCode } from '../errors/token-auth.error.js';
-import { generateKey } from '../keys/generate-key.js';
-import { StaticKeyProvider } from '../keys/static.key-provider.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import { TokenAuthModule } from '../token-auth.module.js';
 import { TokenService } from '../token.service.js';
 import {
@@ -45,7 +44,7 @@ describe('every single-bit flip of a valid token is rejected', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), clock: () => NOW })],
+      imports: [TokenAuthModule.forTesting({ clock: new ManualClock(NOW) })],
     }).compile();
     tokens = moduleRef.get(TokenService);
   });

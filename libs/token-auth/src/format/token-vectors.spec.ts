@@ -6,6 +6,7 @@ import { TokenAuthError } from '../errors/token-auth.error.js';
 import { KeyRing, type KeyState } from '../keys/key-ring.js';
 import { StaticKeyProvider } from '../keys/static.key-provider.js';
 import { TokenAuthModule } from '../token-auth.module.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import { TokenService } from '../token.service.js';
 import { encodeToken } from './token-codec.js';
 import { MAX_TOKEN_LENGTH, type TokenPurposeName } from './token-format.js';
@@ -87,7 +88,7 @@ function encode(fields: VectorFields, key: VectorKey): string {
 }
 
 describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () => {
-  let now = 0;
+  const clock = new ManualClock(0);
   let tokens: TokenService;
 
   beforeAll(async () => {
@@ -96,9 +97,9 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
       .map((key) => ({ id: key.keyId, key: Buffer.from(key.masterKey, 'hex'), state: key.state }));
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TokenAuthModule.forRoot({
+        TokenAuthModule.forTesting({
           keyProvider: new StaticKeyProvider(ring),
-          clock: () => now,
+          clock,
           clockTolerance: vectors.verifier.clockToleranceMs / 1000,
           maxAccessTokenTtl: vectors.verifier.maxLifetimeMs / 1000,
           maxRefreshTokenTtl: vectors.verifier.refresh.maxLifetimeMs / 1000,
@@ -143,7 +144,7 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
     });
 
     it('verifies to the expected claims', async () => {
-      now = vector.now;
+      clock.set(vector.now);
       if (vector.verifier === 'refresh') {
         // A refresh verifier answers with a new pair of the same user, session and claims.
         const { sub, sid, claims } = vector.expected;
@@ -167,7 +168,7 @@ describe('token format v1 test vectors (docs/test-vectors/token-v1.json)', () =>
     }
 
     it(`is rejected with ${error}`, async () => {
-      now = vector.now;
+      clock.set(vector.now);
       let thrown: unknown;
       try {
         if (vector.verifier === 'refresh') await tokens.refresh(vector.token);

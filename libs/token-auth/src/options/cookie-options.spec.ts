@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
-import { generateKey } from '../keys/generate-key.js';
-import { StaticKeyProvider } from '../keys/static.key-provider.js';
 import { type TokenAuthCookieOptions } from './cookie-options.js';
 import { TokenAuthModule } from '../token-auth.module.js';
 
@@ -13,7 +11,7 @@ afterEach(() => {
 
 async function boot(cookie: TokenAuthCookieOptions): Promise<void> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), cookie })],
+    imports: [TokenAuthModule.forTesting({ cookie })],
   }).compile();
   await moduleRef.close();
 }

@@ -5,7 +5,9 @@ import type { KeyProvider } from '../keys/key-provider.interface.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import type { KeySpec } from '../keys/key-ring.js';
 import { TokenAuthModule } from '../token-auth.module.js';
-import { resolveOptions, type TokenAuthModuleOptions } from '../options/token-auth.options.js';
+import { resolveOptions } from '../options/token-auth.options.js';
+import { ManualClock } from '../testing/manual-clock.js';
+import type { TokenAuthTestingOptions } from '../testing/testing-module.js';
 import { TokenService } from '../token.service.js';
 
 class MutableKeyProvider implements KeyProvider {
@@ -17,18 +19,12 @@ class MutableKeyProvider implements KeyProvider {
   }
 }
 
-async function setup(options: Partial<TokenAuthModuleOptions> = {}) {
-  const clock = { now: 1_800_000_000_000 };
+async function setup(options: TokenAuthTestingOptions = {}) {
+  const clock = new ManualClock(1_800_000_000_000);
   const provider = new MutableKeyProvider();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TokenAuthModule.forRoot({
-        keyProvider: provider,
-        clock: () => clock.now,
-        accessTokenTtl: 60,
-        clockTolerance: 5,
-        ...options,
-      }),
+      TokenAuthModule.forTesting({ keyProvider: provider, clock, accessTokenTtl: 60, clockTolerance: 5, ...options }),
     ],
   }).compile();
   return { tokens: moduleRef.get(TokenService), ring: moduleRef.get(KeyRingManager), provider, clock };
@@ -76,11 +72,11 @@ describe('TokenService.verify with the verified-token cache', () => {
     const { token } = tokens.issue('u');
     const cached = verifyTwice(tokens, token);
     expect(tokens.verify(token)).toBe(cached);
-    clock.now -= 5_001;
+    clock.advance(-5_001);
     expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'token_not_yet_valid' }));
-    clock.now += 5_001 + 65_000;
+    clock.advance(5_001 + 65_000);
     expect(() => tokens.verify(token)).not.toThrow();
-    clock.now += 1;
+    clock.advance(1);
     expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'token_expired' }));
   });
 
@@ -122,12 +118,12 @@ describe('TokenService.verify with the verified-token cache', () => {
     const retiring = signer.provider.keys[0]!;
     verifier.provider.keys = [
       generateKey('active'),
-      { ...retiring, state: 'verify-only', retireAfter: new Date(verifier.clock.now + 10_000).toISOString() },
+      { ...retiring, state: 'verify-only', retireAfter: new Date(verifier.clock.now() + 10_000).toISOString() },
     ];
     await verifier.ring.refresh();
     const claims = verifyTwice(verifier.tokens, token);
     expect(verifier.tokens.verify(token)).toBe(claims);
-    verifier.clock.now += 10_000;
+    verifier.clock.advance(10_000);
     expect(() => verifier.tokens.verify(token)).toThrow(expect.objectContaining({ code: 'unknown_key' }));
   });
 
