@@ -1,2 +1,3 @@
-export { RedisRevocationStore, type RedisRevocationStoreOptions } from './redis.revocation-store.js';
+export { RedisRevocationStore } from './redis.revocation-store.js';
+export type { RedisRevocationStoreOptions } from './redis-store-options.js';
 export type { OnStoreReset } from '../on-store-reset.js';

@@ -1,7 +1,6 @@
 import { Logger, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
-import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
 import { RevocationSet } from '../revocation-set.js';
 import type {
   RevocationCheck,
@@ -16,78 +15,12 @@ import { ConnectionState } from './connection-state.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { RedisKeys } from './redis-keys.js';
 import { withScripts, type Client, type StoreCommands } from './redis-scripts.js';
+import { resolveRedisStoreOptions, type RedisRevocationStoreOptions } from './redis-store-options.js';
 import { ReplicaSync } from './replica-sync.js';
 import { RevocationWriter, type RevocationWrite } from './revocation-writer.js';
 import { RedisSessionRotation } from './session-rotation.js';
 import { SharedClock } from './shared-clock.js';
-import { resolveOnStoreReset, type OnStoreReset } from '../on-store-reset.js';
 import { StoreEpoch } from './store-epoch.js';
-
-export interface RedisRevocationStoreOptions {
-  /**
-   * An ioredis client: standalone, Sentinel or Cluster. The store duplicates it for its subscription and leaves
-   * the client itself open on shutdown (it is yours).
-   */
-  client?: Redis | Cluster;
-  /** Or a `redis://` URL or ioredis options: the store opens, and on shutdown closes, its own connections. */
-  connection?: string | RedisOptions;
-  /** Prefix of every key and of the pub/sub channel. Default `nta:revocation:`. */
-  keyPrefix?: string;
-  /**
-   * Seconds the local replica may serve revocations while Redis is unreachable (it may miss revocations made by
-   * other instances meanwhile). Default 60.
-   */
-  maxStaleness?: number;
-  /**
-   * Beyond `maxStaleness`: `false` (the default) fails closed, every token check throws `revocation_unavailable`
-   * (the guard answers 503); `true` fails open, tokens are checked against the stale replica.
-   */
-  failOpen?: boolean;
-  /** Milliseconds a write (or a refresh) may take before it is queued (or answered 503). Default 2000. */
-  writeTimeout?: number;
-  /** Milliseconds `start` waits for the first synchronisation before serving as stale. Default 5000. */
-  startTimeout?: number;
-  /**
-   * After Redis lost its data (detected through an epoch marker), refresh tokens issued before: `'refuse'`
-   * (default) answers `session_reset` (401, the user signs in again), since a spent one can no longer be told from
-   * a fresh one; `'trust'` accepts them, so a spent token may be used once more.
-   */
-  onStoreReset?: OnStoreReset;
-  /** Milliseconds between checks of the epoch marker while connected (also checked on every reconnect). Default 10000. */
-  epochCheckInterval?: number;
-  /**
-   * Milliseconds between two PINGs on each connection. An open connection to a Redis that stopped answering
-   * (paused, partitioned, overloaded) counts as lost once a PING goes unanswered for `heartbeatTimeout`, and the
-   * `maxStaleness` clock starts from the last answer. Default 1000.
-   */
-  heartbeatInterval?: number;
-  /** Milliseconds a PING may go unanswered. Default 2000. */
-  heartbeatTimeout?: number;
-  /**
-   * Milliseconds the shutdown waits to write revocations still queued (Redis down or slow) before it closes the
-   * connections; whatever is still unwritten is logged by kind and id. Default 5000.
-   */
-  shutdownTimeout?: number;
-  /** Milliseconds since the epoch. Default `Date.now`. */
-  clock?: () => number;
-  /** Where connection-state lines go. Default Nest's `Logger` with context `TokenAuth`. */
-  logger?: LoggerService;
-}
-
-const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
-
-/** Node runs a timer set longer than this after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function milliseconds(name: string, value: number | undefined, fallback: number): number {
-  const ms = value ?? fallback;
-  if (typeof ms !== 'number' || !(ms > 0 && ms <= MAX_TIMER_MS)) {
-    throw new TokenAuthConfigError(
-      `${name} must be a number of milliseconds > 0 and <= ${MAX_TIMER_MS}, got ${String(ms)}`,
-    );
-  }
-  return ms;
-}
 
 /**
  * Revocations and sessions shared through Redis. Each instance keeps a local replica of the revocations access
@@ -116,26 +49,19 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
   private closed = false;
 
   constructor(options: RedisRevocationStoreOptions) {
-    const prefix = options.keyPrefix ?? 'nta:revocation:';
-    if (!PREFIX_PATTERN.test(prefix)) {
-      throw new TokenAuthConfigError(`keyPrefix "${prefix}" may only contain letters, digits and : . _ -`);
-    }
-    const maxStaleness = options.maxStaleness ?? 60;
-    if (!Number.isFinite(maxStaleness) || maxStaleness < 0) {
-      throw new TokenAuthConfigError(`maxStaleness must be a number of seconds >= 0, got ${String(maxStaleness)}`);
-    }
-    const heartbeatInterval = milliseconds('heartbeatInterval', options.heartbeatInterval, 1000);
-    const heartbeatTimeout = milliseconds('heartbeatTimeout', options.heartbeatTimeout, 2000);
-    this.shutdownTimeoutMs = milliseconds('shutdownTimeout', options.shutdownTimeout, 5000);
-    const writeTimeoutMs = milliseconds('writeTimeout', options.writeTimeout, 2000);
-    this.startTimeoutMs = milliseconds('startTimeout', options.startTimeout, 5000);
-    const epochCheckIntervalMs = milliseconds('epochCheckInterval', options.epochCheckInterval, 10_000);
-    if ((options.client === undefined) === (options.connection === undefined)) {
-      throw new TokenAuthConfigError(
-        'RedisRevocationStore needs exactly one of client (an ioredis instance) or connection',
-      );
-    }
-    const onStoreReset = resolveOnStoreReset(options.onStoreReset);
+    const {
+      prefix,
+      maxStalenessMs,
+      heartbeatInterval,
+      heartbeatTimeout,
+      shutdownTimeoutMs,
+      writeTimeoutMs,
+      startTimeoutMs,
+      epochCheckIntervalMs,
+      onStoreReset,
+    } = resolveRedisStoreOptions(options);
+    this.shutdownTimeoutMs = shutdownTimeoutMs;
+    this.startTimeoutMs = startTimeoutMs;
     this.ownsClient = options.client === undefined;
     this.client = withScripts(
       options.client ??
@@ -146,7 +72,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? new Logger('TokenAuth');
     this.replica = new RevocationSet(this.clock);
-    this.state = new ConnectionState(maxStaleness * 1000, options.failOpen ?? false, this.clock, this.logger);
+    this.state = new ConnectionState(maxStalenessMs, options.failOpen ?? false, this.clock, this.logger);
     this.sharedClock = new SharedClock(this.clock);
     this.epoch = new StoreEpoch(this.client, keys, onStoreReset, this.clock, this.sharedClock, this.logger);
     this.writer = new RevocationWriter(
