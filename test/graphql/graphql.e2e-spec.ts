@@ -6,11 +6,9 @@ import request from 'supertest';
 import {
   CurrentUser,
   OptionalAuth,
-  StaticKeyProvider,
   TokenAuthGuard,
   TokenAuthModule,
   TokenService,
-  generateKey,
   type AuthenticatedUser,
 } from 'nestjs-token-auth';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
@@ -65,7 +63,7 @@ describe('GraphQL (Apollo, Express)', () => {
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]), isGlobal: true }),
+        TokenAuthModule.forTesting({ isGlobal: true }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           autoSchemaFile: true,

@@ -6,6 +6,7 @@ import {
   CurrentUser,
   OptionalAuth,
   Public,
+  ManualClock,
   StaticKeyProvider,
   TokenAuthGuard,
   TokenAuthModule,
@@ -17,7 +18,7 @@ import {
 export type AdapterName = 'express' | 'fastify';
 
 /** The clock every test app reads; tests move it to issue expired and future-dated tokens. */
-export const testClock = { now: Date.UTC(2026, 0, 1) };
+export const testClock = new ManualClock();
 
 @Controller()
 class GlobalGuardController {
@@ -99,7 +100,7 @@ class PerControllerModule {}
 export let testKeys: KeySpec[] = [];
 
 function testOptions() {
-  return { keyProvider: new StaticKeyProvider(testKeys), clock: () => testClock.now, clockTolerance: 30 };
+  return { keyProvider: new StaticKeyProvider(testKeys), clock: testClock.now, clockTolerance: 30 };
 }
 
 export async function createGuardApp(

@@ -23,18 +23,17 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
 
   /** Issues at a moved clock, for expired and future-dated tokens. */
   function issuedAt(offsetMs: number, ttl = 60): string {
-    const saved = testClock.now;
-    testClock.now += offsetMs;
+    testClock.advance(offsetMs);
     try {
       return tokens.issue('user-42', { ttl }).token;
     } finally {
-      testClock.now = saved;
+      testClock.advance(-offsetMs);
     }
   }
 
   function refreshToken(): string {
     const active = app.get(KeyRingManager).current.active;
-    const now = testClock.now;
+    const now = testClock.now();
     return encodeToken(
       {
         purpose: 'refresh',
@@ -53,7 +52,7 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
   function unknownKeyToken(): string {
     const stranger = generateKey();
     const ring = KeyRing.from([stranger]);
-    const now = testClock.now;
+    const now = testClock.now();
     return encodeToken(
       {
         purpose: 'access',

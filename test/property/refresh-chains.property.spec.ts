@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import fc from 'fast-check';
 import {
+  ManualClock,
   MemoryRevocationStore,
   StaticKeyProvider,
   TokenAuthError,
@@ -59,15 +60,14 @@ describe('refresh chains (property)', () => {
     const key = generateKey();
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), async (steps) => {
-        let now = 1_700_000_000_000;
-        const clock = () => now;
+        const clock = new ManualClock(1_700_000_000_000);
         const start = async (): Promise<TokenService> => {
           const moduleRef = await Test.createTestingModule({
             imports: [
-              TokenAuthModule.forRoot({
+              TokenAuthModule.forTesting({
                 keyProvider: new StaticKeyProvider([key]),
                 clock,
-                revocationStore: new MemoryRevocationStore({ clock }),
+                revocationStore: new MemoryRevocationStore({ clock: clock.now }),
               }),
             ],
           }).compile();
@@ -140,13 +140,13 @@ describe('refresh chains (property)', () => {
               ended = true;
               break;
             case 'restart':
-              now += 1;
+              clock.advance(1);
               tokens = await start();
               ended = true;
               forgotten = true;
               break;
             case 'wait':
-              now += step.ms;
+              clock.advance(step.ms);
               break;
           }
           if (ended && !forgotten) {

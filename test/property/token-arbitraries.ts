@@ -1,20 +1,13 @@
 import fc from 'fast-check';
 import { Test } from '@nestjs/testing';
-import {
-  generateKey,
-  StaticKeyProvider,
-  TOKEN_PREFIX,
-  TokenAuthError,
-  TokenAuthModule,
-  TokenService,
-} from 'nestjs-token-auth';
+import { TOKEN_PREFIX, TokenAuthError, TokenAuthModule, TokenService } from 'nestjs-token-auth';
 
 const MAX_SUBJECT_BYTES = 255;
 const MAX_CLAIMS_BYTES = 1024;
 
 export async function createTokenService(): Promise<TokenService> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]) })],
+    imports: [TokenAuthModule.forTesting()],
   }).compile();
   return moduleRef.get(TokenService);
 }

@@ -5,6 +5,7 @@ import { TokenVerifier } from '../../libs/token-auth/src/verification/token-veri
 import {
   generateKey,
   KeyRingManager,
+  ManualClock,
   REVOCATION_STORE,
   TOKEN_AUTH_OPTIONS,
   TokenAuthError,
@@ -109,13 +110,13 @@ describe('verified-token cache (property)', () => {
         fc.array(stepArb, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 4 }),
         async (steps, maxEntries) => {
-          let now = 1_800_000_000_000;
+          const clock = new ManualClock(1_800_000_000_000);
           const provider = new MutableKeyProvider();
           moduleRef = await Test.createTestingModule({
             imports: [
-              TokenAuthModule.forRoot({
+              TokenAuthModule.forTesting({
                 keyProvider: provider,
-                clock: () => now,
+                clock,
                 accessTokenTtl: 60,
                 maxAccessTokenTtl: 120,
                 clockTolerance: 5,
@@ -192,7 +193,7 @@ describe('verified-token cache (property)', () => {
                 await ring.refresh();
                 break;
               case 'clock':
-                now += step.ms;
+                clock.advance(step.ms);
                 break;
             }
           }

@@ -8,13 +8,12 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import {
   CurrentUser,
-  StaticKeyProvider,
+  ManualClock,
   TokenAuthGuard,
   TokenAuthModule,
   TokenService,
   WS_CLOSE_UNAUTHORIZED,
   WsTokenAuth,
-  generateKey,
   type AuthenticatedSocket,
   type AuthenticatedUser,
 } from 'nestjs-token-auth';
@@ -34,7 +33,7 @@ class NotesGateway implements OnGatewayConnection {
   }
 }
 
-let now = Date.UTC(2026, 10, 29, 12);
+const clock = new ManualClock(Date.UTC(2026, 10, 29, 12));
 let app: INestApplication;
 let url: string;
 let origin: string;
@@ -43,9 +42,8 @@ let tokens: TokenService;
 beforeAll(async () => {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TokenAuthModule.forRoot({
-        keyProvider: new StaticKeyProvider([generateKey()]),
-        clock: () => now,
+      TokenAuthModule.forTesting({
+        clock,
         cookie: { allowInsecureHttp: true },
       }),
     ],
@@ -134,7 +132,7 @@ describe('WebSocket gateway with WsTokenAuth and TokenAuthGuard', () => {
   it('closes the socket at its next message once the token has expired', async () => {
     const client = await connect({ Authorization: `Bearer ${tokens.issue('dave', { ttl: 60 }).token}` });
     expect(await client.ask('whoami')).toBe('dave');
-    now += 91_000; // past expiry plus the default 30 s clock tolerance
+    clock.advance(91_000); // past expiry plus the default 30 s clock tolerance
     await expect(client.ask('whoami')).rejects.toThrow('closed');
     expect(await client.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'token_expired' });
   });
