@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TokenAuthExceptionFilter, TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
 import { RedisRevocationStore } from 'nestjs-token-auth/redis';
 import { AuthModule } from './auth/auth.module.js';
 import { DEMO_CONFIG, type DemoConfig } from './config/demo-config.js';
@@ -13,7 +13,10 @@ import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { SpaModule } from './spa/spa.module.js';
 import { UsersModule } from './users/users.module.js';
 
-/** Every route needs a bearer token unless marked `@Public()`. */
+/**
+ * Every route needs a bearer token unless marked `@Public()`; a `TokenAuthError` thrown by a route or service
+ * (refresh, issuing on a stale key ring) is answered as the guard answers a bad token.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: DemoConfig): DynamicModule {
@@ -43,7 +46,10 @@ export class AppModule {
         HealthModule,
         SpaModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: TokenAuthGuard }],
+      providers: [
+        { provide: APP_GUARD, useClass: TokenAuthGuard },
+        { provide: APP_FILTER, useClass: TokenAuthExceptionFilter },
+      ],
     };
   }
 }

@@ -1,12 +1,12 @@
 import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { Public, toHttpException, TokenAuthError, TokenCookies } from 'nestjs-token-auth';
+import { Public, TokenCookies, type HttpRequestLike, type HttpResponseLike } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
-import { sendPair, type CookieRequest, type CookieResponse, type CookieSessionResponse } from './token-response.js';
+import { sendPair, type CookieSessionResponse } from './token-response.js';
 
 @Public()
 @Controller('auth')
@@ -30,8 +30,8 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   async login(
     @Body() body: CredentialsDto,
-    @Req() request: CookieRequest,
-    @Res({ passthrough: true }) response: CookieResponse,
+    @Req() request: HttpRequestLike,
+    @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<AccessTokenResponse | CookieSessionResponse> {
     return sendPair(await this.auth.login(body.username, body.password), this.cookies, request, response);
   }
@@ -45,30 +45,10 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   async refresh(
     @Body() body: RefreshTokenDto,
-    @Req() request: CookieRequest,
-    @Res({ passthrough: true }) response: CookieResponse,
+    @Req() request: HttpRequestLike,
+    @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<AccessTokenResponse | CookieSessionResponse> {
-    let token = body.refresh_token;
-    const cookie = this.refreshCookie(request);
-    if (cookie !== undefined) {
-      if (token !== undefined)
-        throw toHttpException(
-          new TokenAuthError('token_ambiguous', 'refresh token sent both in the body and a cookie'),
-        );
-      this.cookies.assertCsrf(request);
-      token = cookie;
-    }
-    if (token === undefined) throw toHttpException(new TokenAuthError('token_missing', 'no refresh token'));
+    const token = this.cookies.readRefreshToken(request, body.refresh_token);
     return sendPair(await this.auth.refresh(token), this.cookies, request, response);
-  }
-
-  /** The refresh cookie, or undefined (also when cookie mode is off); a cookie sent twice is a 401. */
-  private refreshCookie(request: CookieRequest): string | undefined {
-    try {
-      return this.cookies.read(request, 'refresh');
-    } catch (error) {
-      if (error instanceof TokenAuthError) throw toHttpException(error);
-      throw error;
-    }
   }
 }

@@ -1,12 +1,5 @@
 import { ConflictException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import {
-  KeyRingManager,
-  toHttpException,
-  TokenAuthError,
-  TokenService,
-  type RevocationResult,
-  type TokenPair,
-} from 'nestjs-token-auth';
+import { KeyRingManager, TokenService, type RevocationResult, type TokenPair } from 'nestjs-token-auth';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
 import { UsernameTakenError } from '../users/username-taken.error.js';
@@ -49,14 +42,10 @@ export class AuthService {
   /**
    * Rotates the pair. A bad, expired or revoked refresh token is a 401 with its code (a reused one also revokes
    * its session); 503 when the server is at fault (revocation store unreachable, key ring stale), so the client
-   * retries.
+   * retries. `TokenAuthExceptionFilter` (app.module.ts) turns the `TokenAuthError` into that answer.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
-    try {
-      return await this.tokens.refresh(refreshToken);
-    } catch (error) {
-      throw error instanceof TokenAuthError ? toHttpException(error) : error;
-    }
+  refresh(refreshToken: string): Promise<TokenPair> {
+    return this.tokens.refresh(refreshToken);
   }
 
   /**
@@ -85,22 +74,13 @@ export class AuthService {
     return this.issuePair(userId);
   }
 
-  /** 503 `key_ring_stale` while the ring is past its maxStaleness. */
+  /** Throws `key_ring_stale` (503) while the ring is past its maxStaleness. */
   private assertCanIssue(): void {
-    asHttpError(() => this.keyRing.current);
+    void this.keyRing.current;
   }
 
-  /** The ring may go stale during the scrypt: still a 503, never a 500. */
+  /** The ring may go stale during the scrypt: `key_ring_stale` again, a 503 (never a 500). */
   private issuePair(userId: number): TokenPair {
-    return asHttpError(() => this.tokens.issuePair(String(userId)));
-  }
-}
-
-/** Runs `work`, answering a `TokenAuthError` with its HTTP status and code. */
-function asHttpError<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw error instanceof TokenAuthError ? toHttpException(error) : error;
+    return this.tokens.issuePair(String(userId));
   }
 }

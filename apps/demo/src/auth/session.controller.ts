@@ -1,11 +1,17 @@
 import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { CurrentUser, TokenCookies, type RevocationResult } from 'nestjs-token-auth';
+import {
+  CurrentUser,
+  TokenCookies,
+  type HttpRequestLike,
+  type HttpResponseLike,
+  type RevocationResult,
+} from 'nestjs-token-auth';
 import { CurrentUserId } from '../users/current-user-id.decorator.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
-import { sendPair, type CookieRequest, type CookieResponse, type CookieSessionResponse } from './token-response.js';
+import { sendPair, type CookieSessionResponse } from './token-response.js';
 
 /**
  * What a logout achieved: 204 when every instance enforces it, 202 `{ persisted: false }` when the shared store
@@ -29,8 +35,8 @@ export class SessionController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(
     @CurrentUser('sid') sessionId: string,
-    @Req() request: CookieRequest,
-    @Res({ passthrough: true }) response: CookieResponse,
+    @Req() request: HttpRequestLike,
+    @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<Response | undefined> {
     const result = await this.auth.logout(sessionId);
     if (this.cookies.enabled) this.cookies.clear(request, response);
@@ -42,8 +48,8 @@ export class SessionController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async logoutAll(
     @CurrentUserId() userId: number,
-    @Req() request: CookieRequest,
-    @Res({ passthrough: true }) response: CookieResponse,
+    @Req() request: HttpRequestLike,
+    @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<Response | undefined> {
     const result = await this.auth.logoutAll(userId);
     if (this.cookies.enabled) this.cookies.clear(request, response);
@@ -61,8 +67,8 @@ export class SessionController {
   async changePassword(
     @CurrentUserId() userId: number,
     @Body() body: ChangePasswordDto,
-    @Req() request: CookieRequest,
-    @Res({ passthrough: true }) response: CookieResponse,
+    @Req() request: HttpRequestLike,
+    @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<AccessTokenResponse | CookieSessionResponse> {
     const pair = await this.auth.changePassword(userId, body.old_password, body.new_password);
     return sendPair(pair, this.cookies, request, response);

@@ -1,8 +1,5 @@
-import type { TokenCookies, TokenPair } from 'nestjs-token-auth';
+import type { HttpRequestLike, HttpResponseLike, TokenCookies, TokenPair } from 'nestjs-token-auth';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
-
-export type CookieRequest = Parameters<TokenCookies['read']>[0];
-export type CookieResponse = Parameters<TokenCookies['set']>[1];
 
 /** What a browser page in cookie mode receives: the lifetime only, the tokens travel as HttpOnly cookies. */
 export interface CookieSessionResponse {
@@ -11,7 +8,7 @@ export interface CookieSessionResponse {
 }
 
 /** True for the demo page in cookie mode: it sends the CSRF header on every call, API clients do not. */
-export function isCookieClient(cookies: TokenCookies, request: CookieRequest): boolean {
+export function isCookieClient(cookies: TokenCookies, request: HttpRequestLike): boolean {
   if (!cookies.enabled) return false;
   const headers = request.headers ?? request.raw?.headers ?? {};
   return typeof headers[cookies.csrfHeader] === 'string';
@@ -24,8 +21,8 @@ export function isCookieClient(cookies: TokenCookies, request: CookieRequest): b
 export function sendPair(
   pair: TokenPair,
   cookies: TokenCookies,
-  request: CookieRequest,
-  response: CookieResponse,
+  request: HttpRequestLike,
+  response: HttpResponseLike,
 ): AccessTokenResponse | CookieSessionResponse {
   if (isCookieClient(cookies, request)) {
     cookies.set(request, response, 'access', pair.access);
