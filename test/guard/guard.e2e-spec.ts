@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { generateKey, KeyRing, KeyRingManager, TokenService } from 'nestjs-token-auth';
 import { encodeToken } from '../../libs/token-auth/src/format/token-codec.js';
 import { createGuardApp, testClock, type AdapterName } from './guard-test-app.js';
-import { get, rawRequest, type RawResponse } from './raw-http.js';
+import { get, rawRequest, type ClosedResponse } from '../support/raw-http.js';
 
 const key = generateKey();
 
@@ -74,7 +74,7 @@ describe.each<AdapterName>(['express', 'fastify'])('TokenAuthGuard over HTTP on 
     return `nta1.${bytes.toString('base64url')}`;
   }
 
-  function expectNoEcho(response: RawResponse, token: string): void {
+  function expectNoEcho(response: ClosedResponse, token: string): void {
     // A 20-character window of the token body is enough to recognise an echo of any part of it.
     expect(response.raw).not.toContain(token.slice(5, 25));
   }
