@@ -1,0 +1,324 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import {
+  MemoryRevocationStore,
+  type RevocationCheck,
+  type RevocationStore,
+  type RevocationWindow,
+  type SessionRotation,
+} from 'nestjs-token-auth';
+import { RedisServer } from '../support/redis-server.js';
+import { eventually } from '../support/eventually.js';
+import { RedisStores } from './support/redis-stores.js';
+
+/**
+ * The RevocationStore contract: the same cases against the memory store (the rotation rule in TypeScript,
+ * revocation/rotation-rule.ts) and the Redis store (the same rule as a Lua script, revocation/redis/redis-scripts.ts,
+ * on a real redis-server started here on a free port). Both run on the real clock; expiry is real, and short.
+ * What only one store does (sharing across instances, Redis keys and TTLs, outages) stays in its own suites.
+ */
+
+type OnStoreReset = 'refuse' | 'trust';
+
+interface StoreUnderTest {
+  /** A started store, as the module starts it. */
+  create(options?: { onStoreReset?: OnStoreReset }): Promise<RevocationStore>;
+  /**
+   * Everything the store held is lost: a memory store's process restarts (a new store), Redis restarts empty (the
+   * same store, once it has reconnected and noticed). Resolves to the store to use afterwards.
+   */
+  loseData(store: RevocationStore, options?: { onStoreReset?: OnStoreReset }): Promise<RevocationStore>;
+  /** Lets expired entries go: the memory store sweeps on demand; Redis expires keys and the replica sweeps itself. */
+  sweep(store: RevocationStore): void;
+  closeAll(): Promise<void>;
+}
+
+function memoryStores(): StoreUnderTest {
+  const stores: MemoryRevocationStore[] = [];
+  const create = async (options: { onStoreReset?: OnStoreReset } = {}) => {
+    // A new store's data begins at its creation: tokens of the same millisecond would count as after it.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const store = new MemoryRevocationStore(options);
+    stores.push(store);
+    return store;
+  };
+  return {
+    create,
+    loseData: (_store, options) => create(options),
+    sweep: (store) => (store as MemoryRevocationStore).sweep(),
+    closeAll: async () => stores.splice(0).forEach((store) => store.onModuleDestroy()),
+  };
+}
+
+function redisStores(server: () => RedisServer): StoreUnderTest {
+  const stores = new RedisStores();
+  return {
+    create: (options = {}) => stores.on(server(), options),
+    async loseData(store) {
+      await server().restartEmpty();
+      // Refresh is refused (revocation_unavailable) until the store has reconnected and checked the epoch.
+      await eventually(async () => {
+        try {
+          await store.rotateSession(rotation({ sid: uniqueId('probe'), jti: id(), successorJti: id() }));
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'the store is back on the emptied Redis');
+      return store;
+    },
+    sweep: () => undefined,
+    closeAll: () => stores.closeAll(),
+  };
+}
+
+/** A token or session id as tokens carry them: 16 random bytes, base64url. */
+function id(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** A readable id no other test (nor an earlier run on the same Redis) uses. */
+function uniqueId(label: string): string {
+  return `${label}-${randomBytes(6).toString('hex')}`;
+}
+
+function check(fields: Partial<RevocationCheck>): RevocationCheck {
+  return { jti: id(), sid: uniqueId('sid'), sub: uniqueId('user'), issuedAt: Date.now(), ...fields };
+}
+
+function rotation(fields: Partial<SessionRotation> & Pick<SessionRotation, 'sid' | 'jti' | 'successorJti'>) {
+  const now = fields.now ?? Date.now();
+  return { sub: 'user-none', issuedAt: now, now, expiresAt: now + 60_000, ...fields };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let server: RedisServer;
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+
+afterAll(async () => {
+  await server?.kill();
+});
+
+describe.each<[string, () => StoreUnderTest]>([
+  ['MemoryRevocationStore', memoryStores],
+  ['RedisRevocationStore', () => redisStores(() => server)],
+])('%s: the RevocationStore contract', (_name, makeStores) => {
+  const stores = makeStores();
+  afterEach(() => stores.closeAll());
+
+  /** A session of `sub` that logs in at `loginAt`: its login refresh token and the ids that follow. */
+  function session(loginAt = Date.now(), sub = uniqueId('user')) {
+    const sid = uniqueId('sid');
+    const tokens = [id(), id(), id(), id()];
+    /** Presents refresh token `index`, whose successor is token `index + 1`. */
+    const present = (store: RevocationStore, index: number, now = Date.now()) =>
+      store.rotateSession(
+        rotation({ sid, sub, jti: tokens[index]!, successorJti: tokens[index + 1]!, issuedAt: loginAt, now }),
+      );
+    return { sid, sub, loginAt, present };
+  }
+
+  const window = (until: number): RevocationWindow => ({ accessUntil: until, refreshUntil: until });
+
+  describe('revocations', () => {
+    it('revokeToken: that token id is revoked, persisted, and no other', async () => {
+      const store = await stores.create();
+      const jti = id();
+      expect(await store.revokeToken(jti, Date.now() + 60_000)).toEqual({ persisted: true });
+      expect(store.isRevoked(check({ jti }))).toBe(true);
+      expect(store.isRevoked(check({}))).toBe(false);
+    });
+
+    it('revokeSession: every token of the session is revoked, and its refresh too, even never refreshed', async () => {
+      const store = await stores.create();
+      const login = session();
+      const other = session();
+      expect(await store.revokeSession(login.sid, window(Date.now() + 60_000))).toEqual({ persisted: true });
+      expect(store.isRevoked(check({ sid: login.sid }))).toBe(true);
+      expect(store.isRevoked(check({ sid: other.sid }))).toBe(false);
+      expect(await login.present(store, 0)).toEqual({ kind: 'revoked' });
+      expect(await other.present(store, 0)).toMatchObject({ kind: 'rotated' });
+    });
+
+    it('revokeSession after refreshes: no token of the session refreshes any more', async () => {
+      const store = await stores.create();
+      const s = session();
+      await s.present(store, 0);
+      await s.present(store, 1);
+      await store.revokeSession(s.sid, window(Date.now() + 60_000));
+      expect(await s.present(store, 2)).toEqual({ kind: 'revoked' });
+      expect(await s.present(store, 1)).toEqual({ kind: 'revoked' });
+    });
+
+    it('revokeUser: tokens issued before the cut-off are revoked, from it on not, other users never', async () => {
+      const store = await stores.create();
+      const cutoff = Date.now();
+      const sub = uniqueId('user');
+      expect(await store.revokeUser(sub, cutoff, window(cutoff + 60_000))).toEqual({ persisted: true });
+      expect(store.isRevoked(check({ sub, issuedAt: cutoff - 1 }))).toBe(true);
+      expect(store.isRevoked(check({ sub, issuedAt: cutoff }))).toBe(false);
+      expect(store.isRevoked(check({ issuedAt: cutoff - 1 }))).toBe(false);
+    });
+
+    it('revokeUser: refresh tokens issued before the cut-off are refused, from it on they rotate', async () => {
+      const store = await stores.create();
+      const before = session();
+      await sleep(2);
+      const cutoff = Date.now();
+      await store.revokeUser(before.sub, cutoff, window(cutoff + 60_000));
+      expect(await before.present(store, 0)).toEqual({ kind: 'revoked' });
+      const after = rotation({
+        sid: uniqueId('sid'),
+        sub: before.sub,
+        jti: id(),
+        successorJti: id(),
+        issuedAt: cutoff,
+      });
+      expect(await store.rotateSession(after)).toMatchObject({ kind: 'rotated' });
+    });
+
+    it('revokeUser twice: the later cut-off holds, whichever came last', async () => {
+      const store = await stores.create();
+      const now = Date.now();
+      const sub = uniqueId('user');
+      await store.revokeUser(sub, now + 1000, window(now + 60_000));
+      await store.revokeUser(sub, now, window(now + 60_000));
+      expect(store.isRevoked(check({ sub, issuedAt: now + 999 }))).toBe(true);
+      expect(store.isRevoked(check({ sub, issuedAt: now + 1000 }))).toBe(false);
+    });
+  });
+
+  describe('rotateSession', () => {
+    it('rotated: the first use of the login token, dated now, the session starting at the login', async () => {
+      const store = await stores.create();
+      const s = session();
+      const now = s.loginAt + 5000;
+      expect(await s.present(store, 0, now)).toEqual({ kind: 'rotated', usedAt: now, startedAt: s.loginAt });
+    });
+
+    it('rotated again: the successor is current and rotates in turn, the session keeping its start', async () => {
+      const store = await stores.create();
+      const s = session();
+      await s.present(store, 0, s.loginAt + 1000);
+      const now = s.loginAt + 2000;
+      expect(await s.present(store, 1, now)).toEqual({ kind: 'rotated', usedAt: now, startedAt: s.loginAt });
+    });
+
+    it('replayed: the token spent last, presented again, answers its first use while its successor is unused', async () => {
+      const store = await stores.create();
+      const s = session();
+      const first = Date.now();
+      await s.present(store, 0, first);
+      for (const later of [first + 1, first + 60_000]) {
+        expect(await s.present(store, 0, later)).toEqual({ kind: 'replayed', usedAt: first, startedAt: s.loginAt });
+      }
+    });
+
+    it('reused: a token older than the last spent one stops the session; nothing of it refreshes after', async () => {
+      const store = await stores.create();
+      const s = session();
+      await s.present(store, 0);
+      await s.present(store, 1);
+      expect(await s.present(store, 0)).toEqual({ kind: 'reused', startedAt: s.loginAt });
+      expect(await s.present(store, 2)).toEqual({ kind: 'revoked' });
+      expect(await s.present(store, 1)).toEqual({ kind: 'revoked' });
+    });
+
+    it('keeps sessions apart: one session reused leaves another rotating', async () => {
+      const store = await stores.create();
+      const a = session();
+      const b = session();
+      await a.present(store, 0);
+      await a.present(store, 1);
+      await a.present(store, 0);
+      expect(await b.present(store, 0)).toMatchObject({ kind: 'rotated' });
+    });
+  });
+
+  describe('after the store lost its data', () => {
+    it('refuse (default): tokens issued before the loss answer reset, spent or not; later logins rotate', async () => {
+      let store = await stores.create();
+      const refreshed = session();
+      const untouched = session();
+      await refreshed.present(store, 0);
+      await sleep(2);
+      store = await stores.loseData(store);
+      expect(await refreshed.present(store, 0)).toEqual({ kind: 'reset' });
+      expect(await refreshed.present(store, 1)).toEqual({ kind: 'reset' });
+      expect(await untouched.present(store, 0)).toEqual({ kind: 'reset' });
+      await sleep(2);
+      expect(await session().present(store, 0)).toMatchObject({ kind: 'rotated' });
+    });
+
+    it('trust: tokens issued before the loss rotate as if first used', async () => {
+      let store = await stores.create({ onStoreReset: 'trust' });
+      const refreshed = session();
+      const untouched = session();
+      await refreshed.present(store, 0);
+      await sleep(2);
+      store = await stores.loseData(store, { onStoreReset: 'trust' });
+      expect(await refreshed.present(store, 1)).toMatchObject({ kind: 'rotated', startedAt: refreshed.loginAt });
+      expect(await untouched.present(store, 0)).toMatchObject({ kind: 'rotated', startedAt: untouched.loginAt });
+    });
+  });
+
+  describe('expiry', () => {
+    it('a token revocation ends at its expiry', async () => {
+      const store = await stores.create();
+      const jti = id();
+      await store.revokeToken(jti, Date.now() + 300);
+      expect(store.isRevoked(check({ jti }))).toBe(true);
+      await sleep(400);
+      await eventually(() => {
+        stores.sweep(store);
+        return !store.isRevoked(check({ jti }));
+      }, 'the revocation expires');
+    });
+
+    it('a session or user revocation ends for access tokens at accessUntil, and for refresh at refreshUntil', async () => {
+      const store = await stores.create();
+      const s = session();
+      const user = session();
+      // Another session of the same user, presented only once the cut-off has expired: a refresh refused for a
+      // user's cut-off leaves no session record in the memory store but one in Redis (the script runs before the
+      // cut-off is read), so the session refused above would answer replayed there. Both refuse it meanwhile.
+      const sameUser = session(user.loginAt, user.sub);
+      await sleep(2);
+      const now = Date.now();
+      await store.revokeSession(s.sid, { accessUntil: now + 300, refreshUntil: now + 2500 });
+      await store.revokeUser(user.sub, now, { accessUntil: now + 300, refreshUntil: now + 2500 });
+      await sleep(400);
+      await eventually(() => {
+        stores.sweep(store);
+        return !store.isRevoked(check({ sid: s.sid })) && !store.isRevoked(check({ sub: user.sub, issuedAt: now - 1 }));
+      }, 'the access-token revocations expire');
+      expect(await s.present(store, 0)).toEqual({ kind: 'revoked' });
+      expect(await user.present(store, 0)).toEqual({ kind: 'revoked' });
+      await sleep(now + 2600 - Date.now());
+      stores.sweep(store);
+      expect(await s.present(store, 0)).toMatchObject({ kind: 'rotated' });
+      expect(await sameUser.present(store, 0)).toMatchObject({ kind: 'rotated' });
+    });
+
+    it("a session's record is dropped at the expiry the rotation gave it", async () => {
+      const store = await stores.create();
+      const sid = uniqueId('sid');
+      const jti = id();
+      const now = Date.now();
+      await store.rotateSession(rotation({ sid, jti, successorJti: id(), now, expiresAt: now + 300 }));
+      expect(await store.rotateSession(rotation({ sid, jti, successorJti: id(), issuedAt: now }))).toMatchObject({
+        kind: 'replayed',
+      });
+      await sleep(400);
+      stores.sweep(store);
+      // No record: the token presented again is a first use (by then its refresh tokens have expired in real use).
+      expect(await store.rotateSession(rotation({ sid, jti, successorJti: id(), issuedAt: now }))).toMatchObject({
+        kind: 'rotated',
+      });
+    });
+  });
+});
