@@ -85,7 +85,10 @@ describe.each(ADAPTERS)('demo auth routes (%s)', (adapter) => {
     });
 
     it('accepts the name in any letter case, as registration compares it', async () => {
-      await demo.login('DAVE');
+      const me = (authorization: string) => demo.http().get('/me').set('Authorization', authorization);
+      const upper = await me(await demo.login('DAVE'));
+      expect(upper.status).toBe(200);
+      expect(upper.body).toEqual((await me(await demo.login('dave'))).body);
     });
 
     it('answers 401 with one message for a wrong password and an unknown user', async () => {

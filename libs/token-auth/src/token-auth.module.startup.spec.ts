@@ -12,6 +12,7 @@ import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { type TokenAuthModuleOptions } from './options/token-auth.options.js';
 import { TokenAuthGuard } from './token-auth.guard.js';
 import { TokenAuthModule } from './token-auth.module.js';
+import { TokenService } from './token.service.js';
 
 @Controller()
 class PingController {
@@ -192,6 +193,7 @@ describe('configuration errors stop the app at startup', () => {
       { logger: false, abortOnError: false },
     );
     await app.init();
+    expect(app.get(TokenService).issue('user-1').expiresIn).toBe(600);
     await app.close();
   });
 

@@ -107,6 +107,7 @@ describe('FileKeyProvider', () => {
     const next = ringOf('active');
     await writeFile(path, next.text);
     await until(() => m.current.active.id === next.keys[0]!.id, 5000, 'the rewritten ring');
+    expect(m.current.active.id).toBe(next.keys[0]!.id);
   });
 
   it('keeps the last good ring when the new file is invalid, and logs why without key bytes', async () => {
@@ -136,6 +137,7 @@ describe('FileKeyProvider', () => {
     const next = ringOf('active');
     await writeFile(path, next.text);
     await until(() => m.current.active.id === next.keys[0]!.id, 5000, 'the polled ring');
+    expect(m.current.active.id).toBe(next.keys[0]!.id);
   });
 
   it('stops startup when the file is missing, saying so', async () => {
