@@ -4,8 +4,6 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { Test } from '@nestjs/testing';
 import { OptionalAuth } from './decorators/optional-auth.decorator.js';
 import { Public } from './decorators/public.decorator.js';
-import { generateKey } from './keys/generate-key.js';
-import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { TokenAuthGuard } from './token-auth.guard.js';
 import { TokenAuthModule } from './token-auth.module.js';
 
@@ -21,7 +19,7 @@ class PublicNotesController extends NotesController {}
 
 async function guard(): Promise<TokenAuthGuard> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey()]) })],
+    imports: [TokenAuthModule.forTesting()],
   }).compile();
   return moduleRef.get(TokenAuthGuard);
 }
