@@ -85,8 +85,8 @@ async function main(): Promise<void> {
         jti: id(),
         issuedAt: now,
         successorJti: id(),
-        now,
-        expiresAt: now + 3_600_000,
+        recordTtlMs: 3_600_000,
+        replayWindowMs: 30_000,
       }),
     );
     const sessionSeconds = (performance.now() - started) / 1000;
@@ -182,8 +182,8 @@ async function main(): Promise<void> {
           jti: id(),
           issuedAt: Date.now(),
           successorJti: id(),
-          now: Date.now(),
-          expiresAt: Date.now() + 60_000,
+          recordTtlMs: 60_000,
+          replayWindowMs: 30_000,
         }),
       ),
     );

@@ -100,21 +100,27 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
   it('rotates sessions whose records live on different masters, each decided once', async () => {
     const [a, b] = [await store(), await store()];
     const now = Date.now();
-    const rotation = (sid: string, at: number) => ({
+    const rotation = (sid: string) => ({
       sid,
       sub: 'user-c',
       jti: 'AAAAAAAAAAAAAAAAAAAAAA',
       issuedAt: now,
       successorJti: randomBytes(16).toString('base64url'),
-      now: at,
-      expiresAt: now + 60_000,
+      recordTtlMs: 60_000,
+      replayWindowMs: 30_000,
     });
     const sids = Array.from({ length: 12 }, (_, i) => `sid-${i}`);
     for (const sid of sids) {
-      expect(await a.rotateSession(rotation(sid, now))).toEqual({ kind: 'rotated', usedAt: now, startedAt: now });
-      expect(await b.rotateSession(rotation(sid, now + 5))).toEqual({ kind: 'replayed', usedAt: now, startedAt: now });
+      const first = await a.rotateSession(rotation(sid));
+      expect(first).toMatchObject({ kind: 'rotated', startedAt: now });
+      const { usedAt } = first as { usedAt: number };
+      expect(await b.rotateSession(rotation(sid))).toEqual({ kind: 'replayed', usedAt, startedAt: now });
     }
-    await a.revokeUser('user-c', now + 1, { accessUntil: now + 60_000, refreshUntil: now + 60_000 });
-    expect(await b.rotateSession(rotation('sid-late', now + 9))).toEqual({ kind: 'revoked' });
+    const { issuedBefore } = await a.revokeUser('user-c', now + 1, {
+      accessUntil: now + 60_000,
+      refreshUntil: now + 60_000,
+    });
+    expect(issuedBefore).toBeGreaterThan(now);
+    expect(await b.rotateSession(rotation('sid-late'))).toEqual({ kind: 'revoked' });
   });
 });

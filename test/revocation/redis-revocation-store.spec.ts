@@ -20,8 +20,16 @@ function idOf(label: string): string {
 }
 
 /** A rotation of `sid` presenting the token labelled `jti`, whose successor would be labelled `next`. */
-function rotation(sid: string, jti: string, next: string, now = Date.now()): SessionRotation {
-  return { sid, sub: 'user-r', jti: idOf(jti), issuedAt: now, successorJti: idOf(next), now, expiresAt: now + 60_000 };
+function rotation(sid: string, jti: string, next: string, issuedAt = Date.now()): SessionRotation {
+  return {
+    sid,
+    sub: 'user-r',
+    jti: idOf(jti),
+    issuedAt,
+    successorJti: idOf(next),
+    recordTtlMs: 60_000,
+    replayWindowMs: 30_000,
+  };
 }
 
 const stores = new RedisStores();
@@ -57,11 +65,15 @@ describe('RedisRevocationStore', () => {
     const now = Date.now();
     expect(await a.revokeToken('jti-1', now + 60_000)).toEqual({ persisted: true });
     expect(await a.revokeSession('sid-1', window(now + 60_000))).toEqual({ persisted: true });
-    expect(await a.revokeUser('user-1', now, window(now + 60_000))).toEqual({ persisted: true });
+    const user = await a.revokeUser('user-1', now, window(now + 60_000));
+    // The cut-off in force: just past Redis's clock when the write reached it, at or after the one asked for.
+    expect(user).toEqual({ persisted: true, issuedBefore: expect.any(Number) });
+    const cutoff = user.issuedBefore!;
+    expect(cutoff).toBeGreaterThanOrEqual(now);
     await eventually(() => b.isRevoked(token({ jti: 'jti-1' })), 'B sees the token');
     await eventually(() => b.isRevoked(token({ sid: 'sid-1' })), 'B sees the session');
-    await eventually(() => b.isRevoked(token({ sub: 'user-1', issuedAt: now - 1 })), 'B sees the user');
-    expect(b.isRevoked(token({ sub: 'user-1', issuedAt: now }))).toBe(false);
+    await eventually(() => b.isRevoked(token({ sub: 'user-1', issuedAt: cutoff - 1 })), 'B sees the cut-off in force');
+    expect(b.isRevoked(token({ sub: 'user-1', issuedAt: cutoff }))).toBe(false);
     expect(b.isRevoked(token())).toBe(false);
 
     const c = await storeOn(server);
@@ -105,21 +117,32 @@ describe('RedisRevocationStore', () => {
     const b = await storeOn(server);
     const now = Date.now();
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        (i % 2 ? a : b).rotateSession({ ...rotation('sid-r', 'R0', `R1-${i}`, now + i), issuedAt: now }),
-      ),
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).rotateSession(rotation('sid-r', 'R0', `R1-${i}`, now))),
     );
     const rotated = outcomes.filter((o) => o.kind === 'rotated');
     expect(rotated).toHaveLength(1);
     const usedAt = (rotated[0] as { usedAt: number }).usedAt;
     // Every other presentation replays that one first use: the same successor, not a second chain.
     expect(outcomes.every((o) => o.kind !== 'reused' && 'usedAt' in o && o.usedAt === usedAt)).toBe(true);
-    const successor = `R1-${usedAt - now}`;
+    const successor = `R1-${outcomes.indexOf(rotated[0]!)}`;
     expect(await a.rotateSession(rotation('sid-r', successor, 'R2', now + 100))).toMatchObject({ kind: 'rotated' });
     expect(await b.rotateSession(rotation('sid-r', 'R0', 'R1-x', now + 200))).toMatchObject({ kind: 'reused' });
     expect(await a.rotateSession(rotation('sid-r', 'R2', 'R3', now + 300))).toEqual({ kind: 'revoked' });
     const redis = clientOf(server);
     expect(await redis.keys('*sid-r*')).toEqual(['nta:revocation:f:sid-r']);
+  });
+
+  it('notices a FLUSHALL at the first refresh after it: a spent token is refused, a login after it rotates', async () => {
+    // The periodic epoch check is out of the way: only the rotation script can notice the loss here.
+    const a = await storeOn(server, { epochCheckInterval: 3_600_000 });
+    const loginAt = Date.now();
+    expect(await a.rotateSession(rotation('sid-flushed', 'F0', 'F1', loginAt))).toMatchObject({ kind: 'rotated' });
+    await clientOf(server).flushall();
+    // F0 is spent and its record is gone: without the check in the script it would start a second chain.
+    expect(await a.rotateSession(rotation('sid-flushed', 'F0', 'F1-fork', loginAt))).toEqual({ kind: 'reset' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const after = rotation('sid-after-flush', 'G0', 'G1', Date.now());
+    expect(await a.rotateSession(after)).toMatchObject({ kind: 'rotated' });
   });
 
   // Refresh refused for a session or user after the replica has dropped them: test/revocation/store-contract.spec.ts.
@@ -133,7 +156,9 @@ describe('RedisRevocationStore', () => {
       'the replica drops both once no access token needs them',
     );
     // A refreshed session's record keeps its TTL (its refresh tokens' expiry) when revoked: one key per session.
-    expect(await a.rotateSession(rotation('sid-refreshed', 'R0', 'R1', now))).toMatchObject({ kind: 'rotated' });
+    // Issued after the user's cut-off, which Redis moved past its own clock.
+    const later = Date.now();
+    expect(await a.rotateSession(rotation('sid-refreshed', 'R0', 'R1', later))).toMatchObject({ kind: 'rotated' });
     await a.revokeSession('sid-refreshed', { accessUntil: now + 200, refreshUntil: now + 3_600_000 });
     const redis = clientOf(server);
     expect(await redis.get('nta:revocation:f:sid-refreshed')).toBe('-');
@@ -210,7 +235,7 @@ describe('RedisRevocationStore when Redis goes away', () => {
     const b = await storeOn(server);
     const now = Date.now();
     await a.revokeToken('jti-kept', now + 600_000);
-    await b.revokeUser('user-kept', now, window(now + 600_000));
+    const { issuedBefore: cutoff } = await b.revokeUser('user-kept', now, window(now + 600_000));
     await eventually(() => a.isRevoked(token({ sub: 'user-kept', issuedAt: now - 1 })), 'A sees B’s revocation');
 
     await server.restartEmpty();
@@ -221,8 +246,8 @@ describe('RedisRevocationStore when Redis goes away', () => {
     );
     const fresh = await storeOn(server);
     expect(fresh.isRevoked(token({ jti: 'jti-kept' }))).toBe(true);
-    expect(fresh.isRevoked(token({ sub: 'user-kept', issuedAt: now - 1 }))).toBe(true);
-    expect(fresh.isRevoked(token({ sub: 'user-kept', issuedAt: now }))).toBe(false);
+    expect(fresh.isRevoked(token({ sub: 'user-kept', issuedAt: cutoff! - 1 }))).toBe(true);
+    expect(fresh.isRevoked(token({ sub: 'user-kept', issuedAt: cutoff! }))).toBe(false);
   });
 
   it('starts stale when Redis cannot be reached, and catches up once it can', async () => {

@@ -5,6 +5,7 @@ import {
   type RevocationCheck,
   type RevocationStore,
   type RevocationWindow,
+  type RotationOutcome,
   type SessionRotation,
 } from 'nestjs-token-auth';
 import { RedisServer } from '../support/redis-server.js';
@@ -86,9 +87,20 @@ function check(fields: Partial<RevocationCheck>): RevocationCheck {
   return { jti: id(), sid: uniqueId('sid'), sub: uniqueId('user'), issuedAt: Date.now(), ...fields };
 }
 
-function rotation(fields: Partial<SessionRotation> & Pick<SessionRotation, 'sid' | 'jti' | 'successorJti'>) {
-  const now = fields.now ?? Date.now();
-  return { sub: 'user-none', issuedAt: now, now, expiresAt: now + 60_000, ...fields };
+function rotation(
+  fields: Partial<SessionRotation> & Pick<SessionRotation, 'sid' | 'jti' | 'successorJti'>,
+): SessionRotation {
+  return { sub: 'user-none', issuedAt: Date.now(), recordTtlMs: 60_000, replayWindowMs: 30_000, ...fields };
+}
+
+/** The outcome of `operation`, and whether the store's stamp in it lies within the real clock's readings around it. */
+async function stamped(operation: () => Promise<RotationOutcome>): Promise<RotationOutcome & { within: boolean }> {
+  const before = Date.now();
+  const outcome = await operation();
+  const after = Date.now();
+  // Redis's clock and this process's are the machine's; a millisecond either side for rounding.
+  const usedAt = 'usedAt' in outcome ? outcome.usedAt : undefined;
+  return { ...outcome, within: usedAt !== undefined && usedAt >= before - 1 && usedAt <= after + 1 };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,9 +127,9 @@ describe.each<[string, () => StoreUnderTest]>([
     const sid = uniqueId('sid');
     const tokens = [id(), id(), id(), id()];
     /** Presents refresh token `index`, whose successor is token `index + 1`. */
-    const present = (store: RevocationStore, index: number, now = Date.now()) =>
+    const present = (store: RevocationStore, index: number, fields: Partial<SessionRotation> = {}) =>
       store.rotateSession(
-        rotation({ sid, sub, jti: tokens[index]!, successorJti: tokens[index + 1]!, issuedAt: loginAt, now }),
+        rotation({ sid, sub, jti: tokens[index]!, successorJti: tokens[index + 1]!, issuedAt: loginAt, ...fields }),
       );
     return { sid, sub, loginAt, present };
   }
@@ -154,11 +166,14 @@ describe.each<[string, () => StoreUnderTest]>([
       expect(await s.present(store, 1)).toEqual({ kind: 'revoked' });
     });
 
-    it('revokeUser: tokens issued before the cut-off are revoked, from it on not, other users never', async () => {
+    it('revokeUser: tokens issued before the cut-off in force are revoked, from it on not, other users never', async () => {
       const store = await stores.create();
-      const cutoff = Date.now();
+      const asked = Date.now();
       const sub = uniqueId('user');
-      expect(await store.revokeUser(sub, cutoff, window(cutoff + 60_000))).toEqual({ persisted: true });
+      const result = await store.revokeUser(sub, asked, window(asked + 60_000));
+      expect(result).toEqual({ persisted: true, issuedBefore: expect.any(Number) });
+      const cutoff = result.issuedBefore!;
+      expect(cutoff).toBeGreaterThanOrEqual(asked);
       expect(store.isRevoked(check({ sub, issuedAt: cutoff - 1 }))).toBe(true);
       expect(store.isRevoked(check({ sub, issuedAt: cutoff }))).toBe(false);
       expect(store.isRevoked(check({ issuedAt: cutoff - 1 }))).toBe(false);
@@ -168,8 +183,8 @@ describe.each<[string, () => StoreUnderTest]>([
       const store = await stores.create();
       const before = session();
       await sleep(2);
-      const cutoff = Date.now();
-      await store.revokeUser(before.sub, cutoff, window(cutoff + 60_000));
+      const asked = Date.now();
+      const cutoff = (await store.revokeUser(before.sub, asked, window(asked + 60_000))).issuedBefore!;
       expect(await before.present(store, 0)).toEqual({ kind: 'revoked' });
       const after = rotation({
         sid: uniqueId('sid'),
@@ -179,6 +194,23 @@ describe.each<[string, () => StoreUnderTest]>([
         issuedAt: cutoff,
       });
       expect(await store.rotateSession(after)).toMatchObject({ kind: 'rotated' });
+    });
+
+    it('revokeUser covers every refresh the store stamped before it, however late the cut-off asked for', async () => {
+      const store = await stores.create();
+      const s = session();
+      const rotated = await s.present(store, 0);
+      // The revoking instance's clock reads 5 s behind: the store moves the cut-off past its own stamps.
+      const result = await store.revokeUser(
+        s.sub,
+        rotated.kind === 'rotated' ? rotated.usedAt - 5000 : 0,
+        window(Date.now() + 60_000),
+      );
+      expect(rotated.kind).toBe('rotated');
+      if (rotated.kind !== 'rotated') return;
+      expect(result.issuedBefore).toBeGreaterThan(rotated.usedAt);
+      expect(store.isRevoked(check({ sub: s.sub, issuedAt: rotated.usedAt }))).toBe(true);
+      expect(await s.present(store, 1, { issuedAt: rotated.usedAt })).toEqual({ kind: 'revoked' });
     });
 
     it('revokeUser twice: the later cut-off holds, whichever came last', async () => {
@@ -193,29 +225,59 @@ describe.each<[string, () => StoreUnderTest]>([
   });
 
   describe('rotateSession', () => {
-    it('rotated: the first use of the login token, dated now, the session starting at the login', async () => {
+    it("rotated: the first use of the login token, dated now on the store's clock, the session starting at the login", async () => {
       const store = await stores.create();
       const s = session();
-      const now = s.loginAt + 5000;
-      expect(await s.present(store, 0, now)).toEqual({ kind: 'rotated', usedAt: now, startedAt: s.loginAt });
+      await sleep(5);
+      expect(await stamped(() => s.present(store, 0))).toEqual({
+        kind: 'rotated',
+        usedAt: expect.any(Number),
+        startedAt: s.loginAt,
+        within: true,
+      });
     });
 
     it('rotated again: the successor is current and rotates in turn, the session keeping its start', async () => {
       const store = await stores.create();
       const s = session();
-      await s.present(store, 0, s.loginAt + 1000);
-      const now = s.loginAt + 2000;
-      expect(await s.present(store, 1, now)).toEqual({ kind: 'rotated', usedAt: now, startedAt: s.loginAt });
+      await s.present(store, 0);
+      await sleep(2);
+      expect(await stamped(() => s.present(store, 1))).toMatchObject({
+        kind: 'rotated',
+        startedAt: s.loginAt,
+        within: true,
+      });
     });
 
-    it('replayed: the token spent last, presented again, answers its first use while its successor is unused', async () => {
+    it('replayed: the token spent last, presented again within the window, answers its first use', async () => {
       const store = await stores.create();
       const s = session();
-      const first = Date.now();
-      await s.present(store, 0, first);
-      for (const later of [first + 1, first + 60_000]) {
-        expect(await s.present(store, 0, later)).toEqual({ kind: 'replayed', usedAt: first, startedAt: s.loginAt });
+      const first = await s.present(store, 0, { replayWindowMs: 10_000 });
+      expect(first.kind).toBe('rotated');
+      for (let i = 0; i < 3; i++) {
+        await sleep(5);
+        expect(await s.present(store, 0, { replayWindowMs: 10_000 })).toEqual({
+          kind: 'replayed',
+          usedAt: (first as { usedAt: number }).usedAt,
+          startedAt: s.loginAt,
+        });
       }
+    });
+
+    it('reused: the token spent last, presented again after the window, stops the session', async () => {
+      const store = await stores.create();
+      const s = session();
+      await s.present(store, 0, { replayWindowMs: 200 });
+      await sleep(300);
+      expect(await s.present(store, 0, { replayWindowMs: 200 })).toEqual({ kind: 'reused', startedAt: s.loginAt });
+      expect(await s.present(store, 1)).toEqual({ kind: 'revoked' });
+    });
+
+    it('reused: with no replay window, the second use of a token is reuse at once', async () => {
+      const store = await stores.create();
+      const s = session();
+      await s.present(store, 0, { replayWindowMs: 0 });
+      expect(await s.present(store, 0, { replayWindowMs: 0 })).toEqual({ kind: 'reused', startedAt: s.loginAt });
     });
 
     it('reused: a token older than the last spent one stops the session; nothing of it refreshes after', async () => {
@@ -309,7 +371,7 @@ describe.each<[string, () => StoreUnderTest]>([
       const sid = uniqueId('sid');
       const jti = id();
       const now = Date.now();
-      await store.rotateSession(rotation({ sid, jti, successorJti: id(), now, expiresAt: now + 300 }));
+      await store.rotateSession(rotation({ sid, jti, successorJti: id(), issuedAt: now, recordTtlMs: 300 }));
       expect(await store.rotateSession(rotation({ sid, jti, successorJti: id(), issuedAt: now }))).toMatchObject({
         kind: 'replayed',
       });

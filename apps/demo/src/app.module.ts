@@ -31,6 +31,7 @@ export class AppModule {
           useFactory: async (demo: DemoConfig) => ({
             keyProvider: await keyProviderFromEnv(demo.env),
             accessTokenTtl: demo.accessTokenTtl,
+            refreshReplayWindow: demo.refreshReplayWindow,
             // One instance keeps revocations in memory; several share them through Redis.
             revocationStore:
               demo.redis &&

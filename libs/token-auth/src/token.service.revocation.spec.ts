@@ -226,11 +226,11 @@ describe('refresh tokens', () => {
     expect((await tokens.refresh(b.refresh.token)).access.claims.sub).toBe('alice');
   });
 
-  it('presented again long after its first use (a retry after a lost answer): the same successor while it is unused', async () => {
+  it('presented again within the replay window (a retry after a lost answer): the same successor while it is unused', async () => {
     const { tokens, advance } = await fixture();
     const login = tokens.issuePair('alice');
     const first = await tokens.refresh(login.refresh.token);
-    advance(10 * 60_000);
+    advance(29_000);
     const retried = await tokens.refresh(login.refresh.token);
     expect(retried.refresh.token).toBe(first.refresh.token);
     expect(retried.access.token).toBe(first.access.token);
@@ -238,6 +238,17 @@ describe('refresh tokens', () => {
     expect(retried.refresh.expiresAt).toEqual(first.refresh.expiresAt);
     expect((await tokens.refresh(retried.refresh.token)).access.claims.sub).toBe('alice');
     await expect(tokens.refresh(login.refresh.token)).rejects.toMatchObject({ code: 'revoked_token' });
+  });
+
+  it('presented again after the replay window: reuse, and the whole session is revoked', async () => {
+    const { tokens, advance } = await fixture();
+    const login = tokens.issuePair('alice');
+    const first = await tokens.refresh(login.refresh.token);
+    advance(31_000);
+    await expect(tokens.refresh(login.refresh.token)).rejects.toMatchObject({ code: 'revoked_token' });
+    // The successor was never used, yet the session ends: a spent token is no credential once its window passed.
+    await expect(tokens.refresh(first.refresh.token)).rejects.toMatchObject({ code: 'revoked_token' });
+    expect(() => tokens.verify(first.access.token)).toThrow(expect.objectContaining({ code: 'revoked_token' }));
   });
 
   it('replayed 3 000 times after the owner refreshed: never a second chain, and the session dies at the first divergence', async () => {

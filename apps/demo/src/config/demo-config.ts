@@ -15,6 +15,11 @@ export interface DemoConfig {
   dbPath: string;
   /** `ACCESS_TOKEN_TTL` in seconds, default 900. */
   accessTokenTtl: number;
+  /**
+   * `REFRESH_REPLAY_WINDOW` in seconds, default 30: how long a spent refresh token still returns its successor (a
+   * retry after a lost answer); later it is reuse, and the session is revoked. 0: never.
+   */
+  refreshReplayWindow: number;
   /** `LOGIN_RATE_LIMIT`: login attempts per minute per client IP, default 10. */
   loginRateLimit: number;
   /**
@@ -63,6 +68,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     adapter: adapter as DemoAdapter,
     dbPath: env.DEMO_DB_PATH?.trim() || '.data/demo.sqlite',
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86_400),
+    refreshReplayWindow: integer(env, 'REFRESH_REPLAY_WINDOW', 30, 0, 3_600),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
     redis: redis(env),
     shutdownDrainTimeout: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT', 10, 0, 3_600),

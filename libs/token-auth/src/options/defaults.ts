@@ -8,6 +8,7 @@ export const DEFAULT_MAX_ACCESS_TOKEN_TTL = 86_400;
 export const DEFAULT_REFRESH_TOKEN_TTL = 1_209_600;
 export const DEFAULT_MAX_REFRESH_TOKEN_TTL = 2_592_000;
 export const DEFAULT_MAX_SESSION_LIFETIME = 2_592_000;
+export const DEFAULT_REFRESH_REPLAY_WINDOW = 30;
 export const DEFAULT_CLOCK_TOLERANCE = 30;
 /** The widest `clockTolerance` accepted: past it, the clocks need fixing (NTP), not a wider window. */
 export const MAX_CLOCK_TOLERANCE = 300;

@@ -28,7 +28,21 @@ describe('resolveOptions', () => {
       refreshTokenTtlMs: 1_209_600_000,
       maxRefreshTokenTtlMs: 2_592_000_000,
       maxSessionLifetimeMs: 2_592_000_000,
+      refreshReplayWindowMs: 30_000,
     });
+  });
+
+  it('takes a replay window of 0 (off) up to the refresh-token lifetime, and refuses more or a fraction', () => {
+    expect(resolveOptions({ keyProvider, refreshReplayWindow: 0 }).refreshReplayWindowMs).toBe(0);
+    expect(resolveOptions({ keyProvider, refreshTokenTtl: 60, refreshReplayWindow: 60 }).refreshReplayWindowMs).toBe(
+      60_000,
+    );
+    expect(messageOf({ keyProvider, refreshTokenTtl: 60, refreshReplayWindow: 61 })).toBe(
+      'refreshReplayWindow (61 s) exceeds refreshTokenTtl (60 s); a few seconds is enough for retries',
+    );
+    expect(messageOf({ keyProvider, refreshReplayWindow: 1.5 })).toBe(
+      'refreshReplayWindow must be a whole number of seconds, got 1.5',
+    );
   });
 
   it('refuses an unknown option, naming it and the nearest valid name', () => {

@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_ACCESS_TOKEN_TTL,
   DEFAULT_MAX_REFRESH_TOKEN_TTL,
   DEFAULT_MAX_SESSION_LIFETIME,
+  DEFAULT_REFRESH_REPLAY_WINDOW,
   DEFAULT_REFRESH_TOKEN_TTL,
   MAX_CLOCK_TOLERANCE,
 } from './defaults.js';
@@ -53,8 +54,13 @@ export interface TokenAuthModuleOptions {
    */
   maxSessionLifetime?: number;
   /**
-   * @deprecated Ignored, with a warning at startup. A refresh token presented again now gets the same successor as
-   * its first use for as long as that successor is unused, with no time window; see docs/revocation.md.
+   * Seconds after a refresh token's first use during which presenting it again (two tabs, a retry after a lost
+   * answer or a 503) returns the same successor pair, while that pair is unused. Later, or once the successor was
+   * used, it is reuse: the session is revoked. Default 30; 0 makes every second use a reuse.
+   */
+  refreshReplayWindow?: number;
+  /**
+   * @deprecated Ignored, with a warning at startup: use `refreshReplayWindow`.
    */
   refreshReuseGrace?: number;
   /**
@@ -80,6 +86,7 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   refreshTokenTtl: true,
   maxRefreshTokenTtl: true,
   maxSessionLifetime: true,
+  refreshReplayWindow: true,
   refreshReuseGrace: true,
   verifyCache: true,
 };
@@ -110,6 +117,7 @@ export interface ResolvedTokenAuthOptions {
   refreshTokenTtlMs: number;
   maxRefreshTokenTtlMs: number;
   maxSessionLifetimeMs: number;
+  refreshReplayWindowMs: number;
   verifyCache: ResolvedVerifyCacheOptions | false;
 }
 
@@ -177,10 +185,16 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
   if (sessionLifetime === 0) {
     throw new TokenAuthConfigError('maxSessionLifetime must be at least 1 second');
   }
+  const replayWindow = seconds(options, 'refreshReplayWindow', DEFAULT_REFRESH_REPLAY_WINDOW);
+  if (replayWindow > refresh.ttl) {
+    throw new TokenAuthConfigError(
+      `refreshReplayWindow (${replayWindow} s) exceeds refreshTokenTtl (${refresh.ttl} s); a few seconds is enough for retries`,
+    );
+  }
   if (options.refreshReuseGrace !== undefined) {
     new Logger('TokenAuth').warn(
-      'refreshReuseGrace is deprecated and ignored: a refresh token presented again gets the same successor while that ' +
-        'successor is unused, and reuse after it was used revokes the session; remove the option',
+      'refreshReuseGrace is deprecated and ignored: refreshReplayWindow (seconds, default 30) says how long a refresh ' +
+        'token presented again gets the same successor; remove the option',
     );
   }
   const store = options.revocationStore;
@@ -205,6 +219,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     refreshTokenTtlMs: refresh.ttl * 1000,
     maxRefreshTokenTtlMs: refresh.max * 1000,
     maxSessionLifetimeMs: sessionLifetime * 1000,
+    refreshReplayWindowMs: replayWindow * 1000,
     verifyCache: resolveVerifyCacheOptions(options.verifyCache),
   };
 }

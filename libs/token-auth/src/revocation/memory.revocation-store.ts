@@ -67,11 +67,13 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     return PERSISTED;
   }
 
+  /** The cut-off in force is just past this store's clock at least: it covers every refresh the store stamped. */
   async revokeUser(
     sub: string,
-    issuedBefore: number,
+    asked: number,
     { accessUntil, refreshUntil }: RevocationWindow,
   ): Promise<RevocationResult> {
+    const issuedBefore = Math.max(asked, this.clock() + 1);
     this.revocations.add({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil });
     if (refreshUntil >= this.clock()) {
       this.users.set(
@@ -80,15 +82,17 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
         Math.max(refreshUntil, this.users.expiresAt(sub) ?? 0),
       );
     }
-    return PERSISTED;
+    return { persisted: true, issuedBefore };
   }
 
   async rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
     const cutoff = this.users.get(rotation.sub);
     if (cutoff !== undefined && rotation.issuedAt < cutoff) return { kind: 'revoked' };
-    const { outcome, record } = decideRotation(this.sessions.get(rotation.sid), rotation, this.resetBefore);
+    const now = this.clock();
+    const { outcome, record } = decideRotation(this.sessions.get(rotation.sid), rotation, now, this.resetBefore);
     if (record !== undefined) {
-      this.sessions.set(rotation.sid, record, Math.max(rotation.expiresAt, this.sessions.expiresAt(rotation.sid) ?? 0));
+      const expiresAt = Math.max(now + rotation.recordTtlMs, this.sessions.expiresAt(rotation.sid) ?? 0);
+      this.sessions.set(rotation.sid, record, expiresAt);
     }
     return outcome;
   }

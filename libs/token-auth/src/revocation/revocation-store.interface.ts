@@ -6,6 +6,12 @@ export type RevocationCheck = Pick<TokenClaims, 'jti' | 'sid' | 'sub' | 'issuedA
 /** What a revocation call reports once it returns. */
 export interface RevocationResult {
   /**
+   * For `revokeUser`: the cut-off in force, which a shared store may have moved later than the one asked for, so
+   * that it covers every token the store stamped before the revocation reached it. Tokens issued here from now on
+   * are stamped at or after it.
+   */
+  issuedBefore?: number;
+  /**
    * `true` when every instance sharing the store will enforce it (always, for the memory store). `false` when it is
    * enforced by this instance at once but the shared store could not be reached: it is queued and written when the
    * store is back.
@@ -23,7 +29,7 @@ export interface RevocationWindow {
   refreshUntil: number;
 }
 
-/** One refresh, as `TokenService` asks the store to record it. */
+/** One refresh, as `TokenService` asks the store to record it. The store stamps it with its own clock. */
 export interface SessionRotation {
   sid: string;
   sub: string;
@@ -31,20 +37,25 @@ export interface SessionRotation {
   jti: string;
   /** Its `issuedAt`: the session's start when the store holds no record of it yet (a login token). */
   issuedAt: number;
-  /** The id its successor gets if this is its first use now (derived from `jti` and `now`). */
+  /** The id its successor gets if this is its current token (derived from `jti`). */
   successorJti: string;
-  now: number;
-  /** When the record may go: every refresh token of the session it could still answer has expired by then. */
-  expiresAt: number;
+  /** How long the record must outlive this use (ms): every refresh token it could still answer has expired by then. */
+  recordTtlMs: number;
+  /**
+   * Milliseconds after a token's first use during which presenting it again returns the same successor (while that
+   * one is unused); later it is reuse. 0: a second use is always reuse.
+   */
+  replayWindowMs: number;
 }
 
 /**
  * What the store decided, atomically across instances:
- * - `rotated`: first use of the session's current refresh token; the successor is the one derived from `usedAt`;
- * - `replayed`: the refresh token was used before, at `usedAt`, and its successor is still unspent: the caller
- *   returns that same successor again (two tabs, a retry after a lost answer or a 503);
- * - `reused`: an older refresh token whose successor was already spent: the store has stopped the session's
- *   rotation, and the caller revokes the session;
+ * - `rotated`: first use of the session's current refresh token, at `usedAt` (the store's clock): the successor's
+ *   issue time;
+ * - `replayed`: the refresh token was first used at `usedAt`, within the replay window, and its successor is still
+ *   unspent: the caller returns that same successor again (two tabs, a retry after a lost answer or a 503);
+ * - `reused`: an older refresh token whose successor was already spent, or the last one presented again after the
+ *   replay window: the store has stopped the session's rotation, and the caller revokes the session;
  * - `revoked`: the session, or every token of its user issued before this one, is revoked;
  * - `reset`: the store lost its data since this token was issued and cannot tell a spent token from a fresh one.
  */

@@ -2,22 +2,25 @@ import type { RotationOutcome, SessionRotation } from './revocation-store.interf
 
 /**
  * What a store keeps per refreshed session: when it started, its current refresh token, and the one spent just
- * before it with the time of that use (from which the current one was derived). `'revoked'`: logged out, or a reuse
+ * before it with the time of that use (the current one's issue time). `'revoked'`: logged out, or a reuse
  * was detected; nothing of the session refreshes any more.
  */
 export type SessionRecord = 'revoked' | { startedAt: number; usedAt: number; spent: string; current: string };
 
 /**
- * The rotation rule, shared by every store (the Redis store runs the same rule as a Lua script):
+ * The rotation rule, shared by every store (the Redis store runs the same rule as a Lua script), at `now` on the
+ * store's clock:
  * - no record: the session was never refreshed, so this is its login token, unless it was issued before the store
  *   lost its data (`resetBefore`), when it may be a spent token whose record is gone;
- * - the current token: rotate, the successor derived from it and `now` becomes current;
- * - the token spent last: its successor is still unspent, so hand the same one out again;
- * - anything older: reuse; the session stops here.
+ * - the current token: rotate, its successor becomes current, first used `now`;
+ * - the token spent last, within `replayWindowMs` of its first use: its successor is still unspent, so hand the
+ *   same one out again;
+ * - anything else (an older token, or the last one after the window): reuse; the session stops here.
  */
 export function decideRotation(
   record: SessionRecord | undefined,
   rotation: SessionRotation,
+  now: number,
   resetBefore: number,
 ): { outcome: RotationOutcome; record?: SessionRecord } {
   if (record === 'revoked') return { outcome: { kind: 'revoked' } };
@@ -25,11 +28,12 @@ export function decideRotation(
   if (record === undefined || rotation.jti === record.current) {
     const startedAt = record?.startedAt ?? rotation.issuedAt;
     return {
-      outcome: { kind: 'rotated', usedAt: rotation.now, startedAt },
-      record: { startedAt, usedAt: rotation.now, spent: rotation.jti, current: rotation.successorJti },
+      outcome: { kind: 'rotated', usedAt: now, startedAt },
+      record: { startedAt, usedAt: now, spent: rotation.jti, current: rotation.successorJti },
     };
   }
-  if (rotation.jti === record.spent)
+  if (rotation.jti === record.spent && rotation.replayWindowMs > 0 && now - record.usedAt <= rotation.replayWindowMs) {
     return { outcome: { kind: 'replayed', usedAt: record.usedAt, startedAt: record.startedAt } };
+  }
   return { outcome: { kind: 'reused', startedAt: record.startedAt }, record: 'revoked' };
 }

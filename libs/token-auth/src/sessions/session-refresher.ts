@@ -33,16 +33,15 @@ export class SessionRefresher {
       checkRevocation: true,
     });
     const key = this.keys.current.get(used.kid)!;
-    const now = this.issuer.now();
-    const ids = successorIds(key.successorKey, used.jti, now);
+    const successor = successorIds(key.successorKey, used.jti);
     const outcome = await this.revocations.rotateSession({
       sid: used.sid,
       sub: used.sub,
       jti: used.jti,
       issuedAt: used.issuedAt,
-      successorJti: ids.refresh.toString('base64url'),
-      now,
-      expiresAt: now + this.options.refreshTokenTtlMs + this.options.clockToleranceMs,
+      successorJti: successor.refresh.toString('base64url'),
+      recordTtlMs: this.options.refreshTokenTtlMs + this.options.clockToleranceMs,
+      replayWindowMs: this.options.refreshReplayWindowMs,
     });
     switch (outcome.kind) {
       case 'reset':
@@ -50,19 +49,22 @@ export class SessionRefresher {
       case 'revoked':
         throw new TokenAuthError('revoked_token', 'token revoked');
       case 'reused':
-        this.logger.warn(`refresh token reused after its successor was used; revoking session ${used.sid}`);
+        this.logger.warn(
+          `refresh token reused (its successor was used, or it came back after the replay window); revoking session ${used.sid}`,
+        );
         await this.revoker.revokeSession(used.sid);
         throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
     }
+    // The store's clock stamps the pair: ordered with every revocation the store holds.
     const endsAt = outcome.startedAt + this.options.maxSessionLifetimeMs;
-    if (now >= endsAt)
+    if (Math.max(outcome.usedAt, this.issuer.now()) >= endsAt) {
       throw new TokenAuthError('session_expired', 'session older than maxSessionLifetime; sign in again');
+    }
     if (outcome.kind === 'replayed') {
       this.logger.log(
-        `refresh token presented again before its successor was used; same successor returned (session ${used.sid})`,
+        `refresh token presented again within the replay window; same successor returned (session ${used.sid})`,
       );
     }
-    const successor = outcome.usedAt === now ? ids : successorIds(key.successorKey, used.jti, outcome.usedAt);
     const claims = options.claims ?? { ...used.claims };
     const pair = { subject: used.sub, sessionId: used.sid, issuedAt: outcome.usedAt, claims };
     return {

@@ -63,7 +63,10 @@ export class TokenRevoker {
     if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('userId must be a non-empty string');
     const issuedBefore = this.issuer.now() + 1;
     this.issuer.issueFrom(issuedBefore);
-    return this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
+    const result = await this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
+    // The store may have moved the cut-off later (past every token it stamped before the revocation reached it).
+    if (result.issuedBefore !== undefined) this.issuer.issueFrom(result.issuedBefore);
+    return result;
   }
 
   private maxLifetimeMs(): number {
@@ -72,7 +75,7 @@ export class TokenRevoker {
 
   /** When every access token and every refresh token issued up to now has expired: how long a revocation matters. */
   private coverAllUntil(): RevocationWindow {
-    const now = this.options.clock() + this.options.clockToleranceMs;
+    const now = this.issuer.now() + this.options.clockToleranceMs;
     return {
       accessUntil: now + this.options.maxAccessTokenTtlMs,
       refreshUntil: now + this.options.maxRefreshTokenTtlMs,

@@ -2,14 +2,43 @@ import type { Cluster, Redis } from 'ioredis';
 
 export type Client = Redis | Cluster;
 
+/** Redis's clock in ms, and 6-byte big-endian times as tokens and session records carry them. */
+const TIME_HELPERS = `
+local function redisNow()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+local function six(ms)
+  local bytes = {}
+  for i = 6, 1, -1 do
+    bytes[i] = string.char(ms % 256)
+    ms = math.floor(ms / 256)
+  end
+  return table.concat(bytes)
+end
+local function unsix(text)
+  local ms = 0
+  for i = 1, 6 do ms = ms * 256 + string.byte(text, i) end
+  return ms
+end
+`;
+
 /**
  * `b:a:e` under `{prefix}[tsu]:{id}`: the cut-off (`issuedBefore`), until when access-token checks need the entry
  * (`a`, what replicas load) and when the key expires (`e`, later for a user, whose refresh tokens live longer).
  * Merged with what is there (the later of each wins), so concurrent or replayed writes never narrow a revocation.
  * A two-field value (`b:e`, written by earlier versions) reads as `a = e`.
+ * ARGV[5], a deadline on Redis's clock (0: none): a user's cut-off written by then moves to just past Redis's
+ * clock, so it covers every refresh this Redis stamped before the write reached it, on any instance; a write that
+ * lands later (queued while Redis was away) keeps the cut-off it was given, so it never reaches tokens issued
+ * after the caller was answered. Returns the cut-off in force, or -1 when the entry had expired.
  */
-const MERGE = `
-local b, a, e, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+const MERGE = `${TIME_HELPERS}
+local b, a, e, now, deadline = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if deadline > 0 then
+  local redisTime = redisNow()
+  if redisTime <= deadline then b = math.max(b, redisTime + 1) end
+end
 local current = redis.call('GET', KEYS[1])
 if current then
   local cb, ca, ce = string.match(current, '^(%d+):(%d+):(%d+)$')
@@ -19,25 +48,39 @@ if current then
   end
   if cb then
     cb, ca, ce = tonumber(cb), tonumber(ca), tonumber(ce)
-    if cb >= b and ca >= a and ce >= e then return 0 end
+    if cb >= b and ca >= a and ce >= e then return cb end
     b, a, e = math.max(b, cb), math.max(a, ca), math.max(e, ce)
   end
 end
-if e - now <= 0 then return 0 end
+if e - now <= 0 then return -1 end
 redis.call('SET', KEYS[1], string.format('%d:%d:%d', b, a, e), 'PX', e - now)
-return 1
+return b
 `;
 
 /**
  * One refresh of a session, on its one record `{prefix}f:{sid}`: the rule of `decideRotation` (rotation-rule.ts),
- * atomically. The record is 44 bytes, `spent(16) current(16) usedAt(6) startedAt(6)` (raw token ids, big-endian
- * ms), small enough for Redis to store in one allocation with its header; `-` once revoked.
- * ARGV: jti, successor jti, now and the token's issuedAt (6 bytes each), record expiry and now (ms, decimal),
- * whether a missing record may be created ('1', or '0' when the token predates a data loss).
+ * atomically, stamped with Redis's clock. The record is 44 bytes, `spent(16) current(16) usedAt(6) startedAt(6)`
+ * (raw token ids, big-endian ms), small enough for Redis to store in one allocation with its header; `-` once
+ * revoked. KEYS[2], when given (not on a Cluster, where it lives in another slot), is the epoch marker: absent or
+ * other than the instance knows, Redis lost its data since, and nothing is decided (`lost`).
+ * ARGV: jti, successor jti, the token's issuedAt (6 bytes each), the record's TTL (ms), the replay window (ms),
+ * a deadline on Redis's clock (ms; past it the caller has given up, and nothing is changed: `late`), whether a
+ * missing record may be created ('1', or '0' when the token predates a data loss), the epoch the instance knows.
  * Returns {kind, usedAt, startedAt} (6-byte times).
  */
-const ROTATE = `
-local jti, successor, now6, issued6, expiresAt, now, mayCreate = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+const ROTATE = `${TIME_HELPERS}
+local jti, successor, issued6 = ARGV[1], ARGV[2], ARGV[3]
+local ttl, window, deadline, mayCreate = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local now = redisNow()
+if deadline > 0 and now > deadline then return {'late'} end
+if #KEYS > 1 then
+  local epoch = redis.call('GET', KEYS[2])
+  if not epoch then
+    redis.call('SET', KEYS[2], tostring(now))
+    return {'lost'}
+  end
+  if epoch ~= ARGV[8] then return {'lost'} end
+end
 local record = redis.call('GET', KEYS[1])
 if record == '-' then return {'revoked'} end
 local startedAt
@@ -46,14 +89,14 @@ if not record then
   startedAt = issued6
 elseif #record == 44 and jti == string.sub(record, 17, 32) then
   startedAt = string.sub(record, 39, 44)
-elseif #record == 44 and jti == string.sub(record, 1, 16) then
+elseif #record == 44 and jti == string.sub(record, 1, 16) and window > 0 and now - unsix(string.sub(record, 33, 38)) <= window then
   return {'replayed', string.sub(record, 33, 38), string.sub(record, 39, 44)}
 else
   redis.call('SET', KEYS[1], '-', 'KEEPTTL')
-  return {'reused', '', string.sub(record, 39, 44)}
+  return {'reused', '', #record == 44 and string.sub(record, 39, 44) or ''}
 end
-local ttl = math.max(expiresAt - now, redis.call('PTTL', KEYS[1]))
-redis.call('SET', KEYS[1], jti .. successor .. now6 .. startedAt, 'PX', ttl)
+local now6 = six(now)
+redis.call('SET', KEYS[1], jti .. successor .. now6 .. startedAt, 'PX', math.max(ttl, redis.call('PTTL', KEYS[1])))
 return {'rotated', now6, startedAt}
 `;
 
@@ -88,18 +131,26 @@ return {epoch, tostring(now)}
 `;
 
 export interface StoreCommands {
-  ntaMerge(key: string, issuedBefore: number, accessUntil: number, expiresAt: number, now: number): Promise<number>;
-  ntaRotateBuffer(key: string, ...args: (Buffer | string | number)[]): Promise<Buffer[]>;
+  ntaMerge(
+    key: string,
+    issuedBefore: number,
+    accessUntil: number,
+    expiresAt: number,
+    now: number,
+    deadline: number,
+  ): Promise<number>;
+  /** `keys`: 1 (the session record) or 2 (and the epoch marker), then the keys, then ROTATE's ARGV. */
+  ntaRotateBuffer(keys: 1 | 2, ...keysAndArgs: (Buffer | string | number)[]): Promise<Buffer[]>;
   ntaEndSession(key: string, expiresAt: number, now: number): Promise<number>;
   ntaEpoch(key: string): Promise<[string, string]>;
 }
 
-/** Registers the scripts (EVALSHA, falling back to EVAL after a restart) on a client; each touches one key. */
+/** Registers the scripts (EVALSHA, falling back to EVAL after a restart) on a client. */
 export function withScripts(client: Client): Client & StoreCommands {
   const commands = client as Client & Partial<StoreCommands>;
   if (commands.ntaRotateBuffer === undefined) {
     client.defineCommand('ntaMerge', { numberOfKeys: 1, lua: MERGE });
-    client.defineCommand('ntaRotate', { numberOfKeys: 1, lua: ROTATE });
+    client.defineCommand('ntaRotate', { lua: ROTATE });
     client.defineCommand('ntaEndSession', { numberOfKeys: 1, lua: END_SESSION });
     client.defineCommand('ntaEpoch', { numberOfKeys: 1, lua: EPOCH });
   }

@@ -45,6 +45,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
   private readonly sessions: RedisSessionRotation;
   private readonly liveness: RedisLiveness;
   private readonly shutdownTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
   private closed = false;
 
@@ -61,6 +62,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       onStoreReset,
     } = resolveRedisStoreOptions(options);
     this.shutdownTimeoutMs = shutdownTimeoutMs;
+    this.writeTimeoutMs = writeTimeoutMs;
     this.startTimeoutMs = startTimeoutMs;
     this.ownsClient = options.client === undefined;
     this.client = withScripts(
@@ -96,7 +98,9 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       logger: this.logger,
       isClosed: () => this.closed,
     });
-    this.sessions = new RedisSessionRotation(this.client, keys, this.epoch, writeTimeoutMs);
+    this.sessions = new RedisSessionRotation(this.client, keys, this.epoch, this.sharedClock, writeTimeoutMs, () =>
+      this.checkEpoch(),
+    );
     this.timers = [
       setInterval(() => this.replica.sweep(), 1000),
       setInterval(() => void this.checkEpoch(), epochCheckIntervalMs),
@@ -158,7 +162,9 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     issuedBefore: number,
     { accessUntil, refreshUntil }: RevocationWindow,
   ): Promise<RevocationResult> {
-    return this.revoke({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil, refreshUntil });
+    // Written within half the write timeout, the cut-off moves past every refresh Redis stamped before it.
+    const deadline = this.sharedClock.now() + Math.floor(this.writeTimeoutMs / 2);
+    return this.revoke({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil, refreshUntil, deadline });
   }
 
   rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
@@ -202,10 +208,12 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     if (this.ownsClient) this.client.disconnect();
   }
 
-  private revoke(write: RevocationWrite): Promise<RevocationResult> {
+  private async revoke(write: RevocationWrite): Promise<RevocationResult> {
     // Enforced here at once, whatever happens to the write.
     this.replica.add(write);
-    return this.writer.write(write);
+    const result = await this.writer.write(write);
+    if (result.issuedBefore !== undefined) this.replica.add({ ...write, issuedBefore: result.issuedBefore });
+    return result;
   }
 
   /**

@@ -12,6 +12,11 @@ import { withTimeout } from './with-timeout.js';
  */
 export interface RevocationWrite extends Revocation {
   refreshUntil?: number;
+  /**
+   * For a user's cut-off: a deadline on Redis's clock until which Redis may move the cut-off to just past its own
+   * clock (see MERGE in redis-scripts.ts). Queued writes keep it, so a retry after it changes nothing of the kind.
+   */
+  deadline?: number;
 }
 
 const BATCH = 500;
@@ -58,6 +63,7 @@ export class RevocationWriter {
     }
   }
 
+  /** Resolves `persisted`, and for a user the cut-off in force. */
   write(write: RevocationWrite): Promise<RevocationResult> {
     if (!this.available()) return Promise.resolve(this.queue([write]));
     return new Promise((done) => {
@@ -71,17 +77,25 @@ export class RevocationWriter {
     });
   }
 
-  /** Writes entries (merging with what Redis holds) and announces those replicas need, in batches. */
-  async persist(writes: readonly RevocationWrite[]): Promise<void> {
+  /**
+   * Writes entries (merging with what Redis holds) and announces those replicas need, in batches, with the cut-off
+   * Redis settled on. Returns each write's cut-off in force (the same order).
+   */
+  async persist(writes: readonly RevocationWrite[]): Promise<number[]> {
     const now = this.clock();
+    const cutoffs: number[] = [];
     for (let i = 0; i < writes.length; i += BATCH) {
       const batch = writes.slice(i, i + BATCH);
-      const announced = batch.filter((w) => w.expiresAt >= now);
-      await Promise.all(batch.map((w) => this.writeOne(w, now)));
+      const settled = await Promise.all(batch.map((w) => this.writeOne(w, now)));
+      cutoffs.push(...settled);
+      const announced = batch
+        .map((w, j) => ({ ...w, issuedBefore: settled[j]! }))
+        .filter((w) => w.expiresAt >= now);
       if (announced.length > 0) {
         await this.client.publish(this.keys.channel, JSON.stringify(announced.map((w) => this.keys.toWire(w))));
       }
     }
+    return cutoffs;
   }
 
   /** Writes the queued revocations; true when they all landed. */
@@ -129,31 +143,45 @@ export class RevocationWriter {
     }
   }
 
-  private async writeOne(write: RevocationWrite, now: number): Promise<void> {
+  /** One revocation's keys; resolves the cut-off in force (`issuedBefore` when Redis kept none). */
+  private async writeOne(write: RevocationWrite, now: number): Promise<number> {
     const refreshUntil = write.refreshUntil ?? 0;
-    const writes: Promise<unknown>[] = [];
-    if (write.kind === 'session' && refreshUntil > now) {
-      writes.push(this.client.ntaEndSession(this.keys.session(write.id), refreshUntil, now));
-    }
+    const ending =
+      write.kind === 'session' && refreshUntil > now
+        ? this.client.ntaEndSession(this.keys.session(write.id), refreshUntil, now)
+        : undefined;
     const keyUntil = write.kind === 'user' ? Math.max(write.expiresAt, refreshUntil) : write.expiresAt;
-    if (keyUntil > now) {
-      writes.push(this.client.ntaMerge(this.keyOf(write), write.issuedBefore, write.expiresAt, keyUntil, now));
-    }
-    await Promise.all(writes);
+    const merged =
+      keyUntil > now
+        ? this.client.ntaMerge(
+            this.keyOf(write),
+            write.issuedBefore,
+            write.expiresAt,
+            keyUntil,
+            now,
+            write.kind === 'user' ? (write.deadline ?? 0) : 0,
+          )
+        : undefined;
+    const [, cutoff] = await Promise.all([ending, merged]);
+    return cutoff !== undefined && cutoff > write.issuedBefore ? cutoff : write.issuedBefore;
   }
 
   private async writeOutgoing(): Promise<void> {
     const batch = this.outgoing;
     this.outgoing = [];
     const writes = batch.map((item) => item.write);
-    let result: RevocationResult = { persisted: true };
+    let cutoffs: number[];
     try {
-      await withTimeout(this.persist(writes), this.writeTimeoutMs);
+      cutoffs = await withTimeout(this.persist(writes), this.writeTimeoutMs);
     } catch (error) {
       this.logger.warn(`revocations: write to Redis failed (${describeError(error)}); queued for retry`);
-      result = this.queue(writes);
+      const result = this.queue(writes);
+      for (const item of batch) item.done(result);
+      return;
     }
-    for (const item of batch) item.done(result);
+    batch.forEach((item, i) =>
+      item.done(item.write.kind === 'user' ? { persisted: true, issuedBefore: cutoffs[i]! } : { persisted: true }),
+    );
   }
 
   private queue(writes: readonly RevocationWrite[]): RevocationResult {

@@ -4,11 +4,12 @@ import { TokenAuthError } from '../../errors/token-auth.error.js';
 import type { RotationOutcome, SessionRotation } from '../revocation-store.interface.js';
 import { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
+import type { SharedClock } from './shared-clock.js';
 import type { StoreEpoch } from './store-epoch.js';
 import { withTimeout } from './with-timeout.js';
 
 type Pipeline = ChainableCommander & {
-  ntaRotateBuffer(key: string, ...args: (Buffer | string | number)[]): Pipeline;
+  ntaRotateBuffer(numberOfKeys: 1 | 2, ...keysAndArgs: (Buffer | string | number)[]): Pipeline;
 };
 
 /** A time (ms since the epoch) in the 6 big-endian bytes of the session record, as tokens carry it. */
@@ -25,42 +26,65 @@ function timeOf(bytes: Buffer | undefined): number {
 
 /**
  * Refresh against Redis, which is authoritative for it: one script on the session's one record (`f:{sid}`), and,
- * in the same round trip, the user's cut-off. Without an answer in time a refresh cannot be decided: 503; the
- * script may still run later, which the caller's retry then meets as a replay of the same successor.
+ * in the same round trip, the user's cut-off. Without an answer in time a refresh cannot be decided: 503. The script
+ * carries a deadline on Redis's clock, so one that reaches Redis after the caller was answered changes nothing.
+ * Outside a Cluster it also checks the epoch marker, so a Redis that lost its data is noticed by the first refresh
+ * after the loss, with no window: nothing is decided on it until the loss is handled.
  */
 export class RedisSessionRotation {
   constructor(
     private readonly client: Client & StoreCommands,
     private readonly keys: RedisKeys,
     private readonly epoch: StoreEpoch,
+    private readonly sharedClock: SharedClock,
     private readonly timeoutMs: number,
+    /** Redis lost its data: check the epoch again and write back what it lacks. */
+    private readonly onLost: () => Promise<void>,
   ) {}
 
   async rotate(rotation: SessionRotation): Promise<RotationOutcome> {
+    const first = await this.rotateOnce(rotation);
+    if (first !== 'lost') return first;
+    // The loss is handled (the epoch known again), then the same refresh is decided once on what Redis holds now.
+    await this.onLost();
+    const second = await this.rotateOnce(rotation);
+    if (second !== 'lost') return second;
+    throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable: the revocation store keeps losing its data');
+  }
+
+  private async rotateOnce(rotation: SessionRotation): Promise<RotationOutcome | 'lost'> {
     if (this.client.status !== 'ready' || !this.epoch.verified) {
       throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable while the revocation store is down');
     }
+    const isCluster = (this.client as Cluster).isCluster === true;
     const sessionKey = this.keys.session(rotation.sid);
     const userKey = this.keys.revocation('user', rotation.sub);
+    const keys = isCluster ? [sessionKey] : [sessionKey, this.keys.epoch];
     const args = [
       Buffer.from(rotation.jti, 'base64url'),
       Buffer.from(rotation.successorJti, 'base64url'),
-      time6(rotation.now),
       time6(rotation.issuedAt),
-      rotation.expiresAt,
-      rotation.now,
+      rotation.recordTtlMs,
+      rotation.replayWindowMs,
+      // Past half the timeout on Redis's clock, the caller may have given up: the script then changes nothing.
+      this.sharedClock.now() + Math.floor(this.timeoutMs / 2),
       rotation.issuedAt < this.epoch.resetBefore ? '0' : '1',
+      this.epoch.known ?? '',
     ];
     let answer: [Buffer[], string | null];
     try {
-      answer = await withTimeout(this.ask(sessionKey, args, userKey), this.timeoutMs);
+      answer = await withTimeout(this.ask(keys, args, userKey), this.timeoutMs);
     } catch (error) {
       throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describeError(error)}`);
     }
     const [[reply, usedAt, startedAt], userValue] = answer;
+    const kind = reply?.toString();
+    if (kind === 'lost') return 'lost';
+    if (kind === 'late') {
+      throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable: the revocation store answered late');
+    }
     const cutoff = RedisKeys.cutoffOf(userValue);
     if (cutoff !== undefined && rotation.issuedAt < cutoff) return { kind: 'revoked' };
-    const kind = reply?.toString();
     switch (kind) {
       case 'rotated':
       case 'replayed':
@@ -77,15 +101,16 @@ export class RedisSessionRotation {
 
   /** The script and the user's cut-off in one round trip: a pipeline, or on a Cluster (other slots) two commands at once. */
   private async ask(
-    sessionKey: string,
+    keys: string[],
     args: (Buffer | string | number)[],
     userKey: string,
   ): Promise<[Buffer[], string | null]> {
+    const numberOfKeys = keys.length as 1 | 2;
     if ((this.client as Cluster).isCluster) {
-      return Promise.all([this.client.ntaRotateBuffer(sessionKey, ...args), this.client.get(userKey)]);
+      return Promise.all([this.client.ntaRotateBuffer(numberOfKeys, ...keys, ...args), this.client.get(userKey)]);
     }
     const replies = (await (this.client.pipeline() as Pipeline)
-      .ntaRotateBuffer(sessionKey, ...args)
+      .ntaRotateBuffer(numberOfKeys, ...keys, ...args)
       .get(userKey)
       .exec())!;
     for (const [error] of replies) if (error) throw error;

@@ -23,6 +23,11 @@ export class StoreEpoch {
     private readonly logger: LoggerService,
   ) {}
 
+  /** The epoch this instance knows (the marker's value), once checked. */
+  get known(): string | undefined {
+    return this.epoch;
+  }
+
   get verified(): boolean {
     return this.checked;
   }
