@@ -66,6 +66,12 @@ describe('revocations shared by three demo processes through one Redis', () => {
       // Refresh cannot be decided without the shared store either: 503, so the client retries rather than logging out.
       const refresh = await post(instance, '/auth/refresh', { refresh_token: kept.refresh_token });
       expect([refresh.status, refresh.body.code]).toEqual([503, 'revocation_unavailable']);
+      // Health says so, so a load balancer stops sending traffic there.
+      const health = await fetch(`${instance.url}/health`);
+      expect([health.status, await health.json()]).toEqual([
+        503,
+        { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', instance: 'serving' },
+      ]);
     }
   }, 60_000);
 

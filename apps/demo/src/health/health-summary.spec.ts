@@ -48,6 +48,12 @@ describe('summarize (the public /health)', () => {
       redis,
       { status: 'down', keyRing: 'stale', revocationStore: 'connected', instance: 'serving' },
     ],
+    [
+      'a store refusing every token (fail-closed past maxStaleness)',
+      ring,
+      { ...redis, connected: false, refusing: true },
+      { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', instance: 'serving' },
+    ],
   ])('%s', (_, keyRing, store, expected) => {
     const summary = summarize(keyRing, store, false);
     expect(summary).toEqual(expected);

@@ -75,6 +75,8 @@ export interface RevocationStoreHealth {
   /** Shared stores only. */
   connected?: boolean;
   staleSince?: string;
+  /** Past `maxStaleness` and failing closed: every token check answers `revocation_unavailable` (503). */
+  refusing?: boolean;
   pendingWrites?: number;
 }
 

@@ -40,6 +40,12 @@ describe('tokenAuthHealthSummary', () => {
       redis,
       { status: 'down', keyRing: 'stale', revocationStore: 'connected' },
     ],
+    [
+      'a store past its maxStaleness, failing closed: every token refused, so the instance is down',
+      ring,
+      { ...redis, connected: false, staleSince: '2026-12-01T00:00:00.000Z', refusing: true },
+      { status: 'down', keyRing: 'fresh', revocationStore: 'refusing' },
+    ],
   ])('%s', (_, keyRing, store, expected) => {
     const summary = tokenAuthHealthSummary(keyRing, store);
     expect(summary).toEqual(expected);

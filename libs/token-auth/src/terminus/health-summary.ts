@@ -3,7 +3,8 @@ import type { RevocationStoreHealth } from '../revocation/revocation-store.inter
 
 /**
  * `up`: serving; `degraded`: serving on the last good key ring or with revocations queued for other instances;
- * `down`: every token is refused (the key ring is past its `maxStaleness`).
+ * `down`: every token is refused (the key ring, or a fail-closed revocation store, is past its `maxStaleness`), so
+ * a load balancer should send the traffic elsewhere.
  */
 export type TokenAuthHealthStatus = 'up' | 'degraded' | 'down';
 
@@ -15,8 +16,11 @@ export interface TokenAuthHealthSummary {
   status: TokenAuthHealthStatus;
   /** `fresh`; `refresh_failing` (the last good ring is served); `stale` (past maxStaleness: tokens are refused). */
   keyRing: 'fresh' | 'refresh_failing' | 'stale';
-  /** `local` (in memory, this instance only); `connected`; `stale` (behind or unreachable: revocations are queued). */
-  revocationStore: 'local' | 'connected' | 'stale';
+  /**
+   * `local` (in memory, this instance only); `connected`; `stale` (behind or unreachable: revocations are queued);
+   * `refusing` (stale past `maxStaleness`, failing closed: every token is refused).
+   */
+  revocationStore: 'local' | 'connected' | 'stale' | 'refusing';
 }
 
 /**
@@ -31,9 +35,12 @@ export function tokenAuthHealthSummary(
   const store =
     revocation?.connected === undefined
       ? 'local'
-      : revocation.connected && revocation.staleSince === undefined
-        ? 'connected'
-        : 'stale';
-  const status = ring === 'stale' ? 'down' : ring === 'fresh' && store !== 'stale' ? 'up' : 'degraded';
+      : revocation.refusing === true
+        ? 'refusing'
+        : revocation.connected && revocation.staleSince === undefined
+          ? 'connected'
+          : 'stale';
+  const serving = store === 'connected' || store === 'local';
+  const status = ring === 'stale' || store === 'refusing' ? 'down' : ring === 'fresh' && serving ? 'up' : 'degraded';
   return { status, keyRing: ring, revocationStore: store };
 }

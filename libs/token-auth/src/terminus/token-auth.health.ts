@@ -16,7 +16,8 @@ export interface TokenAuthHealthOptions {
 
 /**
  * A `@nestjs/terminus` indicator for the token machinery of this instance:
- * - `down` when the key ring is stale (past the provider's `maxStaleness`: every token is refused with 503);
+ * - `down` when the key ring is stale (past the provider's `maxStaleness`), or a fail-closed revocation store is
+ *   past its own: every token is refused with 503;
  * - `degraded` when the last key refresh failed (the last good ring is still served), or the shared revocation
  *   store is unreachable or behind (revocations are enforced here and queued for the others);
  * - `up` otherwise.
@@ -49,6 +50,9 @@ export class TokenAuthHealthIndicator {
     const revocation = this.revocations?.health();
     const data = { keyRing, ...(revocation && { revocation }) };
     if (ring.stale === true) return indicator.down({ ...data, message: 'key ring is stale: tokens are refused' });
+    if (revocation?.refusing === true) {
+      return indicator.down({ ...data, message: 'revocation store stale past maxStaleness: tokens are refused' });
+    }
     const problems = [
       ring.lastError && 'the last key ring refresh failed',
       revocation?.connected === false && 'revocation store unreachable',

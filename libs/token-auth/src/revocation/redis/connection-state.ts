@@ -28,6 +28,11 @@ export class ConnectionState {
     return this.staleSince === undefined ? undefined : new Date(this.staleSince).toISOString();
   }
 
+  /** True past `maxStaleness` when failing closed: every token check throws `revocation_unavailable`. */
+  get refusing(): boolean {
+    return !this.failOpen && this.staleSince !== undefined && this.clock() - this.staleSince > this.maxStalenessMs;
+  }
+
   /** Throws past `maxStaleness` when failing closed; cheap when fresh. */
   check(): void {
     if (this.staleSince !== undefined && this.clock() - this.staleSince > this.maxStalenessMs) this.overStale();

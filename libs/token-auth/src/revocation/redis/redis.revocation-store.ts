@@ -185,6 +185,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       users: this.replica.count('user'),
       connected: this.state.fresh,
       ...(staleSince !== undefined && { staleSince }),
+      ...(this.state.refusing && { refusing: true }),
       pendingWrites: this.writer.pendingCount,
     };
   }

@@ -88,9 +88,7 @@ export class RevocationWriter {
       const batch = writes.slice(i, i + BATCH);
       const settled = await Promise.all(batch.map((w) => this.writeOne(w, now)));
       cutoffs.push(...settled);
-      const announced = batch
-        .map((w, j) => ({ ...w, issuedBefore: settled[j]! }))
-        .filter((w) => w.expiresAt >= now);
+      const announced = batch.map((w, j) => ({ ...w, issuedBefore: settled[j]! })).filter((w) => w.expiresAt >= now);
       if (announced.length > 0) {
         await this.client.publish(this.keys.channel, JSON.stringify(announced.map((w) => this.keys.toWire(w))));
       }

@@ -49,7 +49,10 @@ export class RedisSessionRotation {
     await this.onLost();
     const second = await this.rotateOnce(rotation);
     if (second !== 'lost') return second;
-    throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable: the revocation store keeps losing its data');
+    throw new TokenAuthError(
+      'revocation_unavailable',
+      'refresh is unavailable: the revocation store keeps losing its data',
+    );
   }
 
   private async rotateOnce(rotation: SessionRotation): Promise<RotationOutcome | 'lost'> {
