@@ -32,6 +32,7 @@ export class AppModule {
             keyProvider: await keyProviderFromEnv(demo.env),
             accessTokenTtl: demo.accessTokenTtl,
             refreshReplayWindow: demo.refreshReplayWindow,
+            requirePersistedRevocations: demo.requirePersistedRevocations,
             // One instance keeps revocations in memory; several share them through Redis.
             revocationStore:
               demo.redis &&

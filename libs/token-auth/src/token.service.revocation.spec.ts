@@ -393,3 +393,54 @@ describe('options', () => {
     expect(tokens.issuePair('alice').refresh.expiresIn).toBe(14 * 86_400);
   });
 });
+
+/** A memory store whose writes are enforced here but, like a shared store that did not answer in time, unconfirmed. */
+class UnconfirmedStore extends MemoryRevocationStore {
+  override async revokeToken(jti: string, expiresAt: number) {
+    return { ...(await super.revokeToken(jti, expiresAt)), persisted: false };
+  }
+  override async revokeSession(...args: Parameters<MemoryRevocationStore['revokeSession']>) {
+    return { ...(await super.revokeSession(...args)), persisted: false };
+  }
+  override async revokeUser(...args: Parameters<MemoryRevocationStore['revokeUser']>) {
+    return { ...(await super.revokeUser(...args)), persisted: false };
+  }
+}
+
+describe('a revocation the shared store did not confirm', () => {
+  /** The module's clock and an unconfirming store on it. */
+  const unconfirmed = () => {
+    const clock = new ManualClock(T0);
+    return { clock, revocationStore: new UnconfirmedStore({ clock: clock.now }) };
+  };
+
+  it('resolves { persisted: false } by default (202), enforced on this instance', async () => {
+    const { tokens } = await fixture(unconfirmed());
+    const login = tokens.issuePair('alice');
+    expect(await tokens.revokeSession(login.access.claims.sid)).toEqual({ persisted: false });
+    expect(() => tokens.verify(login.access.token)).toThrow(expect.objectContaining({ code: 'revoked_token' }));
+  });
+
+  it('with requirePersistedRevocations, is revocation_unavailable (503) for the client to retry, and still enforced here', async () => {
+    const { tokens } = await fixture({ ...unconfirmed(), requirePersistedRevocations: true });
+    const [first, second, third] = [tokens.issuePair('alice'), tokens.issuePair('bob'), tokens.issuePair('carol')];
+    await expect(tokens.revokeSession(first.access.claims.sid)).rejects.toMatchObject({
+      code: 'revocation_unavailable',
+    });
+    await expect(tokens.revoke(second.access.token)).rejects.toMatchObject({ code: 'revocation_unavailable' });
+    await expect(tokens.revokeAllForUser('carol')).rejects.toMatchObject({ code: 'revocation_unavailable' });
+    for (const pair of [first, second, third]) {
+      expect(() => tokens.verify(pair.access.token)).toThrow(expect.objectContaining({ code: 'revoked_token' }));
+    }
+  });
+
+  it('a reuse still answers revoked_token: the store already refused the session for refresh', async () => {
+    const options = unconfirmed();
+    const { tokens } = await fixture({ ...options, requirePersistedRevocations: true });
+    const advance = (ms: number) => options.clock.advance(ms);
+    const login = tokens.issuePair('alice');
+    await tokens.refresh(login.refresh.token);
+    advance(31_000);
+    await expect(tokens.refresh(login.refresh.token)).rejects.toMatchObject({ code: 'revoked_token' });
+  });
+});

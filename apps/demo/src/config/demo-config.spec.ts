@@ -13,6 +13,7 @@ describe('loadDemoConfig', () => {
       accessTokenTtl: 900,
       refreshReplayWindow: 30,
       loginRateLimit: 10,
+      requirePersistedRevocations: false,
       shutdownDrainTimeout: 10,
       env,
     });
@@ -28,6 +29,7 @@ describe('loadDemoConfig', () => {
       REFRESH_REPLAY_WINDOW: '5',
       LOGIN_RATE_LIMIT: '3',
       SHUTDOWN_DRAIN_TIMEOUT: '0',
+      REVOCATION_REQUIRE_PERSISTED: 'true',
     };
     expect(loadDemoConfig(env)).toEqual({
       port: 8080,
@@ -37,6 +39,7 @@ describe('loadDemoConfig', () => {
       accessTokenTtl: 60,
       refreshReplayWindow: 5,
       loginRateLimit: 3,
+      requirePersistedRevocations: true,
       shutdownDrainTimeout: 0,
       env,
     });
@@ -63,6 +66,7 @@ describe('loadDemoConfig', () => {
     ['LOGIN_RATE_LIMIT', '0'],
     ['DEMO_ADAPTER', 'koa'],
     ['SHUTDOWN_DRAIN_TIMEOUT', '-1'],
+    ['REVOCATION_REQUIRE_PERSISTED', 'yes'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadDemoConfig({ [name]: value })).toThrow(DemoConfigError);
     expect(() => loadDemoConfig({ [name]: value })).toThrow(new RegExp(`^${name} must be`));

@@ -28,6 +28,11 @@ export interface DemoConfig {
    */
   redis?: { url: string; maxStaleness: number };
   /**
+   * `REVOCATION_REQUIRE_PERSISTED` (`true` or `false`, default false): a logout Redis did not confirm in time answers
+   * 503 (retry, perhaps on another instance) instead of 202 `{ persisted: false }`.
+   */
+  requirePersistedRevocations: boolean;
+  /**
    * `SHUTDOWN_DRAIN_TIMEOUT` in seconds, default 10: on SIGTERM, how long requests under way may take to finish
    * before their connections are cut; 0 cuts them at once.
    */
@@ -46,6 +51,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new DemoConfigError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name]?.trim() ?? '';
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  throw new DemoConfigError(`${name} must be true or false, got "${text}"`);
 }
 
 function redis(env: NodeJS.ProcessEnv): DemoConfig['redis'] {
@@ -71,6 +83,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     refreshReplayWindow: integer(env, 'REFRESH_REPLAY_WINDOW', 30, 0, 3_600),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
     redis: redis(env),
+    requirePersistedRevocations: flag(env, 'REVOCATION_REQUIRE_PERSISTED'),
     shutdownDrainTimeout: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT', 10, 0, 3_600),
     env,
   };

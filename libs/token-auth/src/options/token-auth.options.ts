@@ -54,6 +54,12 @@ export interface TokenAuthModuleOptions {
    */
   maxSessionLifetime?: number;
   /**
+   * `true`: a revocation the shared store could not confirm in time (it is enforced on this instance at once and
+   * queued for the store) throws `revocation_unavailable` (503), so the client retries, on another instance if this
+   * one is failing, instead of taking `{ persisted: false }` (202) for an answer. Default `false`.
+   */
+  requirePersistedRevocations?: boolean;
+  /**
    * Seconds after a refresh token's first use during which presenting it again (two tabs, a retry after a lost
    * answer or a 503) returns the same successor pair, while that pair is unused. Later, or once the successor was
    * used, it is reuse: the session is revoked. Default 30; 0 makes every second use a reuse.
@@ -87,6 +93,7 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   maxRefreshTokenTtl: true,
   maxSessionLifetime: true,
   refreshReplayWindow: true,
+  requirePersistedRevocations: true,
   refreshReuseGrace: true,
   verifyCache: true,
 };
@@ -118,6 +125,7 @@ export interface ResolvedTokenAuthOptions {
   maxRefreshTokenTtlMs: number;
   maxSessionLifetimeMs: number;
   refreshReplayWindowMs: number;
+  requirePersistedRevocations: boolean;
   verifyCache: ResolvedVerifyCacheOptions | false;
 }
 
@@ -191,6 +199,12 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
       `refreshReplayWindow (${replayWindow} s) exceeds refreshTokenTtl (${refresh.ttl} s); a few seconds is enough for retries`,
     );
   }
+  const requirePersisted = options.requirePersistedRevocations;
+  if (requirePersisted !== undefined && typeof requirePersisted !== 'boolean') {
+    throw new TokenAuthConfigError(
+      `requirePersistedRevocations must be true or false, got ${String(requirePersisted)}`,
+    );
+  }
   if (options.refreshReuseGrace !== undefined) {
     new Logger('TokenAuth').warn(
       'refreshReuseGrace is deprecated and ignored: refreshReplayWindow (seconds, default 30) says how long a refresh ' +
@@ -220,6 +234,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     maxRefreshTokenTtlMs: refresh.max * 1000,
     maxSessionLifetimeMs: sessionLifetime * 1000,
     refreshReplayWindowMs: replayWindow * 1000,
+    requirePersistedRevocations: options.requirePersistedRevocations === true,
     verifyCache: resolveVerifyCacheOptions(options.verifyCache),
   };
 }

@@ -52,7 +52,7 @@ export class SessionRefresher {
         this.logger.warn(
           `refresh token reused (its successor was used, or it came back after the replay window); revoking session ${used.sid}`,
         );
-        await this.revoker.revokeSession(used.sid);
+        await this.revoker.endSession(used.sid);
         throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
     }
     // The store's clock stamps the pair: ordered with every revocation the store holds.

@@ -49,12 +49,20 @@ export class TokenRevoker {
     const until = claims.expiresAt + this.options.clockToleranceMs;
     // A refresh token lives in its session's record: revoking it ends the session's rotation.
     if (claims.purpose === 'refresh' && claims.sid !== undefined) {
-      return this.revocations.revokeSession(claims.sid, { accessUntil: 0, refreshUntil: until });
+      return this.confirmed(await this.revocations.revokeSession(claims.sid, { accessUntil: 0, refreshUntil: until }));
     }
-    return this.revocations.revokeToken(claims.jti, until);
+    return this.confirmed(await this.revocations.revokeToken(claims.jti, until));
   }
 
   async revokeSession(sessionId: string): Promise<RevocationResult> {
+    return this.confirmed(await this.endSession(sessionId));
+  }
+
+  /**
+   * Revokes a session whatever the store answers: for a reuse, which the store has already refused for refresh, so
+   * the caller's answer is `revoked_token` either way.
+   */
+  async endSession(sessionId: string): Promise<RevocationResult> {
     decodeSessionId(sessionId);
     return this.revocations.revokeSession(sessionId, this.coverAllUntil());
   }
@@ -66,6 +74,17 @@ export class TokenRevoker {
     const result = await this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
     // The store may have moved the cut-off later (past every token it stamped before the revocation reached it).
     if (result.issuedBefore !== undefined) this.issuer.issueFrom(result.issuedBefore);
+    return this.confirmed(result);
+  }
+
+  /** With `requirePersistedRevocations`, a revocation the store did not confirm is a 503 for the client to retry. */
+  private confirmed(result: RevocationResult): RevocationResult {
+    if (!result.persisted && this.options.requirePersistedRevocations) {
+      throw new TokenAuthError(
+        'revocation_unavailable',
+        'revoked on this instance, but the shared store did not confirm it in time; retry',
+      );
+    }
     return result;
   }
 
