@@ -164,7 +164,11 @@ describe('refresh tokens', () => {
     const { tokens } = await fixture();
     const { access, refresh } = tokens.issuePair('alice');
     expect(() => tokens.verify(refresh.token)).toThrow(expect.objectContaining({ code: 'wrong_purpose' }));
-    await expect(tokens.refresh(access.token)).rejects.toMatchObject({ code: 'wrong_purpose' });
+    await expect(tokens.refresh(access.token)).rejects.toMatchObject({
+      code: 'wrong_purpose',
+      message: 'not a refresh token',
+    });
+    expect(() => tokens.verify(refresh.token)).toThrow('not an access token');
   });
 
   it('are signed with their own key: relabelling the purpose byte breaks the signature', async () => {

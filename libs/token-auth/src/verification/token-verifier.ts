@@ -75,7 +75,7 @@ export class TokenVerifier {
   ): TokenClaims {
     const parsed = parseToken(token);
     if (parsed.purpose !== TokenPurpose[purpose]) {
-      throw new TokenAuthError('wrong_purpose', `not an ${purpose} token`);
+      throw new TokenAuthError('wrong_purpose', purpose === 'access' ? 'not an access token' : 'not a refresh token');
     }
     const kid = keyIdOf(parsed);
     const issuedAt = issuedAtOf(parsed);
