@@ -121,8 +121,9 @@ function memoryHarness(): Harness {
     sync: () => undefined,
     create: async () => new MemoryRevocationStore({ clock: clock.now }),
     loseData: async () => {
-      // A restarted process: its store's data begins at its creation.
-      clock.advance(1);
+      // A restarted process: its store's data begins at its creation, a second later at least, so after every token
+      // the old one issued, those stamped a few milliseconds ahead at a user's cut-off included.
+      clock.advance(1000);
       return new MemoryRevocationStore({ clock: clock.now });
     },
     forgetsRevocations: true,

@@ -264,6 +264,13 @@ describe.each<[string, () => StoreUnderTest]>([
       }
     });
 
+    it('never stamps a successor before the token it succeeds (one issued at a cut-off ahead of the clock)', async () => {
+      const store = await stores.create();
+      const ahead = Date.now() + 50;
+      const s = session(ahead);
+      expect(await s.present(store, 0)).toMatchObject({ kind: 'rotated', usedAt: ahead, startedAt: ahead });
+    });
+
     it('reused: the token spent last, presented again after the window, stops the session', async () => {
       const store = await stores.create();
       const s = session();

@@ -48,13 +48,18 @@ export class TokenIssuer {
     return this.revocations.now?.() ?? this.options.clock();
   }
 
+  /** The latest issue time a token signed here so far can carry (a user cut-off may have moved stamps ahead). */
+  latestStamp(): number {
+    return Math.max(this.now(), this.notBefore);
+  }
+
   /** Tokens issued here from now on are stamped `time` or later: a user cut-off never covers them. */
   issueFrom(time: number): void {
     this.notBefore = Math.max(this.notBefore, time);
   }
 
   private sign(purpose: TokenPurposeName, subject: string, ttlMs: number, options: IssueOptions): IssuedToken {
-    const issuedAt = Math.max(this.now(), this.notBefore);
+    const issuedAt = this.latestStamp();
     return this.signAt(purpose, {
       subject,
       claims: options.claims,

@@ -34,6 +34,8 @@ describe('resolveOptions', () => {
 
   it('takes a replay window of 0 (off) up to the refresh-token lifetime, and refuses more or a fraction', () => {
     expect(resolveOptions({ keyProvider, refreshReplayWindow: 0 }).refreshReplayWindowMs).toBe(0);
+    // Unset with a refresh-token lifetime under the default window: the lifetime.
+    expect(resolveOptions({ keyProvider, refreshTokenTtl: 10 }).refreshReplayWindowMs).toBe(10_000);
     expect(resolveOptions({ keyProvider, refreshTokenTtl: 60, refreshReplayWindow: 60 }).refreshReplayWindowMs).toBe(
       60_000,
     );

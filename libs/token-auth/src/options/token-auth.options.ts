@@ -193,7 +193,8 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
   if (sessionLifetime === 0) {
     throw new TokenAuthConfigError('maxSessionLifetime must be at least 1 second');
   }
-  const replayWindow = seconds(options, 'refreshReplayWindow', DEFAULT_REFRESH_REPLAY_WINDOW);
+  // The default never exceeds a short refresh-token lifetime; a window set longer than it is a mistake.
+  const replayWindow = seconds(options, 'refreshReplayWindow', Math.min(DEFAULT_REFRESH_REPLAY_WINDOW, refresh.ttl));
   if (replayWindow > refresh.ttl) {
     throw new TokenAuthConfigError(
       `refreshReplayWindow (${replayWindow} s) exceeds refreshTokenTtl (${refresh.ttl} s); a few seconds is enough for retries`,

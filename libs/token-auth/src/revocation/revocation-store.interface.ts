@@ -7,8 +7,8 @@ export type RevocationCheck = Pick<TokenClaims, 'jti' | 'sid' | 'sub' | 'issuedA
 export interface RevocationResult {
   /**
    * For `revokeUser`: the cut-off in force, which a shared store may have moved later than the one asked for, so
-   * that it covers every token the store stamped before the revocation reached it. Tokens issued here from now on
-   * are stamped at or after it.
+   * that it covers every token the store stamped before the revocation reached it; when not persisted, the latest
+   * cut-off the store may yet hold. Tokens issued here from now on are stamped at or after it.
    */
   issuedBefore?: number;
   /**

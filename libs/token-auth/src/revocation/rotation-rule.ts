@@ -12,7 +12,8 @@ export type SessionRecord = 'revoked' | { startedAt: number; usedAt: number; spe
  * store's clock:
  * - no record: the session was never refreshed, so this is its login token, unless it was issued before the store
  *   lost its data (`resetBefore`), when it may be a spent token whose record is gone;
- * - the current token: rotate, its successor becomes current, first used `now`;
+ * - the current token: rotate, its successor becomes current, first used `now` (or at the token's own issue time, if
+ *   that is later);
  * - the token spent last, within `replayWindowMs` of its first use: its successor is still unspent, so hand the
  *   same one out again;
  * - anything else (an older token, or the last one after the window): reuse; the session stops here.
@@ -27,9 +28,12 @@ export function decideRotation(
   if (record === undefined && rotation.issuedAt < resetBefore) return { outcome: { kind: 'reset' } };
   if (record === undefined || rotation.jti === record.current) {
     const startedAt = record?.startedAt ?? rotation.issuedAt;
+    // Never stamped before the token it succeeds: that token may have been issued at a user's cut-off made in this
+    // very millisecond, which its successor must not fall under.
+    const usedAt = Math.max(now, rotation.issuedAt);
     return {
-      outcome: { kind: 'rotated', usedAt: now, startedAt },
-      record: { startedAt, usedAt: now, spent: rotation.jti, current: rotation.successorJti },
+      outcome: { kind: 'rotated', usedAt, startedAt },
+      record: { startedAt, usedAt, spent: rotation.jti, current: rotation.successorJti },
     };
   }
   if (rotation.jti === record.spent && rotation.replayWindowMs > 0 && now - record.usedAt <= rotation.replayWindowMs) {

@@ -69,7 +69,8 @@ export class TokenRevoker {
 
   async revokeAllForUser(userId: string): Promise<RevocationResult> {
     if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('userId must be a non-empty string');
-    const issuedBefore = this.issuer.now() + 1;
+    // Past every token issued here so far, those stamped at an earlier cut-off included.
+    const issuedBefore = this.issuer.latestStamp() + 1;
     this.issuer.issueFrom(issuedBefore);
     const result = await this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
     // The store may have moved the cut-off later (past every token it stamped before the revocation reached it).

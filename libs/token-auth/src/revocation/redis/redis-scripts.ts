@@ -95,9 +95,10 @@ else
   redis.call('SET', KEYS[1], '-', 'KEEPTTL')
   return {'reused', '', #record == 44 and string.sub(record, 39, 44) or ''}
 end
-local now6 = six(now)
-redis.call('SET', KEYS[1], jti .. successor .. now6 .. startedAt, 'PX', math.max(ttl, redis.call('PTTL', KEYS[1])))
-return {'rotated', now6, startedAt}
+-- Never before the token it succeeds (issued, perhaps, at a user's cut-off made in this very millisecond).
+local usedAt6 = six(math.max(now, unsix(issued6)))
+redis.call('SET', KEYS[1], jti .. successor .. usedAt6 .. startedAt, 'PX', math.max(ttl, redis.call('PTTL', KEYS[1])))
+return {'rotated', usedAt6, startedAt}
 `;
 
 /**

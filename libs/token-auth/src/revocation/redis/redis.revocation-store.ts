@@ -99,7 +99,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       isClosed: () => this.closed,
     });
     this.sessions = new RedisSessionRotation(this.client, keys, this.epoch, this.sharedClock, writeTimeoutMs, () =>
-      this.checkEpoch(),
+      this.recoverFromLoss(),
     );
     this.timers = [
       setInterval(() => this.replica.sweep(), 1000),
@@ -157,14 +157,24 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     return this.revoke({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil, refreshUntil });
   }
 
-  revokeUser(
+  async revokeUser(
     sub: string,
     issuedBefore: number,
     { accessUntil, refreshUntil }: RevocationWindow,
   ): Promise<RevocationResult> {
     // Written within half the write timeout, the cut-off moves past every refresh Redis stamped before it.
     const deadline = this.sharedClock.now() + Math.floor(this.writeTimeoutMs / 2);
-    return this.revoke({ kind: 'user', id: sub, issuedBefore, expiresAt: accessUntil, refreshUntil, deadline });
+    const result = await this.revoke({
+      kind: 'user',
+      id: sub,
+      issuedBefore,
+      expiresAt: accessUntil,
+      refreshUntil,
+      deadline,
+    });
+    // Unconfirmed, the write may still have landed and moved the cut-off, up to just past the deadline: tokens
+    // issued here from now on are stamped after that (the local replica keeps the cut-off asked for).
+    return result.persisted ? result : { persisted: false, issuedBefore: Math.max(issuedBefore, deadline + 1) };
   }
 
   rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
@@ -233,6 +243,18 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     try {
       // Lost without a dropped connection (FLUSHALL, a failover to an empty replica): write back what it lacks.
       if (await this.epoch.check()) void this.sync.resync();
+    } catch (error) {
+      this.logger.warn(`revocations: could not check the Redis epoch (${describeError(error)})`);
+    }
+  }
+
+  /**
+   * A refresh found Redis lost its data: the epoch is checked again and what Redis lacks written back before the
+   * refresh is decided again (with `onStoreReset: 'trust'` that decision reads the users' cut-offs written back).
+   */
+  private async recoverFromLoss(): Promise<void> {
+    try {
+      if (await this.epoch.check()) await this.sync.resync();
     } catch (error) {
       this.logger.warn(`revocations: could not check the Redis epoch (${describeError(error)})`);
     }

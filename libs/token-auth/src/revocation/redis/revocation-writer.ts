@@ -14,7 +14,7 @@ export interface RevocationWrite extends Revocation {
   refreshUntil?: number;
   /**
    * For a user's cut-off: a deadline on Redis's clock until which Redis may move the cut-off to just past its own
-   * clock (see MERGE in redis-scripts.ts). Queued writes keep it, so a retry after it changes nothing of the kind.
+   * clock (see MERGE in redis-scripts.ts). A queued write drops it: its caller was answered already.
    */
   deadline?: number;
 }
@@ -186,12 +186,14 @@ export class RevocationWriter {
     for (const write of writes) {
       const key = this.keyOf(write);
       const queued = this.pending.get(key);
+      // A queued cut-off keeps the time it was given: its caller was answered `persisted: false` already.
+      const late = { ...write, deadline: undefined };
       this.pending.set(
         key,
         queued === undefined
-          ? write
+          ? late
           : {
-              ...write,
+              ...late,
               issuedBefore: Math.max(write.issuedBefore, queued.issuedBefore),
               expiresAt: Math.max(write.expiresAt, queued.expiresAt),
               refreshUntil: Math.max(write.refreshUntil ?? 0, queued.refreshUntil ?? 0),

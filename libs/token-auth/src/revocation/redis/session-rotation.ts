@@ -102,7 +102,10 @@ export class RedisSessionRotation {
     }
   }
 
-  /** The script and the user's cut-off in one round trip: a pipeline, or on a Cluster (other slots) two commands at once. */
+  /**
+   * The script, then the user's cut-off: one pipelined round trip; on a Cluster (other slots, other masters) the read
+   * waits for the script's answer, so a cut-off written after the script is seen by the read.
+   */
   private async ask(
     keys: string[],
     args: (Buffer | string | number)[],
@@ -110,7 +113,8 @@ export class RedisSessionRotation {
   ): Promise<[Buffer[], string | null]> {
     const numberOfKeys = keys.length as 1 | 2;
     if ((this.client as Cluster).isCluster) {
-      return Promise.all([this.client.ntaRotateBuffer(numberOfKeys, ...keys, ...args), this.client.get(userKey)]);
+      const rotated = await this.client.ntaRotateBuffer(numberOfKeys, ...keys, ...args);
+      return [rotated, await this.client.get(userKey)];
     }
     const replies = (await (this.client.pipeline() as Pipeline)
       .ntaRotateBuffer(numberOfKeys, ...keys, ...args)
