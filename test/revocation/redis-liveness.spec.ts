@@ -85,7 +85,11 @@ describe('RedisRevocationStore shutdown', () => {
     const store = await storeOn(redis, { shutdownTimeout: 10_000 });
     await redis.kill();
     await eventually(() => store.health().connected === false, 'the store sees Redis gone');
-    expect(await store.revokeUser('user-queued', Date.now(), aMinute())).toEqual({ persisted: false });
+    // Not persisted: the cut-off it reports is the latest Redis may yet hold, for the tokens issued here next.
+    expect(await store.revokeUser('user-queued', Date.now(), aMinute())).toEqual({
+      persisted: false,
+      issuedBefore: expect.any(Number),
+    });
     const closing = store.onApplicationShutdown();
     await sleep(300);
     await redis.start();
@@ -125,5 +129,8 @@ describe('RedisRevocationStore shutdown', () => {
         );
       }
     }
+    expect(() => new RedisRevocationStore({ connection: 'redis://127.0.0.1:1', writeTimeout: 99 })).toThrow(
+      "writeTimeout must be at least 100 ms (a refresh's deadline on Redis's clock is half of it), got 99",
+    );
   });
 });

@@ -66,39 +66,40 @@ return b
  * ARGV: jti, successor jti, the token's issuedAt (6 bytes each), the record's TTL (ms), the replay window (ms),
  * a deadline on Redis's clock (ms; past it the caller has given up, and nothing is changed: `late`), whether a
  * missing record may be created ('1', or '0' when the token predates a data loss), the epoch the instance knows.
- * Returns {kind, usedAt, startedAt} (6-byte times).
+ * Returns {kind, usedAt, startedAt, Redis's time} (6-byte times; the first two empty where they do not apply).
  */
 const ROTATE = `${TIME_HELPERS}
 local jti, successor, issued6 = ARGV[1], ARGV[2], ARGV[3]
 local ttl, window, deadline, mayCreate = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local now = redisNow()
-if deadline > 0 and now > deadline then return {'late'} end
+local now6 = six(now)
+if deadline > 0 and now > deadline then return {'late', '', '', now6} end
 if #KEYS > 1 then
   local epoch = redis.call('GET', KEYS[2])
   if not epoch then
     redis.call('SET', KEYS[2], tostring(now))
-    return {'lost'}
+    return {'lost', '', '', now6}
   end
-  if epoch ~= ARGV[8] then return {'lost'} end
+  if epoch ~= ARGV[8] then return {'lost', '', '', now6} end
 end
 local record = redis.call('GET', KEYS[1])
-if record == '-' then return {'revoked'} end
+if record == '-' then return {'revoked', '', '', now6} end
 local startedAt
 if not record then
-  if mayCreate ~= '1' then return {'reset'} end
+  if mayCreate ~= '1' then return {'reset', '', '', now6} end
   startedAt = issued6
 elseif #record == 44 and jti == string.sub(record, 17, 32) then
   startedAt = string.sub(record, 39, 44)
 elseif #record == 44 and jti == string.sub(record, 1, 16) and window > 0 and now - unsix(string.sub(record, 33, 38)) <= window then
-  return {'replayed', string.sub(record, 33, 38), string.sub(record, 39, 44)}
+  return {'replayed', string.sub(record, 33, 38), string.sub(record, 39, 44), now6}
 else
   redis.call('SET', KEYS[1], '-', 'KEEPTTL')
-  return {'reused', '', #record == 44 and string.sub(record, 39, 44) or ''}
+  return {'reused', '', #record == 44 and string.sub(record, 39, 44) or '', now6}
 end
 -- Never before the token it succeeds (issued, perhaps, at a user's cut-off made in this very millisecond).
 local usedAt6 = six(math.max(now, unsix(issued6)))
 redis.call('SET', KEYS[1], jti .. successor .. usedAt6 .. startedAt, 'PX', math.max(ttl, redis.call('PTTL', KEYS[1])))
-return {'rotated', usedAt6, startedAt}
+return {'rotated', usedAt6, startedAt, now6}
 `;
 
 /**

@@ -58,6 +58,9 @@ const DEFAULT_KEY_PREFIX = 'nta:revocation:';
 const DEFAULT_MAX_STALENESS = 60;
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]*$/;
 
+/** A rotation's deadline is half the write timeout, on Redis's clock as measured from here: not less than this. */
+const MIN_WRITE_TIMEOUT_MS = 100;
+
 /** Node runs a timer set longer than this after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -105,6 +108,11 @@ export function resolveRedisStoreOptions(options: RedisRevocationStoreOptions): 
     epochCheckIntervalMs: milliseconds('epochCheckInterval', options.epochCheckInterval, 10_000),
     onStoreReset: resolveOnStoreReset(options.onStoreReset),
   };
+  if (resolved.writeTimeoutMs < MIN_WRITE_TIMEOUT_MS) {
+    throw new TokenAuthConfigError(
+      `writeTimeout must be at least ${MIN_WRITE_TIMEOUT_MS} ms (a refresh's deadline on Redis's clock is half of it), got ${resolved.writeTimeoutMs}`,
+    );
+  }
   if ((options.client === undefined) === (options.connection === undefined)) {
     throw new TokenAuthConfigError(
       'RedisRevocationStore needs exactly one of client (an ioredis instance) or connection',

@@ -75,12 +75,15 @@ export class RedisSessionRotation {
       this.epoch.known ?? '',
     ];
     let answer: [Buffer[], string | null];
+    const sentAt = this.sharedClock.local();
     try {
       answer = await withTimeout(this.ask(keys, args, userKey), this.timeoutMs);
     } catch (error) {
       throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describeError(error)}`);
     }
-    const [[reply, usedAt, startedAt], userValue] = answer;
+    const [[reply, usedAt, startedAt, redisTime], userValue] = answer;
+    // Every answer carries Redis's time: the deadlines stay true to it though this clock is stepped (NTP).
+    if (redisTime?.length === 6) this.sharedClock.observe(timeOf(redisTime), sentAt, this.sharedClock.local());
     const kind = reply?.toString();
     if (kind === 'lost') return 'lost';
     if (kind === 'late') {

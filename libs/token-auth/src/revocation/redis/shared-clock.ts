@@ -12,6 +12,11 @@ export class SharedClock {
     this.offset = redisTime - (sentAt + receivedAt) / 2;
   }
 
+  /** This instance's own clock, to time a round trip whose answer carries Redis's time. */
+  local(): number {
+    return this.clock();
+  }
+
   now(): number {
     return Math.round(this.clock() + this.offset);
   }
