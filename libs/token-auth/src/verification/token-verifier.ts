@@ -37,6 +37,8 @@ export interface VerifyAsOptions {
 export class TokenVerifier {
   /** Access tokens that passed verification twice; undefined with `verifyCache: false`. */
   private readonly cache?: VerifiedTokenCache;
+  /** How `verify` checks an access token, made once: no object is allocated per verification. */
+  private readonly accessChecks: VerifyAsOptions;
 
   constructor(
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
@@ -44,6 +46,7 @@ export class TokenVerifier {
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
   ) {
     if (options.verifyCache !== false) this.cache = new VerifiedTokenCache(options.verifyCache);
+    this.accessChecks = { maxLifetimeMs: options.maxAccessTokenTtlMs, checkRevocation: true };
   }
 
   /** An access token's claims (frozen), or `TokenAuthError` with a stable code. */
@@ -59,7 +62,7 @@ export class TokenVerifier {
         return cached;
       }
     }
-    return this.verifyBytes('access', token, { maxLifetimeMs, checkRevocation: true }, this.cache);
+    return this.verifyBytes('access', token, this.accessChecks, this.cache);
   }
 
   /** A token of either purpose, verified from its bytes (refresh and `revoke` use it); never cached. */
