@@ -38,8 +38,10 @@ export class TokenAuthHealthIndicator {
   ): HealthIndicatorResult<Key> {
     const indicator = this.indicators.check(key);
     const ring = this.keys.health();
+    const revocation = this.revocations?.health();
+    // One set of rules decides the status, with or without details: tokenAuthHealthSummary's.
+    const { status, ...states } = tokenAuthHealthSummary(ring, revocation);
     if (options.details === false) {
-      const { status, ...states } = tokenAuthHealthSummary(ring, this.revocations?.health());
       if (status === 'down') return indicator.down(states);
       return status === 'degraded' ? indicator.degraded(states) : indicator.up(states);
     }
@@ -47,18 +49,20 @@ export class TokenAuthHealthIndicator {
       ...ring,
       ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(ring.lastRefreshAt)) / 1000)),
     };
-    const revocation = this.revocations?.health();
     const data = { keyRing, ...(revocation && { revocation }) };
-    if (ring.stale === true) return indicator.down({ ...data, message: 'key ring is stale: tokens are refused' });
-    if (revocation?.refusing === true) {
-      return indicator.down({ ...data, message: 'revocation store stale past maxStaleness: tokens are refused' });
+    if (status === 'down') {
+      const message =
+        ring.stale === true
+          ? 'key ring is stale: tokens are refused'
+          : 'revocation store stale past maxStaleness: tokens are refused';
+      return indicator.down({ ...data, message });
     }
+    if (status === 'up') return indicator.up(data);
     const problems = [
       ring.lastError && 'the last key ring refresh failed',
       revocation?.connected === false && 'revocation store unreachable',
       revocation?.staleSince !== undefined && `revocation store behind since ${revocation.staleSince}`,
     ].filter((problem): problem is string => typeof problem === 'string');
-    if (problems.length > 0) return indicator.degraded({ ...data, message: problems.join('; ') });
-    return indicator.up(data);
+    return indicator.degraded({ ...data, message: problems.join('; ') });
   }
 }
