@@ -163,7 +163,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     { accessUntil, refreshUntil }: RevocationWindow,
   ): Promise<RevocationResult> {
     // Written within half the write timeout, the cut-off moves past every refresh Redis stamped before it.
-    const deadline = this.sharedClock.now() + Math.floor(this.writeTimeoutMs / 2);
+    const deadline = this.sharedClock.deadline(this.writeTimeoutMs);
     const result = await this.revoke({
       kind: 'user',
       id: sub,

@@ -69,8 +69,8 @@ export class RedisSessionRotation {
       time6(rotation.issuedAt),
       rotation.recordTtlMs,
       rotation.replayWindowMs,
-      // Past half the timeout on Redis's clock, the caller may have given up: the script then changes nothing.
-      this.sharedClock.now() + Math.floor(this.timeoutMs / 2),
+      // Past it the caller may have given up: the script then changes nothing.
+      this.sharedClock.deadline(this.timeoutMs),
       rotation.issuedAt < this.epoch.resetBefore ? '0' : '1',
       this.epoch.known ?? '',
     ];

@@ -17,6 +17,14 @@ export class SharedClock {
     return this.clock();
   }
 
+  /**
+   * The deadline on Redis's clock for a script sent now under `timeoutMs`: half of it, leaving the other half for
+   * this clock's error. A script reaching Redis later (its caller may have been answered) changes nothing.
+   */
+  deadline(timeoutMs: number): number {
+    return this.now() + Math.floor(timeoutMs / 2);
+  }
+
   now(): number {
     return Math.round(this.clock() + this.offset);
   }
