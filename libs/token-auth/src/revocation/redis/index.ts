@@ -1,3 +1,4 @@
 export { RedisRevocationStore } from './redis.revocation-store.js';
 export type { RedisRevocationStoreOptions } from './redis-store-options.js';
 export type { OnStoreReset } from '../on-store-reset.js';
+export { redisConnectionFromUrl } from './connection-url.js';
