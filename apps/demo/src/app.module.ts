@@ -33,10 +33,13 @@ export class AppModule {
             accessTokenTtl: demo.accessTokenTtl,
             refreshReplayWindow: demo.refreshReplayWindow,
             requirePersistedRevocations: demo.requirePersistedRevocations,
-            // One instance keeps revocations in memory; several share them through Redis.
+            // One instance keeps revocations in memory; several share them through Redis (or Sentinel).
             revocationStore:
               demo.redis &&
-              new RedisRevocationStore({ connection: demo.redis.url, maxStaleness: demo.redis.maxStaleness }),
+              new RedisRevocationStore({
+                connection: demo.redis.connection,
+                maxStaleness: demo.redis.maxStaleness,
+              }),
             // The page at / signs in with HttpOnly cookies; API clients keep using bearer tokens.
             cookie: { sameSite: 'strict' },
           }),

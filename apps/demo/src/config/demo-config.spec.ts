@@ -48,14 +48,36 @@ describe('loadDemoConfig', () => {
   it('shares revocations through Redis when REDIS_URL is set', () => {
     expect(loadDemoConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
       url: 'redis://127.0.0.1:6379',
+      connection: 'redis://127.0.0.1:6379',
       maxStaleness: 60,
     });
     expect(loadDemoConfig({ REDIS_URL: 'redis://r:6379', REVOCATION_MAX_STALENESS: '5' }).redis?.maxStaleness).toBe(5);
     expect(loadDemoConfig({ REVOCATION_MAX_STALENESS: '5' }).redis).toBeUndefined();
   });
 
+  it("reaches Redis through Sentinel with a redis+sentinel:// URL, read by the library's helper", () => {
+    const url = 'redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2:26380/mymaster/1';
+    expect(loadDemoConfig({ REDIS_URL: url }).redis?.connection).toEqual({
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      name: 'mymaster',
+      password: 'pw',
+      db: 1,
+    });
+    expect(loadDemoConfig({ REDIS_URL: 'rediss+sentinel://s1/m' }).redis?.connection).toMatchObject({ tls: {} });
+  });
+
+  it('says which URL forms REDIS_URL accepts', () => {
+    expect(() => loadDemoConfig({ REDIS_URL: 'sentinel://s1/m' })).toThrow(
+      /^REDIS_URL must be .*accepted: redis:\/\/, rediss:\/\/, redis\+sentinel:\/\/ or rediss\+sentinel:\/\//,
+    );
+  });
+
   it.each([
     ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'redis+sentinel://s1:26379'],
     ['PORT', '65536'],
     ['PORT', '80a'],
     ['PORT', '-1'],

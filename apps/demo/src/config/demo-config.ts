@@ -1,3 +1,5 @@
+import type { RedisOptions } from 'ioredis';
+import { redisConnectionFromUrl } from 'nestjs-token-auth/redis';
 import { DemoConfigError } from './demo-config.error.js';
 
 export const DEMO_ADAPTERS = ['express', 'fastify'] as const;
@@ -25,8 +27,10 @@ export interface DemoConfig {
   /**
    * `REDIS_URL`: share revocations between instances through Redis, serving them from a local replica for up to
    * `REVOCATION_MAX_STALENESS` seconds (default 60) while Redis is unreachable. Unset: revocations stay in memory.
+   * `redis://` or `rediss://`, or through Sentinel `redis+sentinel://[[user]:password@]host:port[,host:port...]/
+   * masterName[/db]` (`rediss+sentinel://` for TLS), read by the library's `redisConnectionFromUrl`.
    */
-  redis?: { url: string; maxStaleness: number };
+  redis?: RedisConfig;
   /**
    * `REVOCATION_REQUIRE_PERSISTED` (`true` or `false`, default false): a logout Redis did not confirm in time answers
    * 503 (retry, perhaps on another instance) instead of 202 `{ persisted: false }`.
@@ -39,6 +43,13 @@ export interface DemoConfig {
   shutdownDrainTimeout: number;
   /** The environment the key ring is read from (`TOKEN_AUTH_KEYS`). */
   env: NodeJS.ProcessEnv;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** What the store connects with: the URL itself, or Sentinel options made of it. */
+  connection: string | RedisOptions;
+  maxStaleness: number;
 }
 
 export const DEMO_CONFIG = Symbol('demo:config');
@@ -63,10 +74,17 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
 function redis(env: NodeJS.ProcessEnv): DemoConfig['redis'] {
   const url = env.REDIS_URL?.trim();
   if (!url) return undefined;
-  if (!/^rediss?:\/\/./.test(url)) {
-    throw new DemoConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  let connection: string | RedisOptions;
+  try {
+    connection = redisConnectionFromUrl(url);
+  } catch (error) {
+    throw new DemoConfigError(`REDIS_URL must be a usable Redis URL: ${(error as Error).message}`);
   }
-  return { url, maxStaleness: integer(env, 'REVOCATION_MAX_STALENESS', 60, 0, 86_400) };
+  return {
+    url,
+    connection,
+    maxStaleness: integer(env, 'REVOCATION_MAX_STALENESS', 60, 0, 86_400),
+  };
 }
 
 export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
