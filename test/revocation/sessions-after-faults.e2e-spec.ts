@@ -24,7 +24,10 @@ function cluster(appendOnly: boolean) {
   }
 
   beforeAll(async () => {
-    state.cluster = await DemoCluster.start({ REVOCATION_MAX_STALENESS: '30' }, { appendOnly });
+    state.cluster = await DemoCluster.start(
+      { REVOCATION_MAX_STALENESS: '30' },
+      { persistence: appendOnly ? 'appendOnly' : 'none' },
+    );
     state.redis = state.cluster.redis;
     state.a = await startInstance();
     state.b = await startInstance('fastify');

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A port the OS reports free right now. */
 export async function freePort(): Promise<number> {
@@ -34,6 +37,7 @@ async function answersPing(port: number): Promise<boolean> {
  */
 export class RedisServer {
   private process?: ChildProcess;
+  private dir?: string;
 
   private constructor(
     readonly port: number,
@@ -57,9 +61,12 @@ export class RedisServer {
 
   async start(): Promise<void> {
     if (this.process) throw new Error('redis-server is already running');
+    // A directory of its own unless given one: a replica's full sync writes a snapshot there, never in the checkout.
+    this.dir ??= this.args.includes('--dir') ? undefined : mkdtempSync(join(tmpdir(), 'nta-redis-'));
     const child = spawn(
       'redis-server',
       [
+        ...(this.dir === undefined ? [] : ['--dir', this.dir]),
         '--port',
         String(this.port),
         '--bind',

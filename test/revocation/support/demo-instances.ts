@@ -34,14 +34,22 @@ export class DemoCluster {
   ) {}
 
   /**
-   * `env`: what every instance gets on top of the shared Redis, database and keys. `appendOnly`: Redis persists
-   * every write to its append-only file, so `redis.restart()` keeps its data.
+   * `env`: what every instance gets on top of the shared Redis, database and keys. `persistence`: `'appendOnly'`,
+   * Redis persists every write to its append-only file, so `redis.restart()` keeps its data; `'snapshots'`, a
+   * `SAVE` writes a snapshot that `redis.restart()` comes back from (without what was written after it).
    */
-  static async start(env: NodeJS.ProcessEnv = {}, { appendOnly = false } = {}): Promise<DemoCluster> {
+  static async start(
+    env: NodeJS.ProcessEnv = {},
+    { persistence = 'none' }: { persistence?: 'none' | 'appendOnly' | 'snapshots' } = {},
+  ): Promise<DemoCluster> {
     await ensureBuilt();
     const dir = mkdtempSync(join(tmpdir(), 'nta-multi-'));
     const redis = await RedisServer.start(
-      appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : [],
+      persistence === 'appendOnly'
+        ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+        : persistence === 'snapshots'
+          ? ['--dir', dir]
+          : [],
     );
     const key = generateKey();
     return new DemoCluster(

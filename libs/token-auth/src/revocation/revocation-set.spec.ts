@@ -67,11 +67,15 @@ describe('ExpiringMap', () => {
 });
 
 describe('RevocationSet', () => {
-  it('never narrows an entry: the later cut-off and the later expiry win, in any order', () => {
+  it('never narrows an entry: the later cut-off, expiry and refresh side win, in any order', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ issuedBefore: fc.integer({ min: 1, max: 1000 }), expiresAt: fc.integer({ min: 1, max: 1000 }) }),
+          fc.record({
+            issuedBefore: fc.integer({ min: 1, max: 1000 }),
+            expiresAt: fc.integer({ min: 1, max: 1000 }),
+            refreshUntil: fc.integer({ min: 1, max: 5000 }),
+          }),
           {
             minLength: 1,
           },
@@ -85,6 +89,7 @@ describe('RevocationSet', () => {
             id: 'u',
             issuedBefore: Math.max(...writes.map((w) => w.issuedBefore)),
             expiresAt: Math.max(...writes.map((w) => w.expiresAt)),
+            refreshUntil: Math.max(...writes.map((w) => w.refreshUntil)),
           });
         },
       ),

@@ -25,6 +25,14 @@ export interface RedisRevocationStoreOptions {
   failOpen?: boolean;
   /** Milliseconds a write (or a refresh) may take before it is queued (or answered 503). Default 2000. */
   writeTimeout?: number;
+  /**
+   * Durability under failover: how many replicas must acknowledge (Redis `WAIT`) each rotation and revocation before
+   * it is reported done, within half of `writeTimeout`. Default 0: done once the primary has it, so a failover to a
+   * replica that lags may lose the last writes (detected as a loss, see docs/scaling.md). With 1 or more, a refresh
+   * whose rotation too few replicas acknowledged answers 503 (its retry returns the same pair), and such a
+   * revocation is reported `persisted: false` and retried. Not with a Cluster client.
+   */
+  waitForReplicas?: number;
   /** Milliseconds `start` waits for the first synchronisation before serving as stale. Default 5000. */
   startTimeout?: number;
   /**
@@ -85,6 +93,7 @@ export interface ResolvedRedisStoreOptions {
   startTimeoutMs: number;
   epochCheckIntervalMs: number;
   onStoreReset: OnStoreReset;
+  waitForReplicas: number;
 }
 
 /** Checks the options once, when the store is made, and says what to fix. */
@@ -107,7 +116,18 @@ export function resolveRedisStoreOptions(options: RedisRevocationStoreOptions): 
     startTimeoutMs: milliseconds('startTimeout', options.startTimeout, 5000),
     epochCheckIntervalMs: milliseconds('epochCheckInterval', options.epochCheckInterval, 10_000),
     onStoreReset: resolveOnStoreReset(options.onStoreReset),
+    waitForReplicas: options.waitForReplicas ?? 0,
   };
+  if (!Number.isInteger(resolved.waitForReplicas) || resolved.waitForReplicas < 0) {
+    throw new TokenAuthConfigError(
+      `waitForReplicas must be a whole number of replicas >= 0, got ${String(options.waitForReplicas)}`,
+    );
+  }
+  if (resolved.waitForReplicas > 0 && (options.client as Cluster | undefined)?.isCluster === true) {
+    throw new TokenAuthConfigError(
+      'waitForReplicas is not supported with a Cluster client: set it to 0, or use a standalone or Sentinel client',
+    );
+  }
   if (resolved.writeTimeoutMs < MIN_WRITE_TIMEOUT_MS) {
     throw new TokenAuthConfigError(
       `writeTimeout must be at least ${MIN_WRITE_TIMEOUT_MS} ms (a refresh's deadline on Redis's clock is half of it), got ${resolved.writeTimeoutMs}`,

@@ -16,6 +16,7 @@ import { RedisLiveness } from './redis-liveness.js';
 import { RedisKeys } from './redis-keys.js';
 import { withScripts, type Client, type StoreCommands } from './redis-scripts.js';
 import { resolveRedisStoreOptions, type RedisRevocationStoreOptions } from './redis-store-options.js';
+import { ReplicaAcks } from './replica-acks.js';
 import { ReplicaSync } from './replica-sync.js';
 import { RevocationWriter, type RevocationWrite } from './revocation-writer.js';
 import { RedisSessionRotation } from './session-rotation.js';
@@ -60,7 +61,9 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       startTimeoutMs,
       epochCheckIntervalMs,
       onStoreReset,
+      waitForReplicas,
     } = resolveRedisStoreOptions(options);
+    const acks = new ReplicaAcks(waitForReplicas, writeTimeoutMs);
     this.shutdownTimeoutMs = shutdownTimeoutMs;
     this.writeTimeoutMs = writeTimeoutMs;
     this.startTimeoutMs = startTimeoutMs;
@@ -73,16 +76,27 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     const keys = new RedisKeys(prefix);
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? new Logger('TokenAuth');
-    this.replica = new RevocationSet(this.clock);
-    this.state = new ConnectionState(maxStalenessMs, options.failOpen ?? false, this.clock, this.logger);
     this.sharedClock = new SharedClock(this.clock);
-    this.epoch = new StoreEpoch(this.client, keys, onStoreReset, this.clock, this.sharedClock, this.logger);
+    // Revocations expire on the clock tokens are stamped with: Redis's, as measured from here.
+    const storeClock = () => this.sharedClock.now();
+    this.replica = new RevocationSet(storeClock);
+    this.state = new ConnectionState(maxStalenessMs, options.failOpen ?? false, this.clock, this.logger);
+    this.epoch = new StoreEpoch(
+      this.client,
+      keys,
+      onStoreReset,
+      this.clock,
+      this.sharedClock,
+      this.logger,
+      !acks.enabled,
+    );
     this.writer = new RevocationWriter(
       this.client,
       keys,
-      this.clock,
+      storeClock,
       this.logger,
       writeTimeoutMs,
+      acks,
       // Closed or hung (no answer past the heartbeat deadline): queue at once rather than wait out the write timeout.
       () => this.client.status === 'ready' && this.state.fresh,
       () => this.retry(),
@@ -98,8 +112,14 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       logger: this.logger,
       isClosed: () => this.closed,
     });
-    this.sessions = new RedisSessionRotation(this.client, keys, this.epoch, this.sharedClock, writeTimeoutMs, () =>
-      this.recoverFromLoss(),
+    this.sessions = new RedisSessionRotation(
+      this.client,
+      keys,
+      this.epoch,
+      this.sharedClock,
+      writeTimeoutMs,
+      acks,
+      () => this.recoverFromLoss(),
     );
     this.timers = [
       setInterval(() => this.replica.sweep(), 1000),
@@ -197,6 +217,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       ...(staleSince !== undefined && { staleSince }),
       ...(this.state.refusing && { refusing: true }),
       pendingWrites: this.writer.pendingCount,
+      clockOffsetMs: this.sharedClock.offsetMs,
     };
   }
 

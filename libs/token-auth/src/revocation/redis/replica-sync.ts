@@ -113,12 +113,18 @@ export class ReplicaSync {
         });
       }
     }
-    // Write back what Redis lacks or holds narrower (it restarted empty, or writes failed while it was down), and
-    // what is queued, whose refresh side the replica does not hold.
+    // Write back what Redis lacks or holds narrower (it restarted empty or from an older snapshot, or writes failed
+    // while it was down), with the refresh side when known (a session's record, a user's cut-off for its whole
+    // lifetime), and what is queued.
     const missing: Revocation[] = [];
     for (const local of this.replica.entries()) {
       const remote = inRedis.get(this.keys.revocation(local.kind, local.id));
-      if (remote === undefined || remote.expiresAt < local.expiresAt || remote.issuedBefore < local.issuedBefore) {
+      if (
+        remote === undefined ||
+        remote.expiresAt < local.expiresAt ||
+        remote.issuedBefore < local.issuedBefore ||
+        (local.kind === 'user' && (remote.refreshUntil ?? 0) < (local.refreshUntil ?? 0))
+      ) {
         missing.push(local);
       }
     }

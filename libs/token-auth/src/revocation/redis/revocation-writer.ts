@@ -1,9 +1,11 @@
 import type { LoggerService } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
 import type { Revocation } from '../revocation-set.js';
 import type { RevocationResult } from '../revocation-store.interface.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
+import type { ReplicaAcks } from './replica-acks.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
@@ -11,7 +13,6 @@ import { withTimeout } from './with-timeout.js';
  * `refreshUntil` when refresh does (a user's cut-off key, a session's record).
  */
 export interface RevocationWrite extends Revocation {
-  refreshUntil?: number;
   /**
    * For a user's cut-off: a deadline on Redis's clock until which Redis may move the cut-off to just past its own
    * clock (see MERGE in redis-scripts.ts). A queued write drops it: its caller was answered already.
@@ -40,6 +41,7 @@ export class RevocationWriter {
     private readonly clock: () => number,
     private readonly logger: LoggerService,
     private readonly writeTimeoutMs: number,
+    private readonly acks: ReplicaAcks,
     /** Whether Redis is answering now; when not, a write is queued at once. */
     private readonly available: () => boolean,
     /** Called when a retry is due and both connections are ready: resync or flush, as the store sees fit. */
@@ -79,7 +81,8 @@ export class RevocationWriter {
 
   /**
    * Writes entries (merging with what Redis holds) and announces those replicas need, in batches, with the cut-off
-   * Redis settled on. Returns each write's cut-off in force (the same order).
+   * Redis settled on. Returns each write's cut-off in force (the same order). With `waitForReplicas`, each batch
+   * ends with `WAIT`, and fails (the writes are retried) when too few replicas acknowledged it.
    */
   async persist(writes: readonly RevocationWrite[]): Promise<number[]> {
     const now = this.clock();
@@ -91,6 +94,10 @@ export class RevocationWriter {
       const announced = batch.map((w, j) => ({ ...w, issuedBefore: settled[j]! })).filter((w) => w.expiresAt >= now);
       if (announced.length > 0) {
         await this.client.publish(this.keys.channel, JSON.stringify(announced.map((w) => this.keys.toWire(w))));
+      }
+      if (this.acks.enabled) {
+        const acknowledged = await (this.client as Redis).wait(this.acks.replicas, this.acks.timeoutMs);
+        if (!this.acks.enough(acknowledged)) throw new Error(`${this.acks.describe(acknowledged)} (waitForReplicas)`);
       }
     }
     return cutoffs;

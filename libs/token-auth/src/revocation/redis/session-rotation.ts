@@ -4,13 +4,17 @@ import { TokenAuthError } from '../../errors/token-auth.error.js';
 import type { RotationOutcome, SessionRotation } from '../revocation-store.interface.js';
 import { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
+import type { ReplicaAcks } from './replica-acks.js';
 import type { SharedClock } from './shared-clock.js';
 import type { StoreEpoch } from './store-epoch.js';
 import { withTimeout } from './with-timeout.js';
 
 type Pipeline = ChainableCommander & {
-  ntaRotateBuffer(numberOfKeys: 1 | 2, ...keysAndArgs: (Buffer | string | number)[]): Pipeline;
+  ntaRotateBuffer(numberOfKeys: 1 | 3, ...keysAndArgs: (Buffer | string | number)[]): Pipeline;
 };
+
+/** The script's reply, the user's cut-off, and (when waiting for replicas) how many acknowledged. */
+type Answer = [rotated: Buffer[], userValue: string | null, acknowledged?: unknown];
 
 /** A time (ms since the epoch) in the 6 big-endian bytes of the session record, as tokens carry it. */
 function time6(ms: number): Buffer {
@@ -28,8 +32,10 @@ function timeOf(bytes: Buffer | undefined): number {
  * Refresh against Redis, which is authoritative for it: one script on the session's one record (`f:{sid}`), and,
  * in the same round trip, the user's cut-off. Without an answer in time a refresh cannot be decided: 503. The script
  * carries a deadline on Redis's clock, so one that reaches Redis after the caller was answered changes nothing.
- * Outside a Cluster it also checks the epoch marker, so a Redis that lost its data is noticed by the first refresh
- * after the loss, with no window: nothing is decided on it until the loss is handled.
+ * Outside a Cluster it also checks the epoch marker and the rotation count, so a Redis that lost its data (or went
+ * back to an older state) is noticed by the first refresh after the loss that this instance can tell, with no
+ * window: nothing is decided on it until the loss is handled. With `waitForReplicas`, a pair is handed out only once
+ * the replicas hold the rotation that issued it (the same round trip ends with `WAIT`).
  */
 export class RedisSessionRotation {
   constructor(
@@ -38,6 +44,7 @@ export class RedisSessionRotation {
     private readonly epoch: StoreEpoch,
     private readonly sharedClock: SharedClock,
     private readonly timeoutMs: number,
+    private readonly acks: ReplicaAcks,
     /** Redis lost its data: check the epoch again and write back what it lacks. */
     private readonly onLost: () => Promise<void>,
   ) {}
@@ -59,10 +66,9 @@ export class RedisSessionRotation {
     if (this.client.status !== 'ready' || !this.epoch.verified) {
       throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable while the revocation store is down');
     }
-    const isCluster = (this.client as Cluster).isCluster === true;
     const sessionKey = this.keys.session(rotation.sid);
     const userKey = this.keys.revocation('user', rotation.sub);
-    const keys = isCluster ? [sessionKey] : [sessionKey, this.keys.epoch];
+    const keys = this.epoch.counted ? [sessionKey, this.keys.epoch, this.keys.rotations] : [sessionKey];
     const args = [
       Buffer.from(rotation.jti, 'base64url'),
       Buffer.from(rotation.successorJti, 'base64url'),
@@ -73,15 +79,18 @@ export class RedisSessionRotation {
       this.sharedClock.deadline(this.timeoutMs),
       rotation.issuedAt < this.epoch.resetBefore ? '0' : '1',
       this.epoch.known ?? '',
+      this.epoch.knownCount,
+      // Waiting for replicas, a replay writes its record again: acknowledged, the rotation it repeats is held too.
+      this.acks.enabled ? '1' : '0',
     ];
-    let answer: [Buffer[], string | null];
+    let answer: Answer;
     const sentAt = this.sharedClock.local();
     try {
       answer = await withTimeout(this.ask(keys, args, userKey), this.timeoutMs);
     } catch (error) {
       throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describeError(error)}`);
     }
-    const [[reply, usedAt, startedAt, redisTime], userValue] = answer;
+    const [[reply, usedAt, startedAt, redisTime, count], userValue, acknowledged] = answer;
     // Every answer carries Redis's time: the deadlines stay true to it though this clock is stepped (NTP).
     if (redisTime?.length === 6) this.sharedClock.observe(timeOf(redisTime), sentAt, this.sharedClock.local());
     const kind = reply?.toString();
@@ -89,6 +98,14 @@ export class RedisSessionRotation {
     if (kind === 'late') {
       throw new TokenAuthError('revocation_unavailable', 'refresh is unavailable: the revocation store answered late');
     }
+    // A reuse is reported though unacknowledged: the caller then revokes the session, a write that is retried.
+    if (this.acks.enabled && !this.acks.enough(acknowledged) && (kind === 'rotated' || kind === 'replayed')) {
+      throw new TokenAuthError(
+        'revocation_unavailable',
+        `refresh is unavailable: ${this.acks.describe(acknowledged)} (waitForReplicas)`,
+      );
+    }
+    if (count !== undefined && count.length > 0) this.epoch.saw(Number(count.toString()));
     const cutoff = RedisKeys.cutoffOf(userValue);
     if (cutoff !== undefined && rotation.issuedAt < cutoff) return { kind: 'revoked' };
     switch (kind) {
@@ -106,24 +123,20 @@ export class RedisSessionRotation {
   }
 
   /**
-   * The script, then the user's cut-off: one pipelined round trip; on a Cluster (other slots, other masters) the read
-   * waits for the script's answer, so a cut-off written after the script is seen by the read.
+   * The script, then the user's cut-off (and `WAIT` when waiting for replicas): one pipelined round trip; on a
+   * Cluster (other slots, other masters) the read waits for the script's answer, so a cut-off written after the
+   * script is seen by the read.
    */
-  private async ask(
-    keys: string[],
-    args: (Buffer | string | number)[],
-    userKey: string,
-  ): Promise<[Buffer[], string | null]> {
-    const numberOfKeys = keys.length as 1 | 2;
+  private async ask(keys: string[], args: (Buffer | string | number)[], userKey: string): Promise<Answer> {
+    const numberOfKeys = keys.length as 1 | 3;
     if ((this.client as Cluster).isCluster) {
       const rotated = await this.client.ntaRotateBuffer(numberOfKeys, ...keys, ...args);
       return [rotated, await this.client.get(userKey)];
     }
-    const replies = (await (this.client.pipeline() as Pipeline)
-      .ntaRotateBuffer(numberOfKeys, ...keys, ...args)
-      .get(userKey)
-      .exec())!;
+    const pipeline = (this.client.pipeline() as Pipeline).ntaRotateBuffer(numberOfKeys, ...keys, ...args).get(userKey);
+    if (this.acks.enabled) pipeline.wait(this.acks.replicas, this.acks.timeoutMs);
+    const replies = (await pipeline.exec())!;
     for (const [error] of replies) if (error) throw error;
-    return [replies[0]![1] as Buffer[], replies[1]![1] as string | null];
+    return [replies[0]![1] as Buffer[], replies[1]![1] as string | null, replies[2]?.[1]];
   }
 }

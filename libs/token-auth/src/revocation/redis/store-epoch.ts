@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { Cluster } from 'ioredis';
 import type { OnStoreReset } from '../on-store-reset.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
@@ -6,12 +7,16 @@ import type { SharedClock } from './shared-clock.js';
 
 /**
  * Notices that Redis lost its data: the epoch marker (a key without TTL, written with Redis's time when absent)
- * changes or appears. Checked at every (re)synchronisation and periodically. Until checked after a connection
- * drop, refresh is not decided (`verified` false); after, refresh tokens issued before the epoch began may be spent
- * ones whose session records are gone, and are refused (`resetBefore`), unless `onStoreReset` is `'trust'`.
+ * changes or appears. Outside a Cluster the scripts also compare the rotation count (which only grows) with the
+ * highest this instance has seen, and start a new epoch when Redis is behind it: restarted from an older snapshot or
+ * failed over to a lagging replica. Checked at every (re)synchronisation, periodically and (outside a Cluster) by
+ * every refresh. Until checked after a connection drop, refresh is not decided (`verified` false); after, refresh
+ * tokens issued before the epoch began may be spent ones whose session records are gone, and are refused
+ * (`resetBefore`), unless `onStoreReset` is `'trust'`.
  */
 export class StoreEpoch {
   private epoch: string | undefined;
+  private count = 0;
   private checked = false;
 
   constructor(
@@ -21,7 +26,27 @@ export class StoreEpoch {
     private readonly clock: () => number,
     private readonly sharedClock: SharedClock,
     private readonly logger: LoggerService,
+    /**
+     * Whether a count read here may be taken as seen. Not when rotations wait for replicas: a rotation the replicas
+     * never acknowledged (answered 503, so nobody holds its successor) may be lost in a failover without harm.
+     */
+    private readonly learnFromReads: boolean,
   ) {}
+
+  /** Whether the scripts can compare the rotation count: not on a Cluster (other slots). */
+  get counted(): boolean {
+    return (this.client as Cluster).isCluster !== true;
+  }
+
+  /** The highest rotation count seen under the known epoch, for the scripts ('' when none). */
+  get knownCount(): string {
+    return this.count > 0 ? String(this.count) : '';
+  }
+
+  /** A rotation count this instance's own answered write produced. */
+  saw(count: number): void {
+    if (count > this.count) this.count = count;
+  }
 
   /** The epoch this instance knows (the marker's value), once checked. */
   get known(): string | undefined {
@@ -45,12 +70,19 @@ export class StoreEpoch {
   /** Returns true when Redis lost its data since the last check. */
   async check(): Promise<boolean> {
     const sentAt = this.clock();
-    const [epoch, redisTime] = await this.client.ntaEpoch(this.keys.epoch);
+    const [epoch, redisTime, count] = this.counted
+      ? await this.client.ntaEpoch(2, this.keys.epoch, this.keys.rotations, this.epoch ?? '', this.knownCount)
+      : await this.client.ntaEpoch(1, this.keys.epoch, this.epoch ?? '', '');
     this.sharedClock.observe(Number(redisTime), sentAt, this.clock());
     const known = this.epoch;
     this.epoch = epoch;
     this.checked = true;
-    if (known === epoch) return false;
+    if (known === epoch) {
+      if (this.learnFromReads) this.saw(Number(count));
+      return false;
+    }
+    // A new epoch: counts seen under the old one say nothing about this one.
+    this.count = this.learnFromReads ? Number(count) : 0;
     const since = new Date(Number(epoch)).toISOString();
     const effect =
       this.onStoreReset === 'trust'
@@ -60,7 +92,10 @@ export class StoreEpoch {
       this.logger.log(`revocations: Redis session data since ${since}; ${effect}`);
       return false;
     }
-    this.logger.error(`revocations: Redis lost its data (epoch ${known} became ${epoch}); ${effect}`);
+    this.logger.error(
+      `revocations: Redis lost its data (emptied, restarted from an older snapshot or failed over to a replica ` +
+        `behind it; epoch ${known} became ${epoch}); ${effect}`,
+    );
     return true;
   }
 }
