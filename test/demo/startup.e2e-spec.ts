@@ -33,6 +33,7 @@ describe('the built demo (node dist/apps/demo/main.js)', () => {
       status: 'up',
       keyRing: 'fresh',
       revocationStore: 'local',
+      clock: 'in_step',
       instance: 'serving',
     });
 

@@ -69,13 +69,14 @@ describe.each(['express', 'fastify'] as const)('TokenAuthHealthIndicator with de
   it('reports the states only: no key id, source, counts or error', async () => {
     const nest = await start(platform);
     const response = await request(nest.getHttpServer()).get('/health').expect(200);
-    expect(response.body.info.token_auth).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local' });
+    expect(response.body.info.token_auth).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local', clock: 'in_step' });
     await nest.get(KeyRingManager).refresh();
     const degraded = await request(nest.getHttpServer()).get('/health').expect(200);
     expect(degraded.body.details.token_auth).toEqual({
       status: 'degraded',
       keyRing: 'refresh_failing',
       revocationStore: 'local',
+      clock: 'in_step',
     });
     expect(JSON.stringify(degraded.body)).not.toMatch(new RegExp(`${key.id}|secrets|ECONNREFUSED|memory`));
   });

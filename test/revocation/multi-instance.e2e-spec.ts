@@ -70,7 +70,7 @@ describe('revocations shared by three demo processes through one Redis', () => {
       const health = await fetch(`${instance.url}/health`);
       expect([health.status, await health.json()]).toEqual([
         503,
-        { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', instance: 'serving' },
+        { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', clock: 'in_step', instance: 'serving' },
       ]);
     }
   }, 60_000);

@@ -52,6 +52,7 @@ export { KeyRingManager, type KeyRingHealth } from './keys/key-ring-manager.js';
 export {
   tokenAuthHealthSummary,
   type TokenAuthHealthSummary,
+  type TokenAuthHealthSummaryOptions,
   type TokenAuthHealthStatus,
 } from './terminus/health-summary.js';
 export { EnvKeyProvider, type EnvKeyProviderOptions } from './keys/env.key-provider.js';

@@ -16,43 +16,49 @@ describe('summarize (the public /health)', () => {
       'a fresh ring and a local store',
       ring,
       memory,
-      { status: 'up', keyRing: 'fresh', revocationStore: 'local', instance: 'serving' },
+      { status: 'up', keyRing: 'fresh', revocationStore: 'local', clock: 'in_step', instance: 'serving' },
     ],
     [
       'a connected shared store',
       ring,
       redis,
-      { status: 'up', keyRing: 'fresh', revocationStore: 'connected', instance: 'serving' },
+      { status: 'up', keyRing: 'fresh', revocationStore: 'connected', clock: 'in_step', instance: 'serving' },
     ],
     [
       'a failed refresh',
       { ...ring, lastError: { message: 'x', at: 'y' } },
       redis,
-      { status: 'degraded', keyRing: 'refresh_failing', revocationStore: 'connected', instance: 'serving' },
+      {
+        status: 'degraded',
+        keyRing: 'refresh_failing',
+        revocationStore: 'connected',
+        clock: 'in_step',
+        instance: 'serving',
+      },
     ],
     [
       'an unreachable store',
       ring,
       { ...redis, connected: false },
-      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale', instance: 'serving' },
+      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale', clock: 'in_step', instance: 'serving' },
     ],
     [
       'a store behind',
       ring,
       { ...redis, staleSince: '2026-12-01T00:00:00.000Z' },
-      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale', instance: 'serving' },
+      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale', clock: 'in_step', instance: 'serving' },
     ],
     [
       'a stale ring',
       { ...ring, stale: true, lastError: { message: 'x', at: 'y' } },
       redis,
-      { status: 'down', keyRing: 'stale', revocationStore: 'connected', instance: 'serving' },
+      { status: 'down', keyRing: 'stale', revocationStore: 'connected', clock: 'in_step', instance: 'serving' },
     ],
     [
       'a store refusing every token (fail-closed past maxStaleness)',
       ring,
       { ...redis, connected: false, refusing: true },
-      { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', instance: 'serving' },
+      { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', clock: 'in_step', instance: 'serving' },
     ],
   ])('%s', (_, keyRing, store, expected) => {
     const summary = summarize(keyRing, store, false);
@@ -65,6 +71,7 @@ describe('summarize (the public /health)', () => {
       status: 'down',
       keyRing: 'fresh',
       revocationStore: 'connected',
+      clock: 'in_step',
       instance: 'shutting_down',
     });
   });

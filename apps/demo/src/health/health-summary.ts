@@ -25,6 +25,7 @@ export function summarize(
     status: shuttingDown ? 'down' : tokenAuth.status,
     keyRing: tokenAuth.keyRing,
     revocationStore: tokenAuth.revocationStore,
+    clock: tokenAuth.clock,
     instance: shuttingDown ? 'shutting_down' : 'serving',
   };
 }

@@ -78,6 +78,11 @@ export interface RevocationStoreHealth {
   /** Past `maxStaleness` and failing closed: every token check answers `revocation_unavailable` (503). */
   refusing?: boolean;
   pendingWrites?: number;
+  /**
+   * Shared stores only: how far the store's clock (which stamps and checks tokens) is ahead of this instance's own,
+   * in ms (negative: behind). Past the module's `clockTolerance` the instance's clock needs fixing (NTP).
+   */
+  clockOffsetMs?: number;
 }
 
 /**

@@ -13,38 +13,48 @@ const redis: RevocationStoreHealth = { ...memory, store: 'redis', connected: tru
 
 describe('tokenAuthHealthSummary', () => {
   it.each<[string, KeyRingHealth, RevocationStoreHealth | undefined, TokenAuthHealthSummary]>([
-    ['a fresh ring and a local store', ring, memory, { status: 'up', keyRing: 'fresh', revocationStore: 'local' }],
-    ['no store given', ring, undefined, { status: 'up', keyRing: 'fresh', revocationStore: 'local' }],
-    ['a connected shared store', ring, redis, { status: 'up', keyRing: 'fresh', revocationStore: 'connected' }],
+    [
+      'a fresh ring and a local store',
+      ring,
+      memory,
+      { status: 'up', keyRing: 'fresh', revocationStore: 'local', clock: 'in_step' },
+    ],
+    ['no store given', ring, undefined, { status: 'up', keyRing: 'fresh', revocationStore: 'local', clock: 'in_step' }],
+    [
+      'a connected shared store',
+      ring,
+      redis,
+      { status: 'up', keyRing: 'fresh', revocationStore: 'connected', clock: 'in_step' },
+    ],
     [
       'a failed refresh',
       { ...ring, lastError: { message: 'x', at: 'y' } },
       redis,
-      { status: 'degraded', keyRing: 'refresh_failing', revocationStore: 'connected' },
+      { status: 'degraded', keyRing: 'refresh_failing', revocationStore: 'connected', clock: 'in_step' },
     ],
     [
       'an unreachable store',
       ring,
       { ...redis, connected: false },
-      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale' },
+      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale', clock: 'in_step' },
     ],
     [
       'a store behind',
       ring,
       { ...redis, staleSince: '2026-12-01T00:00:00.000Z' },
-      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale' },
+      { status: 'degraded', keyRing: 'fresh', revocationStore: 'stale', clock: 'in_step' },
     ],
     [
       'a stale ring',
       { ...ring, stale: true, lastError: { message: 'x', at: 'y' } },
       redis,
-      { status: 'down', keyRing: 'stale', revocationStore: 'connected' },
+      { status: 'down', keyRing: 'stale', revocationStore: 'connected', clock: 'in_step' },
     ],
     [
       'a store past its maxStaleness, failing closed: every token refused, so the instance is down',
       ring,
       { ...redis, connected: false, staleSince: '2026-12-01T00:00:00.000Z', refusing: true },
-      { status: 'down', keyRing: 'fresh', revocationStore: 'refusing' },
+      { status: 'down', keyRing: 'fresh', revocationStore: 'refusing', clock: 'in_step' },
     ],
   ])('%s', (_, keyRing, store, expected) => {
     const summary = tokenAuthHealthSummary(keyRing, store);

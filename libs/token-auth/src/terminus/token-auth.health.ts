@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
 import { tokenAuthHealthSummary } from './health-summary.js';
 
@@ -19,7 +20,8 @@ export interface TokenAuthHealthOptions {
  * - `down` when the key ring is stale (past the provider's `maxStaleness`), or a fail-closed revocation store is
  *   past its own: every token is refused with 503;
  * - `degraded` when the last key refresh failed (the last good ring is still served), or the shared revocation
- *   store is unreachable or behind (revocations are enforced here and queued for the others);
+ *   store is unreachable or behind (revocations are enforced here and queued for the others), or this instance's
+ *   clock is off from the store's by more than `clockTolerance`;
  * - `up` otherwise.
  * The details list key ids and states, the ring's age and last error, and the store's counts; never key bytes.
  * `isHealthy(key, { details: false })` gives the states only.
@@ -30,6 +32,7 @@ export class TokenAuthHealthIndicator {
     private readonly indicators: HealthIndicatorService,
     private readonly keys: KeyRingManager,
     @Optional() @Inject(REVOCATION_STORE) private readonly revocations?: RevocationStore,
+    @Optional() @Inject(TOKEN_AUTH_OPTIONS) private readonly options?: ResolvedTokenAuthOptions,
   ) {}
 
   isHealthy<const Key extends string = 'token_auth'>(
@@ -40,7 +43,9 @@ export class TokenAuthHealthIndicator {
     const ring = this.keys.health();
     const revocation = this.revocations?.health();
     // One set of rules decides the status, with or without details: tokenAuthHealthSummary's.
-    const { status, ...states } = tokenAuthHealthSummary(ring, revocation);
+    const { status, ...states } = tokenAuthHealthSummary(ring, revocation, {
+      clockToleranceMs: this.options?.clockToleranceMs,
+    });
     if (options.details === false) {
       if (status === 'down') return indicator.down(states);
       return status === 'degraded' ? indicator.degraded(states) : indicator.up(states);
@@ -62,6 +67,8 @@ export class TokenAuthHealthIndicator {
       ring.lastError && 'the last key ring refresh failed',
       revocation?.connected === false && 'revocation store unreachable',
       revocation?.staleSince !== undefined && `revocation store behind since ${revocation.staleSince}`,
+      states.clock === 'skewed' &&
+        `this instance's clock is ${Math.abs(revocation?.clockOffsetMs ?? 0)} ms off the revocation store's (fix NTP)`,
     ].filter((problem): problem is string => typeof problem === 'string');
     return indicator.degraded({ ...data, message: problems.join('; ') });
   }

@@ -39,6 +39,11 @@ export class TokenVerifier {
   private readonly cache?: VerifiedTokenCache;
   /** How `verify` checks an access token, made once: no object is allocated per verification. */
   private readonly accessChecks: VerifyAsOptions;
+  /**
+   * The clock tokens are checked on: the one they are stamped with (the shared store's, when it has one), so an
+   * instance whose own clock is off neither refuses the tokens it just issued nor accepts expired ones.
+   */
+  private readonly now: () => number;
 
   constructor(
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
@@ -47,6 +52,7 @@ export class TokenVerifier {
   ) {
     if (options.verifyCache !== false) this.cache = new VerifiedTokenCache(options.verifyCache);
     this.accessChecks = { maxLifetimeMs: options.maxAccessTokenTtlMs, checkRevocation: true };
+    this.now = revocations.now?.bind(revocations) ?? options.clock;
   }
 
   /** An access token's claims (frozen), or `TokenAuthError` with a stable code. */
@@ -58,7 +64,7 @@ export class TokenVerifier {
       // Cached under this ring: the tag matched one of its keys. Under a reloaded or rotated ring the token is
       // verified from its bytes, and caching it clears the rest.
       if (ring === this.cache!.ring) {
-        this.checkUse(ring, cached, maxLifetimeMs, this.options.clock());
+        this.checkUse(ring, cached, maxLifetimeMs, this.now());
         return cached;
       }
     }
@@ -84,7 +90,7 @@ export class TokenVerifier {
     const issuedAt = issuedAtOf(parsed);
     const ring = this.keys.current;
     // One clock reading for every check of this verification.
-    const now = this.options.clock();
+    const now = this.now();
     const macKey = this.acceptedKey(ring, kid, purpose, issuedAt, now);
     if (!tagMatches(parsed, macKey)) {
       throw new TokenAuthError('invalid_signature', 'invalid token signature');

@@ -28,4 +28,9 @@ export class SharedClock {
   now(): number {
     return Math.round(this.clock() + this.offset);
   }
+
+  /** How far Redis's clock is ahead of this instance's (ms; negative: behind). */
+  get offsetMs(): number {
+    return Math.round(this.offset);
+  }
 }
