@@ -15,13 +15,16 @@ import {
   type TokenPair,
 } from 'nestjs-token-auth';
 import { codeOf } from '../support/error-code.js';
-import { flushAll } from '../support/redis-admin.js';
+import { eventually } from '../support/eventually.js';
+import { flushAll, redisCommand } from '../support/redis-admin.js';
 import { RedisServer } from '../support/redis-server.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { RedisStores } from '../revocation/support/redis-stores.js';
 
 /**
  * Random interleavings of logins, refreshes, replays of spent refresh tokens (within the replay window, and after
- * it), logout, logout-all and a loss of the store's data, run against the memory store (the rotation rule in
+ * it), logout, logout-all, a loss of the store's data, a restart from an older snapshot, and a refresh delivered
+ * after its caller gave up, run against the memory store (the rotation rule in
  * TypeScript, on a ManualClock) and the Redis store (the same rule in Lua, stamped with Redis's TIME, on a real
  * redis-server started here). After every step:
  * - never two live chains in one session: a refresh succeeds only for the chain's head (a new successor, the same
@@ -45,6 +48,11 @@ type Step =
   | { op: 'logout'; session: number }
   | { op: 'logoutAll'; user: number }
   | { op: 'loseData' }
+  /** The store saves a snapshot, and later comes back from it (a restart from an older snapshot). */
+  | { op: 'snapshot' }
+  | { op: 'rollback' }
+  /** A refresh of the head that reaches the store only after its caller was answered 503. */
+  | { op: 'late'; session: number }
   /** Time passes: a fraction (in thousandths) of the replay window. */
   | { op: 'wait'; permille: number };
 
@@ -74,6 +82,9 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('logout' as const), session: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('logoutAll' as const), user: fc.nat(1) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'loseData' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'snapshot' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'rollback' as const }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('late' as const), session: fc.nat(3) }) },
   {
     weight: 1,
     arbitrary: fc.record({ op: fc.constant('wait' as const), permille: fc.integer({ min: 1, max: 1500 }) }),
@@ -98,6 +109,18 @@ interface Harness {
   create(): Promise<RevocationStore>;
   /** Everything the store held is lost. Resolves to the store to use afterwards (a new one means a new process). */
   loseData(store: RevocationStore): Promise<RevocationStore>;
+  /** Saves what the store holds now. */
+  snapshot(): Promise<void>;
+  /**
+   * The store comes back from the last snapshot (or empty): what was written since is lost. Resolves to the store
+   * to use afterwards, once it serves again.
+   */
+  rollback(store: RevocationStore): Promise<RevocationStore>;
+  /**
+   * Runs `refresh` while the store cannot be reached, and lets the held request reach it after the caller gave up;
+   * false when the store has no network (the step is skipped).
+   */
+  deliverLate(refresh: () => Promise<unknown>): Promise<boolean>;
   /** A new store after a loss forgets the revocations made before (a memory store's restart). */
   readonly forgetsRevocations: boolean;
   /** The loss is noticed only by the next refresh (Redis's epoch marker), not at once. */
@@ -126,6 +149,13 @@ function memoryHarness(): Harness {
       clock.advance(1000);
       return new MemoryRevocationStore({ clock: clock.now });
     },
+    snapshot: async () => undefined,
+    // A memory store has no snapshot: it comes back from a restart empty.
+    rollback: async () => {
+      clock.advance(1000);
+      return new MemoryRevocationStore({ clock: clock.now });
+    },
+    deliverLate: async () => false,
     forgetsRevocations: true,
     noticesLossLate: false,
     marginMs: 0,
@@ -136,9 +166,12 @@ function memoryHarness(): Harness {
 /** Real time slept per run, at most: after-window replays and waits beyond it are skipped. */
 const REDIS_SLEEP_BUDGET_MS = 1_300;
 
-function redisHarness(server: () => RedisServer): Harness {
+/** The write timeout of the Redis harness's stores: a refresh's deadline on Redis's clock is half of it. */
+const REDIS_WRITE_TIMEOUT_MS = 600;
+
+function redisHarness(server: () => RedisServer, proxy: () => TcpProxy): Harness {
   const clock = new ManualClock(Date.now());
-  const stores = new RedisStores();
+  const stores = new RedisStores({ writeTimeout: REDIS_WRITE_TIMEOUT_MS });
   let slept = 0;
   return {
     windowS: 1,
@@ -154,11 +187,39 @@ function redisHarness(server: () => RedisServer): Harness {
     sync: () => clock.set(Date.now()),
     create: async () => {
       slept = 0;
-      return stores.on(server());
+      return stores.on(server(), {
+        connection: { port: proxy().port, host: '127.0.0.1', retryStrategy: () => 50 },
+      });
     },
     loseData: async (store) => {
       await flushAll(server().url);
       return store;
+    },
+    snapshot: async () => {
+      await redisCommand(server().url, 'SAVE');
+    },
+    rollback: async (store) => {
+      await server().restart();
+      await eventually(() => {
+        const health = store.health();
+        return health.connected === true && health.staleSince === undefined;
+      }, 'the store serves again after the restart');
+      return store;
+    },
+    deliverLate: async (refresh) => {
+      const held = REDIS_WRITE_TIMEOUT_MS + 100;
+      if (slept + held > REDIS_SLEEP_BUDGET_MS) return false;
+      slept += held;
+      proxy().blackhole();
+      try {
+        await refresh();
+        await sleep(held - REDIS_WRITE_TIMEOUT_MS);
+      } finally {
+        proxy().resume();
+      }
+      // The held script reaches Redis now, past its deadline; give it the time to be answered.
+      await sleep(50);
+      return true;
     },
     forgetsRevocations: false,
     noticesLossLate: true,
@@ -181,23 +242,38 @@ interface Session {
   mayReset: boolean;
   /** Ended before a store that forgets revocations lost its data: its access tokens are no longer known revoked. */
   forgotten: boolean;
+  /** The chain's length when the store last saved a snapshot (undefined: logged in after it). */
+  chainAtSnapshot?: number;
+  /** The store came back from a snapshot older than some of this chain's refreshes: a spent token refreshing is a fork. */
+  spentLost?: boolean;
 }
 
 const revoked = (s: Session) => s.ended === 'logout' || s.ended === 'logoutAll' || s.ended === 'reuse';
 
 let server: RedisServer | undefined;
+let proxy: TcpProxy | undefined;
 
 beforeAll(async () => {
   server = await RedisServer.start();
+  proxy = await TcpProxy.start(server.port);
 });
 
 afterAll(async () => {
+  await proxy?.close();
   await server?.kill();
 });
 
 describe.each<[string, () => Harness, number]>([
   ['MemoryRevocationStore', memoryHarness, runsFor(200)],
-  ['RedisRevocationStore', () => redisHarness(() => server!), runsFor(25)],
+  [
+    'RedisRevocationStore',
+    () =>
+      redisHarness(
+        () => server!,
+        () => proxy!,
+      ),
+    runsFor(25),
+  ],
 ])('refresh chains on %s (property)', (_name, makeHarness, numRuns) => {
   const modules: TestingModule[] = [];
   const harness = makeHarness();
@@ -298,6 +374,8 @@ describe.each<[string, () => Harness, number]>([
             }
             // Invariant: no revoked (or lost) session refreshes again.
             if (endedBefore !== undefined) throw new Error(`${what} of a session ended (${endedBefore}) refreshed`);
+            // Invariant: a token spent before a rollback that lost its spending does not refresh again.
+            if (s.spentLost === true && jti !== head) throw new Error(`${what}, spent before a rollback, refreshed`);
             const next = result.refresh.claims.jti;
             if (jti === head) {
               // Every presenter of the head gets the one successor: a second one would be a second chain.
@@ -418,6 +496,43 @@ describe.each<[string, () => Harness, number]>([
               for (const s of sessions) {
                 if (s.sub === users[step.user] && !revoked(s)) s.ended = 'logoutAll';
               }
+              break;
+            }
+            case 'snapshot':
+              await harness.snapshot();
+              for (const s of sessions) s.chainAtSnapshot = s.chain.length;
+              break;
+            case 'rollback': {
+              store = await harness.rollback(store);
+              if (harness.forgetsRevocations) {
+                tokens = await start(store);
+                for (const s of sessions) if (revoked(s)) s.forgotten = true;
+              }
+              // What was written since the snapshot is gone: a live session's head may be unknown to the store now,
+              // or an older token its current one again. Detected, the loss answers session_reset; a token other
+              // than the head or the one spent last refreshing is a second chain, caught by settle.
+              for (const s of sessions) {
+                if (s.ended !== undefined) continue;
+                s.mayReset = true;
+                if (s.chain.length > (s.chainAtSnapshot ?? 1)) s.spentLost = true;
+              }
+              break;
+            }
+            case 'late': {
+              const s = sessionOf(step.session);
+              if (!s) break;
+              const head = s.chain.at(-1)!;
+              let answer: TokenPair | TokenAuthError | undefined;
+              if (!(await harness.deliverLate(async () => (answer = await present(head))))) break;
+              // Answered 503 (a revoked session may be refused here already): whenever the request reaches the
+              // store, it changes nothing, so the head of a live session still refreshes.
+              expectIn(
+                `late refresh of session ${s.sid}`,
+                answer instanceof TokenAuthError ? answer.code : 'refreshed',
+                s.ended === undefined
+                  ? ['revocation_unavailable']
+                  : ['revocation_unavailable', 'revoked_token', 'session_reset', 'token_expired'],
+              );
               break;
             }
             case 'loseData': {
