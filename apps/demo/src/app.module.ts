@@ -39,6 +39,8 @@ export class AppModule {
               new RedisRevocationStore({
                 connection: demo.redis.connection,
                 maxStaleness: demo.redis.maxStaleness,
+                waitForReplicas: demo.redis.waitForReplicas,
+                writeTimeout: demo.redis.writeTimeout,
               }),
             // The page at / signs in with HttpOnly cookies; API clients keep using bearer tokens.
             cookie: { sameSite: 'strict' },

@@ -50,9 +50,18 @@ describe('loadDemoConfig', () => {
       url: 'redis://127.0.0.1:6379',
       connection: 'redis://127.0.0.1:6379',
       maxStaleness: 60,
+      waitForReplicas: 0,
+      writeTimeout: 2000,
     });
-    expect(loadDemoConfig({ REDIS_URL: 'redis://r:6379', REVOCATION_MAX_STALENESS: '5' }).redis?.maxStaleness).toBe(5);
-    expect(loadDemoConfig({ REVOCATION_MAX_STALENESS: '5' }).redis).toBeUndefined();
+    expect(
+      loadDemoConfig({
+        REDIS_URL: 'redis://r:6379',
+        REVOCATION_MAX_STALENESS: '5',
+        REDIS_WAIT_REPLICAS: '1',
+        REVOCATION_WRITE_TIMEOUT: '4000',
+      }).redis,
+    ).toMatchObject({ maxStaleness: 5, waitForReplicas: 1, writeTimeout: 4000 });
+    expect(loadDemoConfig({ REVOCATION_MAX_STALENESS: '5', REDIS_WAIT_REPLICAS: '1' }).redis).toBeUndefined();
   });
 
   it("reaches Redis through Sentinel with a redis+sentinel:// URL, read by the library's helper", () => {
@@ -67,6 +76,18 @@ describe('loadDemoConfig', () => {
       db: 1,
     });
     expect(loadDemoConfig({ REDIS_URL: 'rediss+sentinel://s1/m' }).redis?.connection).toMatchObject({ tls: {} });
+  });
+
+  it.each(['-1', 'one', '1.5', '101'])('refuses REDIS_WAIT_REPLICAS=%s with a message naming it', (value) => {
+    expect(() => loadDemoConfig({ REDIS_URL: 'redis://r', REDIS_WAIT_REPLICAS: value })).toThrow(
+      /^REDIS_WAIT_REPLICAS must be a whole number from 0 to 100/,
+    );
+  });
+
+  it.each(['99', '60001', '2s'])('refuses REVOCATION_WRITE_TIMEOUT=%s with a message naming it', (value) => {
+    expect(() => loadDemoConfig({ REDIS_URL: 'redis://r', REVOCATION_WRITE_TIMEOUT: value })).toThrow(
+      /^REVOCATION_WRITE_TIMEOUT must be a whole number from 100 to 60000/,
+    );
   });
 
   it('says which URL forms REDIS_URL accepts', () => {

@@ -29,6 +29,9 @@ export interface DemoConfig {
    * `REVOCATION_MAX_STALENESS` seconds (default 60) while Redis is unreachable. Unset: revocations stay in memory.
    * `redis://` or `rediss://`, or through Sentinel `redis+sentinel://[[user]:password@]host:port[,host:port...]/
    * masterName[/db]` (`rediss+sentinel://` for TLS), read by the library's `redisConnectionFromUrl`.
+   * `REDIS_WAIT_REPLICAS` (default 0): replicas that must hold each rotation and revocation before it is answered
+   * (the store's `waitForReplicas`). `REVOCATION_WRITE_TIMEOUT` in ms (default 2000): how long a write or a refresh
+   * may take (the store's `writeTimeout`; with replicas to wait for, half of it is the wait).
    */
   redis?: RedisConfig;
   /**
@@ -50,6 +53,8 @@ export interface RedisConfig {
   /** What the store connects with: the URL itself, or Sentinel options made of it. */
   connection: string | RedisOptions;
   maxStaleness: number;
+  waitForReplicas: number;
+  writeTimeout: number;
 }
 
 export const DEMO_CONFIG = Symbol('demo:config');
@@ -84,6 +89,8 @@ function redis(env: NodeJS.ProcessEnv): DemoConfig['redis'] {
     url,
     connection,
     maxStaleness: integer(env, 'REVOCATION_MAX_STALENESS', 60, 0, 86_400),
+    waitForReplicas: integer(env, 'REDIS_WAIT_REPLICAS', 0, 0, 100),
+    writeTimeout: integer(env, 'REVOCATION_WRITE_TIMEOUT', 2000, 100, 60_000),
   };
 }
 
