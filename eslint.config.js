@@ -16,6 +16,7 @@ const SRC = './libs/token-auth/src';
 export const LIBRARY_LAYERS = [
   'errors',
   'format',
+  'client',
   'http',
   'keys',
   'revocation',
@@ -70,6 +71,22 @@ export default tseslint.config(
     files: ['libs/token-auth/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
+  },
+  {
+    // nestjs-token-auth/client runs in browsers, workers and Deno: no Node built-in, no Buffer, nothing of Nest.
+    // tsconfig.client.json checks the same at compile time.
+    files: [
+      'libs/token-auth/src/client/*.ts',
+      'libs/token-auth/src/format/{attenuated-layout,base64url,caveat-format,caveats,token-format}.ts',
+    ],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(node:|@nestjs/)', message: 'The client entry runs outside Node and Nest.' }] },
+      ],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
+    },
   },
   {
     // The page's script runs in the browser.

@@ -104,7 +104,7 @@ const BASE64URL_VALUES = Int8Array.from({ length: 128 }, (_, code) =>
  * and `/`, reads only the low byte of a character above U+00FF, and ignores the bits of the last character that
  * fall past the last byte.
  */
-function isCanonicalBase64url(text: string, length: number): boolean {
+export function isCanonicalBase64url(text: string, length: number): boolean {
   const tail = text.length & 3;
   if (tail === 1 || length !== (text.length * 3) >> 2) return false;
   if (text.indexOf('+') !== -1 || text.indexOf('/') !== -1 || Buffer.byteLength(text, 'utf8') !== text.length)

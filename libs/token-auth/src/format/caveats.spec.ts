@@ -1,0 +1,232 @@
+import { describe, expect, it } from '@jest/globals';
+import { decodeBase64url, encodeBase64url } from './base64url.js';
+import { CaveatType, MAX_ATTENUATED_TOKEN_LENGTH, MAX_CAVEAT_BYTES } from './caveat-format.js';
+import {
+  CaveatFormatError,
+  decodeCaveat,
+  effectiveCaveats,
+  encodeCaveat,
+  isUnder,
+  normalisePathPrefix,
+  normalisedRequestPath,
+  unmetCaveat,
+  type Caveat,
+} from './caveats.js';
+
+const ID = encodeBase64url(new Uint8Array(16).fill(7));
+
+function roundTrip(caveat: Caveat): Caveat {
+  const bytes = encodeCaveat(caveat);
+  return decodeCaveat(bytes, 0, bytes.length);
+}
+
+function problemOf(bytes: number[]): string {
+  try {
+    decodeCaveat(Uint8Array.from(bytes), 0, bytes.length);
+  } catch (error) {
+    if (error instanceof CaveatFormatError) return error.problem;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('base64url over Uint8Array', () => {
+  it('spells bytes as Buffer does, and reads back only the canonical spelling', () => {
+    for (let length = 0; length < 40; length++) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 151 + length * 17) & 0xff);
+      const text = encodeBase64url(bytes);
+      expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+      expect(decodeBase64url(text)).toEqual(bytes);
+    }
+    expect(decodeBase64url('AB')).toBeUndefined(); // unused bits set
+    expect(decodeBase64url('AQ==')).toBeUndefined();
+    expect(decodeBase64url('A+/A')).toBeUndefined();
+    expect(decodeBase64url('AAAAA')).toBeUndefined();
+    expect(decodeBase64url('AŁ')).toBeUndefined();
+  });
+});
+
+describe('caveats', () => {
+  it('round-trips every type', () => {
+    const caveats: Caveat[] = [
+      { type: 'expires', at: Date.UTC(2026, 0, 1, 0, 10) },
+      { type: 'methods', methods: ['GET', 'HEAD'] },
+      { type: 'path', prefix: '/notes/5' },
+      { type: 'path', prefix: '/' },
+      { type: 'audience', audience: 'notes-api' },
+      { type: 'once', id: ID },
+    ];
+    for (const caveat of caveats) expect(roundTrip(caveat)).toEqual(caveat);
+    expect(Array.from(encodeCaveat({ type: 'methods', methods: ['GET', 'HEAD'] }))).toEqual([CaveatType.methods, 3]);
+  });
+
+  it('refuses to write a caveat that could not be read back the same way', () => {
+    expect(() => encodeCaveat({ type: 'expires', at: 1.5 })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'expires', at: 0 })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'methods', methods: [] })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'methods', methods: ['get' as 'GET'] })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'path', prefix: '/notes/../admin' })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'path', prefix: '/notes/%2e%2e' })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'path', prefix: 'notes' })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'path', prefix: `/${'a'.repeat(MAX_CAVEAT_BYTES)}` })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'audience', audience: '' })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'audience', audience: 'a\nb' })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'once', id: 'short' })).toThrow(RangeError);
+    expect(() => encodeCaveat({ type: 'role' } as unknown as Caveat)).toThrow(TypeError);
+  });
+
+  it('writes a path prefix in its one normal form', () => {
+    expect(normalisePathPrefix('/notes/5/')).toBe('/notes/5');
+    expect(normalisePathPrefix('/')).toBe('/');
+    for (const bad of [
+      '',
+      'notes',
+      '//notes',
+      '/notes//5',
+      '/./notes',
+      '/notes/..',
+      '/a\\b',
+      '/a%20b',
+      '/a?b',
+      '/a#b',
+    ]) {
+      expect(() => normalisePathPrefix(bad)).toThrow(RangeError);
+    }
+  });
+
+  it('fails closed on an unknown type, and refuses a payload its type does not allow', () => {
+    expect(problemOf([0x00])).toBe('unknown');
+    expect(problemOf([0x06, 1, 2, 3])).toBe('unknown');
+    expect(problemOf([0xff])).toBe('unknown');
+    expect(problemOf([CaveatType.expires, 0, 0, 0, 0, 0])).toBe('malformed');
+    expect(problemOf([CaveatType.expires, 0, 0, 0, 0, 0, 0])).toBe('malformed');
+    expect(problemOf([CaveatType.methods, 0])).toBe('malformed');
+    expect(problemOf([CaveatType.methods, 0x80 | 1])).toBe('malformed');
+    expect(problemOf([CaveatType.methods, 1, 1])).toBe('malformed');
+    expect(problemOf([CaveatType.path])).toBe('malformed');
+    expect(problemOf([CaveatType.path, ...Buffer.from('/a/../b')])).toBe('malformed');
+    expect(problemOf([CaveatType.path, ...Buffer.from('/a/')])).toBe('malformed');
+    expect(problemOf([CaveatType.path, 0x2f, 0xff])).toBe('malformed');
+    expect(problemOf([CaveatType.audience, 0x61, 0x0a])).toBe('malformed');
+    expect(problemOf([CaveatType.once, 1, 2, 3])).toBe('malformed');
+  });
+
+  it('takes every caveat together: earliest expiry, common methods, innermost path, one audience', () => {
+    const effective = effectiveCaveats([
+      { type: 'expires', at: 2000 },
+      { type: 'methods', methods: ['GET', 'HEAD', 'POST'] },
+      { type: 'path', prefix: '/notes' },
+      { type: 'expires', at: 1000 },
+      { type: 'methods', methods: ['GET', 'DELETE'] },
+      { type: 'path', prefix: '/notes/5' },
+      { type: 'audience', audience: 'api' },
+      { type: 'audience', audience: 'api' },
+      { type: 'once', id: ID },
+      { type: 'once', id: ID },
+    ]);
+    expect(effective).toMatchObject({
+      expiresAt: 1000,
+      methods: ['GET'],
+      pathPrefix: '/notes/5',
+      audience: 'api',
+      once: [ID],
+    });
+    expect(Object.isFrozen(effective) && Object.isFrozen(effective.list[0])).toBe(true);
+    // The order of two nested prefixes does not matter.
+    expect(
+      effectiveCaveats([
+        { type: 'path', prefix: '/notes/5' },
+        { type: 'path', prefix: '/notes' },
+      ]).pathPrefix,
+    ).toBe('/notes/5');
+  });
+
+  it.each<[string, Caveat[]]>([
+    [
+      'methods with nothing in common',
+      [
+        { type: 'methods', methods: ['GET'] },
+        { type: 'methods', methods: ['POST'] },
+      ],
+    ],
+    [
+      'two unrelated paths',
+      [
+        { type: 'path', prefix: '/notes' },
+        { type: 'path', prefix: '/notesx' },
+      ],
+    ],
+    [
+      'two audiences',
+      [
+        { type: 'audience', audience: 'a' },
+        { type: 'audience', audience: 'b' },
+      ],
+    ],
+  ])('refuses caveats no request can meet: %s', (_, list) => {
+    expect(() => effectiveCaveats(list)).toThrow(expect.objectContaining({ problem: 'unsatisfiable' }));
+  });
+});
+
+describe('paths', () => {
+  it('matches a prefix segment by segment', () => {
+    expect(isUnder('/notes/5', '/notes/5')).toBe(true);
+    expect(isUnder('/notes/5/x', '/notes/5')).toBe(true);
+    expect(isUnder('/notes/50', '/notes/5')).toBe(false);
+    expect(isUnder('/notes', '/notes/5')).toBe(false);
+    expect(isUnder('/anything', '/')).toBe(true);
+  });
+
+  it('reads a request path decoded once, and refuses every spelling that could reach another path', () => {
+    expect(normalisedRequestPath('/notes/5')).toBe('/notes/5');
+    expect(normalisedRequestPath('/notes/5/')).toBe('/notes/5');
+    expect(normalisedRequestPath('/notes/5?x=/../admin')).toBe('/notes/5');
+    expect(normalisedRequestPath('/files/a%20b')).toBe('/files/a b');
+    expect(normalisedRequestPath('/caf%C3%A9')).toBe('/café');
+    expect(normalisedRequestPath('/')).toBe('/');
+    for (const bad of [
+      '/notes/5/../../admin',
+      '/notes/5/..',
+      '/notes/5/.',
+      '/notes/./5',
+      '/notes/5/%2e%2e/x',
+      '/notes/5/%2E%2E',
+      '/notes/5%2F..%2Fadmin',
+      '/notes/5%2fx',
+      '/notes/5%5c..',
+      '/notes/5\\..\\admin',
+      '/notes//5',
+      '/notes/5//',
+      '/notes/%00',
+      '/notes/%252e%252e',
+      '/notes/%zz',
+      '/notes/%e9',
+      'notes/5',
+      'http://host/notes/5',
+      '',
+    ]) {
+      expect([bad, normalisedRequestPath(bad)]).toEqual([bad, undefined]);
+    }
+  });
+
+  it('checks methods, path and audience against the request; a missing fact meets no caveat', () => {
+    const caveats = effectiveCaveats([
+      { type: 'methods', methods: ['GET'] },
+      { type: 'path', prefix: '/notes/5' },
+      { type: 'audience', audience: 'api' },
+    ]);
+    expect(unmetCaveat(caveats, { method: 'GET', path: '/notes/5' }, 'api')).toBeUndefined();
+    expect(unmetCaveat(caveats, { method: 'POST', path: '/notes/5' }, 'api')).toMatch(/allow only GET/);
+    expect(unmetCaveat(caveats, { method: 'GET', path: '/notes' }, 'api')).toMatch(/outside/);
+    expect(unmetCaveat(caveats, { method: 'GET', path: '/notes/5/../6' }, 'api')).toMatch(/normal form/);
+    expect(unmetCaveat(caveats, { method: 'GET', path: '/notes/5' }, 'other')).toMatch(/another service/);
+    expect(unmetCaveat(caveats, { method: 'GET', path: '/notes/5' }, undefined)).toMatch(/another service/);
+    expect(unmetCaveat(caveats, undefined, 'api')).toBeDefined();
+    expect(unmetCaveat(caveats, { path: '/notes/5' }, 'api')).toBeDefined();
+    expect(unmetCaveat(effectiveCaveats([{ type: 'expires', at: 1 }]), undefined, undefined)).toBeUndefined();
+  });
+
+  it('caps an attenuated token at 3 208 characters', () => {
+    expect(MAX_ATTENUATED_TOKEN_LENGTH).toBe(3208);
+  });
+});

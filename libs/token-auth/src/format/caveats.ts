@@ -1,0 +1,349 @@
+import { decodeBase64url, encodeBase64url } from './base64url.js';
+import {
+  CaveatType,
+  HTTP_METHODS,
+  MAX_CAVEAT_BYTES,
+  ONCE_ID_BYTES,
+  type CaveatTypeName,
+  type HttpMethod,
+} from './caveat-format.js';
+
+/**
+ * The caveat language of attenuated tokens (docs/token-format.md, section 9.3): closed and typed. Every caveat only
+ * narrows; a token's caveats all apply (a conjunction), so adding one never widens what the token allows.
+ * Browser-safe: Uint8Array, DataView, TextEncoder and TextDecoder only, shared by the client entry (which writes
+ * caveats) and the verifier (which reads them).
+ */
+export type Caveat =
+  /** Refused after `at` (ms since the epoch), with the verifier's clock tolerance, as the token's own `exp`. */
+  | { readonly type: 'expires'; readonly at: number }
+  /** Only these HTTP methods (upper case). */
+  | { readonly type: 'methods'; readonly methods: readonly HttpMethod[] }
+  /** Only request paths equal to `prefix` or under it, segment by segment, matched on the normalised path. */
+  | { readonly type: 'path'; readonly prefix: string }
+  /** Only a service whose `audience` option is exactly this. */
+  | { readonly type: 'audience'; readonly audience: string }
+  /** One use: the id (16 bytes, base64url) is spent in the revocation store by the first request that passes. */
+  | { readonly type: 'once'; readonly id: string };
+
+/**
+ * What a token's caveats allow, all taken together: the earliest expiry, the methods every methods caveat allows,
+ * the innermost path prefix, the one audience, and every one-time id. Exposed by `@CurrentUser()` as `caveats`.
+ */
+export interface EffectiveCaveats {
+  /** Every caveat of the token, in order. */
+  readonly list: readonly Caveat[];
+  /** The earliest expiry caveat; the claims' `expiresAt` is already the earlier of it and the token's own. */
+  readonly expiresAt?: number;
+  /** Methods allowed; absent: any. */
+  readonly methods?: readonly HttpMethod[];
+  /** The path prefix the request must be under; absent: any path. */
+  readonly pathPrefix?: string;
+  /** The audience the verifying service must have; absent: any service of the key ring. */
+  readonly audience?: string;
+  /** One-time ids, each spent by the first request that passes; empty: no one-time caveat. */
+  readonly once: readonly string[];
+}
+
+/** Why a caveat cannot be read: `unknown` type (fail closed), `malformed` payload, or caveats no request can meet. */
+export type CaveatProblem = 'unknown' | 'malformed' | 'unsatisfiable';
+
+export class CaveatFormatError extends Error {
+  constructor(
+    readonly problem: CaveatProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaveatFormatError';
+  }
+}
+
+const TYPE_NAMES = new Map<number, CaveatTypeName>(
+  Object.entries(CaveatType).map(([name, code]) => [code, name as CaveatTypeName]),
+);
+const METHOD_BITS = new Map<string, number>(HTTP_METHODS.map((method, bit) => [method, 1 << bit]));
+const KNOWN_METHOD_BITS = (1 << HTTP_METHODS.length) - 1;
+const MAX_TIME = 2 ** 48 - 1;
+/** Bytes of a path prefix or audience: the caveat's bytes less its type byte. */
+const MAX_TEXT_BYTES = MAX_CAVEAT_BYTES - 1;
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A caveat's bytes (its type byte and payload), checked; a TypeError or RangeError says what is wrong. */
+export function encodeCaveat(caveat: Caveat): Uint8Array {
+  switch (caveat?.type) {
+    case 'expires': {
+      const { at } = caveat;
+      if (!Number.isSafeInteger(at) || at <= 0 || at > MAX_TIME) {
+        throw new RangeError('an expires caveat needs a time in ms since the epoch, a positive whole number');
+      }
+      const bytes = new Uint8Array(7);
+      const view = new DataView(bytes.buffer);
+      bytes[0] = CaveatType.expires;
+      view.setUint16(1, Math.floor(at / 2 ** 32));
+      view.setUint32(3, at % 2 ** 32);
+      return bytes;
+    }
+    case 'methods': {
+      let bits = 0;
+      if (!Array.isArray(caveat.methods)) throw new TypeError('a methods caveat needs an array of methods');
+      for (const method of caveat.methods) {
+        const bit = METHOD_BITS.get(method);
+        if (bit === undefined) {
+          throw new RangeError(`a methods caveat takes ${HTTP_METHODS.join(', ')} (upper case), got ${String(method)}`);
+        }
+        bits |= bit;
+      }
+      if (bits === 0) throw new RangeError('a methods caveat needs at least one method');
+      return Uint8Array.of(CaveatType.methods, bits);
+    }
+    case 'path':
+      return textCaveat(CaveatType.path, normalisePathPrefix(caveat.prefix), 'path prefix');
+    case 'audience': {
+      const { audience } = caveat;
+      if (typeof audience !== 'string' || !isCleanText(audience)) {
+        throw new RangeError('an audience caveat needs a non-empty name without control characters');
+      }
+      return textCaveat(CaveatType.audience, audience, 'audience');
+    }
+    case 'once': {
+      const id = typeof caveat.id === 'string' ? decodeBase64url(caveat.id) : undefined;
+      if (id?.length !== ONCE_ID_BYTES) {
+        throw new RangeError(`a once caveat needs an id of ${ONCE_ID_BYTES} bytes in base64url`);
+      }
+      const bytes = new Uint8Array(1 + ONCE_ID_BYTES);
+      bytes[0] = CaveatType.once;
+      bytes.set(id, 1);
+      return bytes;
+    }
+    default:
+      throw new TypeError(`unknown caveat type ${String((caveat as { type?: unknown } | undefined)?.type)}`);
+  }
+}
+
+function textCaveat(type: number, text: string, what: string): Uint8Array {
+  const payload = encoder.encode(text);
+  if (payload.length === 0 || payload.length > MAX_TEXT_BYTES) {
+    throw new RangeError(`a ${what} must be 1 to ${MAX_TEXT_BYTES} bytes of UTF-8, got ${payload.length}`);
+  }
+  const bytes = new Uint8Array(1 + payload.length);
+  bytes[0] = type;
+  bytes.set(payload, 1);
+  return bytes;
+}
+
+/**
+ * The caveat of `length` bytes at `start`, which are authentic (the tag chain matched). A type byte this version
+ * does not know is refused (`unknown`), as is a payload that is not exactly what its type allows (`malformed`):
+ * the same bytes never read two ways.
+ */
+export function decodeCaveat(bytes: Uint8Array, start: number, length: number): Caveat {
+  const type = TYPE_NAMES.get(bytes[start]!);
+  const payloadLength = length - 1;
+  const payload = bytes.subarray(start + 1, start + length);
+  switch (type) {
+    case 'expires': {
+      if (payloadLength !== 6) throw malformed('expires');
+      const view = new DataView(payload.buffer, payload.byteOffset, 6);
+      const at = view.getUint16(0) * 2 ** 32 + view.getUint32(2);
+      if (at === 0) throw malformed('expires');
+      return { type, at };
+    }
+    case 'methods': {
+      const bits = payload[0]!;
+      if (payloadLength !== 1 || bits === 0 || (bits & ~KNOWN_METHOD_BITS) !== 0) throw malformed('methods');
+      return { type, methods: HTTP_METHODS.filter((_, bit) => (bits & (1 << bit)) !== 0) };
+    }
+    case 'path': {
+      const prefix = utf8(payload);
+      if (prefix === undefined || !isCanonicalPrefix(prefix)) throw malformed('path');
+      return { type, prefix };
+    }
+    case 'audience': {
+      const audience = utf8(payload);
+      if (audience === undefined || !isCleanText(audience)) throw malformed('audience');
+      return { type, audience };
+    }
+    case 'once':
+      if (payloadLength !== ONCE_ID_BYTES) throw malformed('once');
+      return { type, id: encodeBase64url(payload) };
+    default:
+      throw new CaveatFormatError('unknown', `unknown caveat type ${bytes[start]}`);
+  }
+}
+
+function malformed(type: CaveatTypeName): CaveatFormatError {
+  return new CaveatFormatError('malformed', `malformed ${type} caveat`);
+}
+
+function utf8(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 0) return undefined;
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text without control characters (C0, DEL): an audience, a path prefix. */
+function isCleanText(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * Everything the caveats allow, taken together; `unsatisfiable` when no request could meet them all (two
+ * audiences, methods with nothing in common, path prefixes of which neither is under the other).
+ */
+export function effectiveCaveats(list: readonly Caveat[]): EffectiveCaveats {
+  let expiresAt: number | undefined;
+  let methods: HttpMethod[] | undefined;
+  let pathPrefix: string | undefined;
+  let audience: string | undefined;
+  const once: string[] = [];
+  for (const caveat of list) {
+    switch (caveat.type) {
+      case 'expires':
+        expiresAt = expiresAt === undefined ? caveat.at : Math.min(expiresAt, caveat.at);
+        break;
+      case 'methods':
+        methods = methods === undefined ? [...caveat.methods] : methods.filter((m) => caveat.methods.includes(m));
+        if (methods.length === 0) throw unsatisfiable('its methods caveats allow no method together');
+        break;
+      case 'path':
+        if (pathPrefix === undefined || isUnder(caveat.prefix, pathPrefix)) pathPrefix = caveat.prefix;
+        else if (!isUnder(pathPrefix, caveat.prefix)) throw unsatisfiable('its path caveats allow no path together');
+        break;
+      case 'audience':
+        if (audience !== undefined && audience !== caveat.audience) {
+          throw unsatisfiable('its audience caveats name different services');
+        }
+        audience = caveat.audience;
+        break;
+      case 'once':
+        if (!once.includes(caveat.id)) once.push(caveat.id);
+        break;
+    }
+  }
+  return Object.freeze({
+    list: Object.freeze(list.map((caveat) => Object.freeze(caveat))),
+    ...(expiresAt !== undefined && { expiresAt }),
+    ...(methods !== undefined && { methods: Object.freeze(methods) }),
+    ...(pathPrefix !== undefined && { pathPrefix }),
+    ...(audience !== undefined && { audience }),
+    once: Object.freeze(once),
+  });
+}
+
+function unsatisfiable(why: string): CaveatFormatError {
+  return new CaveatFormatError('unsatisfiable', `the token can meet no request: ${why}`);
+}
+
+/** The facts of a request that caveats are checked against; a fact left out meets no caveat about it. */
+export interface RequestFacts {
+  /** The HTTP method, upper case. */
+  readonly method?: string;
+  /** The request target as received (the path, and a query that is ignored), before any decoding. */
+  readonly path?: string;
+}
+
+/**
+ * Why the request does not meet the caveats (methods, path, audience), or undefined when it does. Expiry is checked
+ * with the token's lifetime, one-time ids when they are spent.
+ */
+export function unmetCaveat(
+  caveats: EffectiveCaveats,
+  facts: RequestFacts | undefined,
+  audience: string | undefined,
+): string | undefined {
+  if (caveats.methods !== undefined) {
+    const method = facts?.method;
+    if (method === undefined || !caveats.methods.includes(method as HttpMethod)) {
+      return `the token's caveats allow only ${caveats.methods.join(', ')}`;
+    }
+  }
+  if (caveats.pathPrefix !== undefined) {
+    const path = facts?.path === undefined ? undefined : normalisedRequestPath(facts.path);
+    if (path === undefined) return "the token's path caveat needs a request path in normal form";
+    if (!isUnder(path, caveats.pathPrefix)) return "the request path is outside the token's path caveat";
+  }
+  if (caveats.audience !== undefined && caveats.audience !== audience) {
+    return "the token's audience caveat names another service";
+  }
+  return undefined;
+}
+
+/** Whether `path` is `prefix` or below it, segment by segment: `/notes/5` is under `/notes`, `/notes5` is not. */
+export function isUnder(path: string, prefix: string): boolean {
+  if (prefix === '/') return true;
+  return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 0x2f);
+}
+
+/**
+ * Whether `prefix` is a path prefix in normal form: starts with `/`, no empty, `.` or `..` segment, no trailing
+ * `/` (but `/` itself), and no `\`, `%`, `?`, `#` or control character. The one spelling of each prefix.
+ */
+export function isCanonicalPrefix(prefix: string): boolean {
+  if (prefix.charCodeAt(0) !== 0x2f || !isCleanText(prefix)) return false;
+  if (prefix === '/') return true;
+  if (/[\\%?#]/.test(prefix)) return false;
+  const segments = prefix.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i];
+    if (segment === '' || segment === '.' || segment === '..') return false;
+  }
+  return true;
+}
+
+/**
+ * `input` as a path prefix in normal form (a trailing `/` dropped), or a RangeError saying why it cannot be one:
+ * a prefix is written decoded (`/files/a b`, not `/files/a%20b`) and never climbs (`..`).
+ */
+export function normalisePathPrefix(input: string): string {
+  if (typeof input !== 'string') throw new TypeError('a path prefix must be a string');
+  const prefix = input.length > 1 && input.endsWith('/') ? input.slice(0, -1) : input;
+  if (!isCanonicalPrefix(prefix)) {
+    throw new RangeError(
+      'a path prefix starts with /, is written decoded, and has no empty, . or .. segment and no \\ % ? # ' +
+        'or control character',
+    );
+  }
+  return prefix;
+}
+
+/** Percent escapes that could make a router see another path than the one checked: `/`, `\`, `.`, NUL, `%`. */
+const DANGEROUS_ESCAPE = /%(?:2f|5c|2e|00|25)/i;
+const ESCAPE = /%(?![0-9a-f]{2})/i;
+
+/**
+ * The request's path decoded once, for matching against a path caveat, or undefined when it is not in normal form,
+ * which fails the caveat: a path climbing with `.` or `..` (raw), an empty segment (`//`), a backslash, a broken
+ * or dangerous percent escape (an encoded `/`, `\`, `.`, NUL or `%`, which a server, proxy or router decoding once
+ * more could read as another path), or escapes that are not UTF-8. A trailing `/` is dropped. The query is ignored.
+ */
+export function normalisedRequestPath(target: string): string | undefined {
+  let end = target.length;
+  const query = target.indexOf('?');
+  if (query !== -1) end = query;
+  const hash = target.indexOf('#');
+  if (hash !== -1 && hash < end) end = hash;
+  let path = target.slice(0, end);
+  if (path.charCodeAt(0) !== 0x2f || path.includes('\\')) return undefined;
+  if (path.includes('%')) {
+    if (ESCAPE.test(path) || DANGEROUS_ESCAPE.test(path)) return undefined;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      return undefined;
+    }
+  }
+  if (path.includes('//')) return undefined;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  if (path.includes('/./') || path.includes('/../') || path.endsWith('/.') || path.endsWith('/..')) return undefined;
+  return path;
+}
