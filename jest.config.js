@@ -11,6 +11,7 @@ export default {
     '^nestjs-token-auth/aws$': '<rootDir>/libs/token-auth/src/keys/aws/index.ts',
     '^nestjs-token-auth/redis$': '<rootDir>/libs/token-auth/src/revocation/redis/index.ts',
     '^nestjs-token-auth/terminus$': '<rootDir>/libs/token-auth/src/terminus/index.ts',
+    '^nestjs-token-auth/client$': '<rootDir>/libs/token-auth/src/client/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../demo/support/built-demo.js';
 
 const LIBRARY = join(REPO_ROOT, 'libs/token-auth');
-const ENTRY_POINTS = ['.', './aws', './redis', './terminus'];
+const ENTRY_POINTS = ['.', './aws', './redis', './terminus', './client'];
 
 interface PackedFile {
   path: string;
@@ -97,7 +97,7 @@ describe('the npm tarball of nestjs-token-auth', () => {
     }
     // TypeScript's node10 resolution reads main/types and typesVersions instead of exports.
     const node10 = [manifest.main, manifest.types, ...Object.values(manifest.typesVersions['*']!).flat()];
-    expect(node10).toHaveLength(5);
+    expect(node10).toHaveLength(6);
     for (const target of node10)
       expect({ target, packed: files.includes(target.replace(/^\.\//, '')) }).toEqual({ target, packed: true });
   });
@@ -161,6 +161,28 @@ describe('the npm tarball of nestjs-token-auth', () => {
       expect(run.stderr.trim()).toBe(
         'error: MissingDependencyError: this command needs the AWS SDK: run  npm install @aws-sdk/client-secrets-manager',
       );
+    });
+
+    it('the client entry loads and attenuates with no dependency installed, as ESM and as CommonJS', () => {
+      // A token of no key: attenuating needs none, and the format's checks are all it runs.
+      const body = Buffer.alloc(91);
+      body.set([1, 1], 0);
+      body[55] = 1;
+      body[56] = 0x61;
+      const token = `nta1.${body.toString('base64url')}`;
+      const script = (load: string) =>
+        `${load}.then(({ attenuate }) => attenuate(${JSON.stringify(token)}, [{ type: 'methods', methods: ['GET'] }]))` +
+        '.then((child) => console.log(child.slice(0, 6)))';
+      for (const [flag, load] of [
+        ['--input-type=module', `import(${JSON.stringify(join(unpacked, 'dist/esm/client/index.js'))})`],
+        [
+          '--input-type=commonjs',
+          `Promise.resolve(require(${JSON.stringify(join(unpacked, 'dist/cjs/client/index.js'))}))`,
+        ],
+      ] as const) {
+        const run = spawnSync(process.execPath, [flag, '-e', script(load)], { cwd: work, encoding: 'utf8' });
+        expect({ flag, stderr: run.stderr, stdout: run.stdout }).toEqual({ flag, stderr: '', stdout: 'nta1c.\n' });
+      }
     });
 
     it('keygen works', () => {
