@@ -31,7 +31,13 @@ describe.each(ADAPTERS)('demo /me, /health and bad tokens (%s)', (adapter) => {
     const response = await demo.http().get('/health');
     expect(response.status).toBe(200);
     const [id, key] = ring.split(':') as [string, string];
-    expect(response.body).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local', clock: 'in_step', instance: 'serving' });
+    expect(response.body).toEqual({
+      status: 'up',
+      keyRing: 'fresh',
+      revocationStore: 'local',
+      clock: 'in_step',
+      instance: 'serving',
+    });
     for (const secret of [id, key, 'TOKEN_AUTH_KEYS']) expect(response.text).not.toContain(secret);
   });
 

@@ -69,7 +69,12 @@ describe.each(['express', 'fastify'] as const)('TokenAuthHealthIndicator with de
   it('reports the states only: no key id, source, counts or error', async () => {
     const nest = await start(platform);
     const response = await request(nest.getHttpServer()).get('/health').expect(200);
-    expect(response.body.info.token_auth).toEqual({ status: 'up', keyRing: 'fresh', revocationStore: 'local', clock: 'in_step' });
+    expect(response.body.info.token_auth).toEqual({
+      status: 'up',
+      keyRing: 'fresh',
+      revocationStore: 'local',
+      clock: 'in_step',
+    });
     await nest.get(KeyRingManager).refresh();
     const degraded = await request(nest.getHttpServer()).get('/health').expect(200);
     expect(degraded.body.details.token_auth).toEqual({
