@@ -15,6 +15,7 @@ const SRC = './libs/token-auth/src';
  */
 export const LIBRARY_LAYERS = [
   'errors',
+  'events',
   'format',
   'client',
   'http',
@@ -28,6 +29,7 @@ export const LIBRARY_LAYERS = [
   'verification',
   'issuing',
   'sessions',
+  'metrics',
   'cookies',
   'websocket',
   'decorators',
