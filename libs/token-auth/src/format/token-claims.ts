@@ -1,3 +1,4 @@
+import type { EffectiveCaveats } from './caveats.js';
 import type { TokenPurposeName } from './token-format.js';
 
 /** What a verified token says. Times are milliseconds since the Unix epoch, the scale of `Date.now()`. */
@@ -15,6 +16,11 @@ export interface TokenClaims {
   readonly expiresAt: number;
   /** The small claims given to `issue`, or an empty object. */
   readonly claims: Readonly<Record<string, unknown>>;
+  /**
+   * An attenuated token's caveats, taken together (docs/token-format.md, section 9); absent for a token without
+   * caveats. `expiresAt` above is already the earlier of the token's own expiry and its expires caveats'.
+   */
+  readonly caveats?: EffectiveCaveats;
 }
 
 /** The user a guarded request carries: the verified claims of its token. */
