@@ -9,7 +9,10 @@ export interface RedisRevocationStoreOptions {
    * the client itself open on shutdown (it is yours).
    */
   client?: Redis | Cluster;
-  /** Or a `redis://` URL or ioredis options: the store opens, and on shutdown closes, its own connections. */
+  /**
+   * Or a `redis://` URL or ioredis options: the store opens its own connections at `start()` (the module's
+   * bootstrap), and closes them on shutdown.
+   */
   connection?: string | RedisOptions;
   /** Prefix of every key and of the pub/sub channel. Default `nta:revocation:`. */
   keyPrefix?: string;
@@ -131,6 +134,13 @@ export function resolveRedisStoreOptions(options: RedisRevocationStoreOptions): 
   if (resolved.writeTimeoutMs < MIN_WRITE_TIMEOUT_MS) {
     throw new TokenAuthConfigError(
       `writeTimeout must be at least ${MIN_WRITE_TIMEOUT_MS} ms (a refresh's deadline on Redis's clock is half of it), got ${resolved.writeTimeoutMs}`,
+    );
+  }
+  // `connection: process.env.REDIS_URL` with the variable unset (or set empty): say so, not "needs one of".
+  if (options.client === undefined && 'connection' in options && !options.connection) {
+    throw new TokenAuthConfigError(
+      `RedisRevocationStore: connection is ${options.connection === '' ? 'an empty string' : 'undefined'}: ` +
+        'is the variable it is read from (REDIS_URL?) set? Give a redis:// URL, ioredis options or a client',
     );
   }
   if ((options.client === undefined) === (options.connection === undefined)) {

@@ -68,9 +68,12 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     this.writeTimeoutMs = writeTimeoutMs;
     this.startTimeoutMs = startTimeoutMs;
     this.ownsClient = options.client === undefined;
+    // Its own connections open at start() (the module's bootstrap), not when the file that makes the store is imported.
     this.client = withScripts(
       options.client ??
-        (typeof options.connection === 'string' ? new Redis(options.connection) : new Redis(options.connection!)),
+        (typeof options.connection === 'string'
+          ? new Redis(options.connection, { lazyConnect: true })
+          : new Redis({ ...options.connection, lazyConnect: true })),
     );
     this.subscriber = (this.client as { duplicate(): Client }).duplicate();
     const keys = new RedisKeys(prefix);
@@ -151,7 +154,10 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     this.liveness.start();
   }
 
-  /** Loads the replica before the first request. If Redis cannot be reached in time, the app starts stale. */
+  /**
+   * Opens the store's own connections and loads the replica before the first request (the module calls it at
+   * bootstrap). If Redis cannot be reached in time, the app starts stale.
+   */
   async start(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.startTimeoutMs, 'timeout')));
