@@ -11,6 +11,15 @@ describe('errors', () => {
     expect(String(error)).toBe('TokenAuthError: token expired');
   });
 
+  it('TokenAuthError carries no stack frames, and leaves Error.stackTraceLimit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const error = new TokenAuthError('invalid_signature', 'invalid token signature');
+    // A refusal is an answer, not a fault: capturing the frames cost more than verifying a token (issue 23).
+    expect(error.stack).toBe('TokenAuthError: invalid token signature');
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('a fault').stack).toMatch(/\n\s+at /);
+  });
+
   it('TokenAuthConfigError is told apart from token errors', () => {
     const error = new TokenAuthConfigError('keyProvider is required');
     expect(error).toBeInstanceOf(Error);
@@ -29,6 +38,13 @@ describe('toHttpException', () => {
       code: 'token_expired',
       message: 'token expired',
     });
+  });
+
+  it('makes an exception without stack frames, leaving Error.stackTraceLimit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const exception = toHttpException(new TokenAuthError('invalid_signature', 'invalid token signature'));
+    expect(exception.stack).toBe('UnauthorizedException: invalid token signature');
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 
   it.each(['key_ring_stale', 'revocation_unavailable'] as const)('answers %s, a server fault, with 503', (code) => {

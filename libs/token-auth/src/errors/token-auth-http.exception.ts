@@ -1,5 +1,6 @@
 import { ServiceUnavailableException, UnauthorizedException, type HttpException } from '@nestjs/common';
 import type { TokenAuthError, TokenAuthErrorCode } from './token-auth.error.js';
+import { withoutStackTrace } from './without-stack-trace.js';
 
 /** Codes where the server, not the token, is at fault. */
 const SERVER_FAULTS: ReadonlySet<TokenAuthErrorCode> = new Set(['key_ring_stale', 'revocation_unavailable']);
@@ -7,11 +8,14 @@ const SERVER_FAULTS: ReadonlySet<TokenAuthErrorCode> = new Set(['key_ring_stale'
 /**
  * The HTTP answer to a refused token, with its stable `code` in the body: 401, or 503 for a stale key ring or an
  * unreachable revocation store, so clients retry instead of logging out. For routes that verify or refresh tokens
- * themselves, such as a refresh endpoint; the guard answers the same way.
+ * themselves, such as a refresh endpoint; the guard answers the same way. Like the error, the exception carries no
+ * stack frames: Nest answers an HttpException without logging it, and its stack cost more than the verification.
  */
 export function toHttpException(error: TokenAuthError): HttpException {
-  const body = { code: error.code, message: error.message };
-  return SERVER_FAULTS.has(error.code)
-    ? new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', ...body })
-    : new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', ...body });
+  return withoutStackTrace(() => {
+    const body = { code: error.code, message: error.message };
+    return SERVER_FAULTS.has(error.code)
+      ? new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', ...body })
+      : new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', ...body });
+  });
 }
