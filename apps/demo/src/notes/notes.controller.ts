@@ -14,6 +14,12 @@ export class NotesController {
     return this.notes.list(userId);
   }
 
+  /** One note: what a share link (an access token narrowed to GET and HEAD on this path) can read. */
+  @Get(':id')
+  get(@CurrentUserId() userId: number, @Param() params: NoteIdParams): Note {
+    return this.notes.get(userId, Number(params.id));
+  }
+
   @Post()
   create(@CurrentUserId() userId: number, @Body() body: CreateNoteDto): Note {
     return this.notes.create(userId, body.text);

@@ -18,17 +18,26 @@ function toNote(row: NoteRow): Note {
 @Injectable()
 export class NotesService {
   private readonly listStatement: Database.Statement<[number], NoteRow>;
+  private readonly getStatement: Database.Statement<[number, number], NoteRow>;
   private readonly insertStatement: Database.Statement<[number, string, string]>;
   private readonly deleteStatement: Database.Statement<[number, number]>;
 
   constructor(@Inject(DATABASE) db: Database.Database) {
     this.listStatement = db.prepare('SELECT id, text, created_at FROM notes WHERE user_id = ? ORDER BY id');
+    this.getStatement = db.prepare('SELECT id, text, created_at FROM notes WHERE id = ? AND user_id = ?');
     this.insertStatement = db.prepare('INSERT INTO notes (user_id, text, created_at) VALUES (?, ?, ?)');
     this.deleteStatement = db.prepare('DELETE FROM notes WHERE id = ? AND user_id = ?');
   }
 
   list(userId: number): Note[] {
     return this.listStatement.all(userId).map(toNote);
+  }
+
+  /** One note of the user; another user's note answers exactly like a missing one: 404. */
+  get(userId: number, id: number): Note {
+    const row = this.getStatement.get(id, userId);
+    if (row === undefined) throw new NotFoundException(`note ${id} not found`);
+    return toNote(row);
   }
 
   create(userId: number, text: string): Note {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  */
 const CANDIDATES = ['./public/', '../../../../apps/demo/src/spa/public/'];
 
-export const SPA_FILES = ['index.html', 'app.js', 'app.css'] as const;
+export const SPA_FILES = ['index.html', 'app.js', 'app.css', 'share.js', 'shared.html', 'shared.js'] as const;
 export type SpaFile = (typeof SPA_FILES)[number];
 
 /** Reads the page once, at startup; a missing file stops the demo with the paths it looked in. */
@@ -18,5 +18,5 @@ export function loadSpaAssets(): Record<SpaFile, string> {
     throw new Error(`the demo page is missing: no index.html in ${directories.join(' or ')}`);
   }
   const read = (file: SpaFile) => readFileSync(`${directory}${file}`, 'utf8');
-  return { 'index.html': read('index.html'), 'app.js': read('app.js'), 'app.css': read('app.css') };
+  return Object.fromEntries(SPA_FILES.map((file) => [file, read(file)])) as Record<SpaFile, string>;
 }

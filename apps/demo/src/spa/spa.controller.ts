@@ -1,6 +1,7 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from 'nestjs-token-auth';
+import { loadClientLibrary } from './client-library.js';
 import { loadSpaAssets } from './spa-assets.js';
 
 // Scripts and styles from this origin only, no inline code, nothing may frame the page.
@@ -14,6 +15,8 @@ const CSP =
 @Controller()
 export class SpaController {
   private readonly assets = loadSpaAssets();
+  /** `nestjs-token-auth/client` as the package builds it, for the page's share links. */
+  private readonly library = loadClientLibrary();
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
@@ -28,6 +31,39 @@ export class SpaController {
   @Header('Cache-Control', 'no-cache')
   script(): string {
     return this.assets['app.js'];
+  }
+
+  @Get('assets/share.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  share(): string {
+    return this.assets['share.js'];
+  }
+
+  /** Opens a share link: the token rides in the fragment, which never reaches the server. */
+  @Get('shared')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CSP)
+  @Header('Cache-Control', 'no-cache')
+  @Header('Referrer-Policy', 'no-referrer')
+  shared(): string {
+    return this.assets['shared.html'];
+  }
+
+  @Get('assets/shared.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  sharedScript(): string {
+    return this.assets['shared.js'];
+  }
+
+  @Get('assets/lib/:folder/:file')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  clientLibrary(@Param('folder') folder: string, @Param('file') file: string): string {
+    const module = this.library.get(`${folder}/${file}`);
+    if (module === undefined) throw new NotFoundException();
+    return module;
   }
 
   @Get('assets/app.css')
