@@ -123,4 +123,41 @@ describe('RedisRevocationStore on a Redis Cluster (three masters)', () => {
     expect(issuedBefore).toBeGreaterThan(now);
     expect(await b.rotateSession(rotation('sid-late'))).toEqual({ kind: 'revoked' });
   });
+
+  it("keeps each user's sessions in one hash: listed in one HGETALL, refreshed, revoked, from any instance", async () => {
+    const [a, b] = [await store(), await store()];
+    const now = Date.now();
+    const entry = (sid: string) => ({
+      sid,
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: now + 60_000,
+      device: { label: sid },
+    });
+    const sids = Array.from({ length: 12 }, () => randomBytes(16).toString('base64url'));
+    for (const sid of sids) expect(await a.recordSession('user-list', entry(sid))).toEqual({ persisted: true });
+    expect((await b.listSessions('user-list')).map((s) => s.sid).sort()).toEqual([...sids].sort());
+    // A refresh on a Cluster updates the entry after the rotation answered (another slot, another master).
+    const outcome = await b.rotateSession({
+      sid: sids[0]!,
+      sub: 'user-list',
+      jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+      issuedAt: now,
+      successorJti: randomBytes(16).toString('base64url'),
+      recordTtlMs: 120_000,
+      replayWindowMs: 30_000,
+      sessionLifetimeMs: 3_600_000,
+    });
+    const { usedAt } = outcome as { usedAt: number };
+    await eventually(
+      async () => (await a.listSessions('user-list')).find((s) => s.sid === sids[0])?.lastActiveAt === usedAt,
+      'the refresh moved the last activity',
+    );
+    expect(await a.forgetSession('user-list', sids[1]!)).toBe(true);
+    expect(await b.forgetSession('user-list', sids[1]!)).toBe(false);
+    await b.revokeSession(sids[2]!, { accessUntil: now + 60_000, refreshUntil: now + 60_000 }, { sub: 'user-list' });
+    expect(await a.listSessions('user-list')).toHaveLength(10);
+    await a.revokeUser('user-list', Date.now() + 1, { accessUntil: now + 60_000, refreshUntil: now + 60_000 });
+    expect(await b.listSessions('user-list')).toEqual([]);
+  });
 });

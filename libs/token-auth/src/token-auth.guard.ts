@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { toHttpException } from './errors/token-auth-http.exception.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
-import { IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './decorators/route-metadata.js';
+import { FRESH_LOGIN_KEY, IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './decorators/route-metadata.js';
 import { TokenService } from './token.service.js';
 import { bearerTokenOf } from './http/authorization-header.js';
 import { requestOf } from './http/execution-context.js';
@@ -43,6 +43,11 @@ export interface RouteAccess {
   readonly isPublic: boolean;
   /** `@OptionalAuth()`: a request without a token passes anonymously. */
   readonly isOptional: boolean;
+  /**
+   * `@RequireFreshLogin(seconds)`: the most seconds since the user's login (null: the module's `freshLoginMaxAge`);
+   * undefined when any login will do.
+   */
+  readonly maxLoginAge?: number | null;
 }
 
 /**
@@ -69,15 +74,20 @@ export class TokenAuthGuard implements CanActivate {
     const request = this.getRequest(context);
     // Never a socket: it lives on after its token expires or is revoked, so every message is verified.
     const perOperation = context.getType<string>() === 'graphql';
-    if (perOperation && verifiedRequests.has(request)) return true;
     try {
+      if (perOperation && verifiedRequests.has(request)) {
+        if (access.maxLoginAge !== undefined)
+          this.tokens.assertFreshLogin(request.user!, access.maxLoginAge ?? undefined);
+        return true;
+      }
       const token = this.extractToken(request);
       if (token === undefined) {
-        if (access.isOptional) return true;
+        if (access.isOptional && access.maxLoginAge === undefined) return true;
         throw new TokenAuthError('token_missing', 'authentication required');
       }
-      request.user = this.tokens.verify(token);
+      const user = (request.user = this.tokens.verify(token));
       if (perOperation) verifiedRequests.add(request);
+      if (access.maxLoginAge !== undefined) this.tokens.assertFreshLogin(user, access.maxLoginAge ?? undefined);
       return true;
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
@@ -100,6 +110,7 @@ export class TokenAuthGuard implements CanActivate {
       access = {
         isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)),
         isOptional: Boolean(this.reflector.getAllAndOverride<boolean>(IS_OPTIONAL_AUTH_KEY, targets)),
+        maxLoginAge: this.reflector.getAllAndOverride<number | null | undefined>(FRESH_LOGIN_KEY, targets),
       };
       byHandler.set(handler, access);
     }

@@ -14,6 +14,8 @@ import { TokenAuthGuard } from './token-auth.guard.js';
 import { TokenService } from './token.service.js';
 import { TokenCookies } from './cookies/token-cookies.js';
 import { TokenIssuer } from './issuing/token-issuer.js';
+import { FreshLoginCheck } from './sessions/fresh-login.js';
+import { SessionDirectory } from './sessions/session-directory.js';
 import { SessionRefresher } from './sessions/session-refresher.js';
 import { TokenRevoker } from './sessions/token-revoker.js';
 import { TokenVerifier } from './verification/token-verifier.js';
@@ -60,6 +62,8 @@ import { testingModuleOptions, withManualClock, type TokenAuthTestingOptions } f
     TokenVerifier,
     TokenRevoker,
     SessionRefresher,
+    SessionDirectory,
+    FreshLoginCheck,
     TokenService,
     TokenAuthGuard,
     TokenCookies,

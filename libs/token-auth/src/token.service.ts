@@ -3,8 +3,21 @@ import type { TokenClaims } from './format/token-claims.js';
 import type { IssuedToken, IssueOptions, PairOptions, TokenPair } from './issuing/issued-token.js';
 import { TokenIssuer } from './issuing/token-issuer.js';
 import type { RevocationResult } from './revocation/revocation-store.interface.js';
+import { FreshLoginCheck } from './sessions/fresh-login.js';
+import {
+  SessionDirectory,
+  type ListSessionsOptions,
+  type OtherSessionsRevocation,
+  type SessionInfo,
+  type StartedSession,
+} from './sessions/session-directory.js';
 import { SessionRefresher } from './sessions/session-refresher.js';
-import { TokenRevoker, type RevocableToken } from './sessions/token-revoker.js';
+import {
+  TokenRevoker,
+  type RevocableToken,
+  type RevokeSessionOptions,
+  type SessionRevocationResult,
+} from './sessions/token-revoker.js';
 import { TokenVerifier } from './verification/token-verifier.js';
 
 /**
@@ -18,6 +31,8 @@ export class TokenService {
     private readonly verifier: TokenVerifier,
     private readonly refresher: SessionRefresher,
     private readonly revoker: TokenRevoker,
+    private readonly directory: SessionDirectory,
+    private readonly freshLogin: FreshLoginCheck,
   ) {}
 
   /** An access token for `subject`, living `ttl` seconds (default `accessTokenTtl`, at most `maxAccessTokenTtl`). */
@@ -39,9 +54,24 @@ export class TokenService {
   /**
    * Login: an access token (`accessTokenTtl`) and a refresh token (`refreshTokenTtl`) sharing a new session id.
    * Every pair later refreshed from it keeps that session id: the session is the refresh-token family.
+   * The session is recorded in the user's index (`listSessions`) with `device`; synchronous, so the shared store's
+   * write is sent and not awaited (queued and retried while the store is unreachable). To answer only once every
+   * instance lists the session, use `startSession`.
    */
   issuePair(subject: string, options: PairOptions = {}): TokenPair {
-    return this.issuer.issuePair(subject, options);
+    const { pair, recorded } = this.directory.start(subject, options);
+    void recorded;
+    return pair;
+  }
+
+  /**
+   * `issuePair`, resolved once the store holds the session in the user's index: `persisted: false` when a shared
+   * store could not be reached (the pair is valid all the same; the entry is written when the store is back).
+   * Async where `issuePair` is not, so that a login answered here is listed at once on every instance.
+   */
+  async startSession(subject: string, options: PairOptions = {}): Promise<StartedSession> {
+    const { pair, recorded } = this.directory.start(subject, options);
+    return { ...pair, ...(await recorded) };
   }
 
   /**
@@ -66,9 +96,41 @@ export class TokenService {
     return this.revoker.revoke(token);
   }
 
-  /** Rejects every token of a session (a login and everything refreshed from it): logout. */
-  revokeSession(sessionId: string): Promise<RevocationResult> {
-    return this.revoker.revokeSession(sessionId);
+  /**
+   * Rejects every token of a session (a login and everything refreshed from it): logout, or signing a device out.
+   * With `subject`, only a session of that user's (`found: false` otherwise: another user's, unknown, malformed or
+   * already revoked, all alike), and it leaves the user's list of sessions at once; pass it whenever it is known.
+   * When the store cannot be asked whose session it is, the session is revoked anyway, like a logout
+   * (`persisted: false`, no `found`).
+   */
+  revokeSession(sessionId: string, options: RevokeSessionOptions = {}): Promise<SessionRevocationResult> {
+    return this.revoker.revokeSession(sessionId, options);
+  }
+
+  /**
+   * The user's live sessions (id, login, last activity, expiry, device fields, and which one is the caller's), in
+   * one read of the store's index for the user (one `HGETALL` with Redis, on a Cluster too). Throws
+   * `revocation_unavailable` when a shared store cannot answer.
+   */
+  listSessions(subject: string, options: ListSessionsOptions = {}): Promise<SessionInfo[]> {
+    return this.directory.list(subject, options);
+  }
+
+  /**
+   * "Sign out the other devices": revokes every live session of the user in the index but `keepSessionId`, on every
+   * instance. Throws `revocation_unavailable` when a shared store cannot list them.
+   */
+  revokeOtherSessions(subject: string, keepSessionId: string): Promise<OtherSessionsRevocation> {
+    return this.directory.revokeOthers(subject, keepSessionId);
+  }
+
+  /**
+   * Step-up: throws `FreshLoginRequiredError` (`insufficient_user_authentication`, 401) when the user of these verified
+   * claims signed in more than `maxAgeSeconds` ago (default: the module's `freshLoginMaxAge`). What
+   * `@RequireFreshLogin()` runs in the guard; no I/O.
+   */
+  assertFreshLogin(user: TokenClaims, maxAgeSeconds?: number): void {
+    this.freshLogin.assert(user, maxAgeSeconds);
   }
 
   /**

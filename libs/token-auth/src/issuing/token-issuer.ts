@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { rejectAuthTimeClaim, withAuthTime } from '../format/auth-time.js';
 import { TOKEN_ID_BYTES, type TokenPurposeName } from '../format/token-format.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
@@ -26,15 +27,31 @@ export class TokenIssuer {
     if (!Number.isInteger(ttl) || ttlMs <= 0 || ttlMs > this.options.maxAccessTokenTtlMs) {
       throw new RangeError(`ttl must be a whole number of seconds in 1..${this.options.maxAccessTokenTtlMs / 1000}`);
     }
-    return this.sign('access', subject, ttlMs, options);
+    if (options.authTime !== undefined && (!Number.isSafeInteger(options.authTime) || options.authTime < 0)) {
+      throw new RangeError('authTime must be milliseconds since the epoch');
+    }
+    // A token continuing a session is not its login: it says when the login was (0: unknown, never fresh).
+    const claims =
+      options.sessionId === undefined ? options.claims : withAuthTime(options.claims, options.authTime ?? 0);
+    if (options.sessionId === undefined) rejectAuthTimeClaim(claims);
+    return this.sign('access', subject, ttlMs, { ...options, claims });
   }
 
+  /**
+   * A login's pair, both stamped with one instant: the login time, which is why they carry no `auth_time` (the
+   * session's start a store records is the refresh token's issue time).
+   */
   issuePair(subject: string, options: PairOptions = {}): TokenPair {
-    const access = this.sign('access', subject, this.options.accessTokenTtlMs, options);
-    const refresh = this.sign('refresh', subject, this.options.refreshTokenTtlMs, {
-      ...options,
-      sessionId: access.claims.sid,
-    });
+    rejectAuthTimeClaim(options.claims);
+    const issuedAt = this.latestStamp();
+    const access = this.sign('access', subject, this.options.accessTokenTtlMs, options, issuedAt);
+    const refresh = this.sign(
+      'refresh',
+      subject,
+      this.options.refreshTokenTtlMs,
+      { ...options, sessionId: access.claims.sid },
+      issuedAt,
+    );
     return { access, refresh };
   }
 
@@ -58,8 +75,13 @@ export class TokenIssuer {
     this.notBefore = Math.max(this.notBefore, time);
   }
 
-  private sign(purpose: TokenPurposeName, subject: string, ttlMs: number, options: IssueOptions): IssuedToken {
-    const issuedAt = this.latestStamp();
+  private sign(
+    purpose: TokenPurposeName,
+    subject: string,
+    ttlMs: number,
+    options: IssueOptions,
+    issuedAt = this.latestStamp(),
+  ): IssuedToken {
     return this.signAt(purpose, {
       subject,
       claims: options.claims,

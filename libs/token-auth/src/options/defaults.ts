@@ -10,6 +10,8 @@ export const DEFAULT_MAX_REFRESH_TOKEN_TTL = 2_592_000;
 export const DEFAULT_MAX_SESSION_LIFETIME = 2_592_000;
 export const DEFAULT_REFRESH_REPLAY_WINDOW = 30;
 export const DEFAULT_CLOCK_TOLERANCE = 30;
+/** `@RequireFreshLogin()` without an argument: a login within the last 5 minutes. */
+export const DEFAULT_FRESH_LOGIN_MAX_AGE = 300;
 /** The widest `clockTolerance` accepted: past it, the clocks need fixing (NTP), not a wider window. */
 export const MAX_CLOCK_TOLERANCE = 300;
 

@@ -3,10 +3,12 @@ import { nearestName } from '../errors/nearest-name.js';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import type { KeyProvider } from '../keys/key-provider.interface.js';
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
+import type { SessionIpMode } from '../revocation/session-entry.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './cookie-options.js';
 import {
   DEFAULT_ACCESS_TOKEN_TTL,
   DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_FRESH_LOGIN_MAX_AGE,
   DEFAULT_MAX_ACCESS_TOKEN_TTL,
   DEFAULT_MAX_REFRESH_TOKEN_TTL,
   DEFAULT_MAX_SESSION_LIFETIME,
@@ -75,6 +77,16 @@ export interface TokenAuthModuleOptions {
    * `false` turns it off.
    */
   verifyCache?: VerifyCacheOptions | false;
+  /**
+   * How much of `device.ip` (given at login) a session keeps for its owner's list of sessions: `'truncated'` (default)
+   * its /24 (IPv4) or /48 (IPv6), enough to tell a country or a provider apart; `'full'` the whole address.
+   */
+  sessionIp?: SessionIpMode;
+  /**
+   * Seconds since the user's login within which `@RequireFreshLogin()` (without an argument) lets a request through;
+   * older logins get 401 `insufficient_user_authentication` (RFC 9470). Default 300.
+   */
+  freshLoginMaxAge?: number;
 }
 
 /**
@@ -96,6 +108,8 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   requirePersistedRevocations: true,
   refreshReuseGrace: true,
   verifyCache: true,
+  sessionIp: true,
+  freshLoginMaxAge: true,
 };
 
 function rejectUnknownOptions(options: object): void {
@@ -127,6 +141,8 @@ export interface ResolvedTokenAuthOptions {
   refreshReplayWindowMs: number;
   requirePersistedRevocations: boolean;
   verifyCache: ResolvedVerifyCacheOptions | false;
+  sessionIp: SessionIpMode;
+  freshLoginMaxAge: number;
 }
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
@@ -212,6 +228,10 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
         'token presented again gets the same successor; remove the option',
     );
   }
+  const sessionIp = options.sessionIp ?? 'truncated';
+  if (sessionIp !== 'truncated' && sessionIp !== 'full') {
+    throw new TokenAuthConfigError(`sessionIp must be 'truncated' or 'full', got ${String(options.sessionIp)}`);
+  }
   const store = options.revocationStore;
   if (
     store !== undefined &&
@@ -237,5 +257,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     refreshReplayWindowMs: replayWindow * 1000,
     requirePersistedRevocations: options.requirePersistedRevocations === true,
     verifyCache: resolveVerifyCacheOptions(options.verifyCache),
+    sessionIp,
+    freshLoginMaxAge: seconds(options, 'freshLoginMaxAge', DEFAULT_FRESH_LOGIN_MAX_AGE),
   };
 }

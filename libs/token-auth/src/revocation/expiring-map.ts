@@ -50,6 +50,11 @@ export class ExpiringMap<V> {
     this.heap.push({ at: expiresAt, key });
   }
 
+  /** Drops a key now; its heap item is skipped when it comes due. */
+  delete(key: string): boolean {
+    return this.slots.delete(key);
+  }
+
   *entries(): IterableIterator<[key: string, value: V, expiresAt: number]> {
     for (const [key, slot] of this.slots) yield [key, slot.value, slot.expiresAt];
   }

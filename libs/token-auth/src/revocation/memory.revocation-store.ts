@@ -9,9 +9,12 @@ import type {
   RevocationStoreHealth,
   RevocationWindow,
   RotationOutcome,
+  SessionOwner,
   SessionRotation,
 } from './revocation-store.interface.js';
 import { decideRotation, type SessionRecord } from './rotation-rule.js';
+import type { SessionEntry } from './session-entry.js';
+import { MemorySessionIndex } from './session-index.js';
 
 export interface MemoryRevocationStoreOptions {
   /** Milliseconds since the epoch. Default `Date.now`; replace it only in tests. */
@@ -39,6 +42,8 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
   private readonly sessions = new ExpiringMap<SessionRecord>();
   /** Users' cut-offs as refresh sees them: until their refresh tokens expire. */
   private readonly users = new ExpiringMap<number>();
+  /** Each user's live sessions, for `listSessions`. */
+  private readonly index = new MemorySessionIndex();
   private readonly resetBefore: number;
   private readonly timer: NodeJS.Timeout;
 
@@ -59,11 +64,16 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     return PERSISTED;
   }
 
-  async revokeSession(sid: string, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
+  async revokeSession(
+    sid: string,
+    { accessUntil, refreshUntil }: RevocationWindow,
+    owner: SessionOwner = {},
+  ): Promise<RevocationResult> {
     this.revocations.add({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil });
     // A record already there expires with the session's refresh tokens; a login never refreshed has none.
     const until = this.sessions.expiresAt(sid) ?? refreshUntil;
     if (until >= this.clock()) this.sessions.set(sid, 'revoked', until);
+    if (owner.sub !== undefined) this.index.remove(owner.sub, sid, this.clock());
     return PERSISTED;
   }
 
@@ -82,6 +92,7 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
         Math.max(refreshUntil, this.users.expiresAt(sub) ?? 0),
       );
     }
+    this.index.cut(sub, issuedBefore, this.clock());
     return { persisted: true, issuedBefore };
   }
 
@@ -94,7 +105,25 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
       const expiresAt = Math.max(now + rotation.recordTtlMs, this.sessions.expiresAt(rotation.sid) ?? 0);
       this.sessions.set(rotation.sid, record, expiresAt);
     }
+    if ((outcome.kind === 'rotated' || outcome.kind === 'replayed') && rotation.sessionLifetimeMs !== undefined) {
+      const { usedAt, startedAt } = outcome;
+      const expiresAt = Math.min(usedAt + rotation.recordTtlMs, startedAt + rotation.sessionLifetimeMs);
+      this.index.touch(rotation.sub, { sid: rotation.sid, usedAt, startedAt, expiresAt }, now);
+    }
     return outcome;
+  }
+
+  async recordSession(sub: string, entry: SessionEntry): Promise<RevocationResult> {
+    this.index.record(sub, entry, this.clock());
+    return PERSISTED;
+  }
+
+  async listSessions(sub: string): Promise<SessionEntry[]> {
+    return this.index.list(sub, this.clock());
+  }
+
+  async forgetSession(sub: string, sid: string): Promise<boolean> {
+    return this.index.remove(sub, sid, this.clock());
   }
 
   health(): RevocationStoreHealth {
@@ -109,7 +138,7 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
 
   /** Entries plus scheduled expiries held in memory, both roles; for tests and benchmarks. */
   get footprint(): number {
-    return this.revocations.footprint + this.sessions.footprint + this.users.footprint;
+    return this.revocations.footprint + this.sessions.footprint + this.users.footprint + this.index.footprint;
   }
 
   /** Drops expired entries now; the timer does it every `sweepInterval`. */
@@ -118,6 +147,7 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     this.revocations.sweep(now);
     this.sessions.sweep(now);
     this.users.sweep(now);
+    this.index.sweep(now);
   }
 
   onModuleDestroy(): void {

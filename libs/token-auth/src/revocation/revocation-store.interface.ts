@@ -1,4 +1,5 @@
 import type { TokenClaims } from '../format/token-claims.js';
+import type { SessionEntry } from './session-entry.js';
 
 /** The claims a revocation check reads. */
 export type RevocationCheck = Pick<TokenClaims, 'jti' | 'sid' | 'sub' | 'issuedAt'>;
@@ -46,6 +47,17 @@ export interface SessionRotation {
    * one is unused); later it is reuse. 0: a second use is always reuse.
    */
   replayWindowMs: number;
+  /**
+   * The session's maximum lifetime from its start (ms, tolerance included). Given, a store with a session index also
+   * records the refresh there: last activity `usedAt`, and the entry kept until `usedAt + recordTtlMs` or the
+   * session's start plus this, whichever is earlier.
+   */
+  sessionLifetimeMs?: number;
+}
+
+/** Who a session revocation is for: given, the session also leaves its user's index (`listSessions`). */
+export interface SessionOwner {
+  sub?: string;
 }
 
 /**
@@ -99,9 +111,15 @@ export interface RevocationStore {
   isRevoked(token: RevocationCheck): boolean;
   /** Revokes one access token until `expiresAt`. */
   revokeToken(jti: string, expiresAt: number): Promise<RevocationResult>;
-  /** Revokes every token of a session: access checks until `accessUntil`, refresh until `refreshUntil`. */
-  revokeSession(sid: string, window: RevocationWindow): Promise<RevocationResult>;
-  /** Revokes every token of `sub` whose `issuedAt` is earlier than `issuedBefore`. */
+  /**
+   * Revokes every token of a session: access checks until `accessUntil`, refresh until `refreshUntil`. With
+   * `owner.sub`, a store with a session index drops the session from that user's index too.
+   */
+  revokeSession(sid: string, window: RevocationWindow, owner?: SessionOwner): Promise<RevocationResult>;
+  /**
+   * Revokes every token of `sub` whose `issuedAt` is earlier than `issuedBefore`; a store with a session index drops
+   * the user's sessions started before the cut-off in force.
+   */
   revokeUser(sub: string, issuedBefore: number, window: RevocationWindow): Promise<RevocationResult>;
   /** Records one refresh of a session, atomically across instances. Called only on refresh, never on requests. */
   rotateSession(rotation: SessionRotation): Promise<RotationOutcome>;
@@ -111,6 +129,22 @@ export interface RevocationStore {
    * the module's `clock`.
    */
   now?(): number;
+  /**
+   * Session index (optional; `TokenService.listSessions` and `revokeOtherSessions` need it, and both built-in stores
+   * keep one): records a new session (a login) in its user's index. Never rejects: a shared store that cannot be
+   * reached queues the write and resolves `{ persisted: false }`.
+   */
+  recordSession?(sub: string, entry: SessionEntry): Promise<RevocationResult>;
+  /**
+   * The user's sessions in the index, in one read; entries past `expiresAt` may still be among them. A shared store
+   * that cannot answer throws `TokenAuthError` `revocation_unavailable`.
+   */
+  listSessions?(sub: string): Promise<SessionEntry[]>;
+  /**
+   * Drops one session from the user's index; true when it was there (the caller then revokes it). A shared store that
+   * cannot answer throws `TokenAuthError` `revocation_unavailable`.
+   */
+  forgetSession?(sub: string, sid: string): Promise<boolean>;
   health(): RevocationStoreHealth;
   /** Called once during bootstrap, before the first request: load what the store needs. */
   start?(): Promise<void>;

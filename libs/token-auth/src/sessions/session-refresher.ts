@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TokenAuthError } from '../errors/token-auth.error.js';
+import { AUTH_TIME_CLAIM, appClaimsOf, authTimeOf, withAuthTime } from '../format/auth-time.js';
 import type { PairOptions, TokenPair } from '../issuing/issued-token.js';
 import { TokenIssuer } from '../issuing/token-issuer.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
@@ -42,6 +43,8 @@ export class SessionRefresher {
       successorJti: successor.refresh.toString('base64url'),
       recordTtlMs: this.options.refreshTokenTtlMs + this.options.clockToleranceMs,
       replayWindowMs: this.options.refreshReplayWindowMs,
+      // The session's entry in its user's index lives as long as its refresh tokens can.
+      sessionLifetimeMs: this.options.maxSessionLifetimeMs + this.options.clockToleranceMs,
     });
     switch (outcome.kind) {
       case 'reset':
@@ -52,7 +55,7 @@ export class SessionRefresher {
         this.logger.warn(
           `refresh token reused (its successor was used, or it came back after the replay window); revoking session ${used.sid}`,
         );
-        await this.revoker.endSession(used.sid);
+        await this.revoker.endSession(used.sid, used.sub);
         throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
     }
     // The store's clock stamps the pair: ordered with every revocation the store holds.
@@ -65,7 +68,10 @@ export class SessionRefresher {
         `refresh token presented again within the replay window; same successor returned (session ${used.sid})`,
       );
     }
-    const claims = options.claims ?? { ...used.claims };
+    // The login time travels unchanged: the one the refresh token carries, or for a login's own refresh token (which
+    // carries none) the session's start the store recorded; the earlier one if both (a record from before a loss).
+    const carried = Object.hasOwn(used.claims, AUTH_TIME_CLAIM) ? authTimeOf(used) : outcome.startedAt;
+    const claims = withAuthTime(options.claims ?? appClaimsOf(used.claims), Math.min(carried, outcome.startedAt));
     const pair = { subject: used.sub, sessionId: used.sid, issuedAt: outcome.usedAt, claims };
     return {
       access: this.issuer.signAt('access', {

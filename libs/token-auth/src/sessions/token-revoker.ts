@@ -18,7 +18,39 @@ import { TokenVerifier } from '../verification/token-verifier.js';
  * The claims `revoke` needs, when the caller has verified claims rather than the token. With `purpose: 'refresh'`
  * and `sid` (as verified refresh-token claims carry), it ends the session's rotation.
  */
-export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> & Partial<Pick<TokenClaims, 'purpose' | 'sid'>>;
+export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> &
+  Partial<Pick<TokenClaims, 'purpose' | 'sid' | 'sub'>>;
+
+/** Which session `revokeSession` ends: with `subject`, only one of that user's (it also leaves their index). */
+export interface RevokeSessionOptions {
+  /**
+   * The user the session must belong to: a session not in their index (another user's, unknown, malformed or already
+   * revoked) is left alone and answered `found: false`. Pass it whenever it is known (the caller's `sub` at logout),
+   * so that the session also leaves the user's list of sessions at once.
+   */
+  subject?: string;
+}
+
+/** What `revokeSession` did. */
+export interface SessionRevocationResult extends RevocationResult {
+  /**
+   * With `subject`: `true` when the session was one of the user's live sessions and is revoked, `false` when it was
+   * not (nothing was revoked). Absent when the store could not be asked: the session is then revoked all the same,
+   * here at once and on the other instances once the store is back (`persisted: false`).
+   */
+  found?: boolean;
+}
+
+const NOT_FOUND: SessionRevocationResult = Object.freeze({ persisted: true, found: false });
+
+/** Whether `text` is a session id as tokens spell it. */
+function isSessionId(text: unknown): text is string {
+  try {
+    return typeof text === 'string' && decodeSessionId(text).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 /** Retires tokens before they expire: one token, one session, or every token of a user so far. */
 @Injectable()
@@ -49,22 +81,42 @@ export class TokenRevoker {
     const until = claims.expiresAt + this.options.clockToleranceMs;
     // A refresh token lives in its session's record: revoking it ends the session's rotation.
     if (claims.purpose === 'refresh' && claims.sid !== undefined) {
-      return this.confirmed(await this.revocations.revokeSession(claims.sid, { accessUntil: 0, refreshUntil: until }));
+      const window = { accessUntil: 0, refreshUntil: until };
+      return this.confirmed(await this.revocations.revokeSession(claims.sid, window, { sub: claims.sub }));
     }
     return this.confirmed(await this.revocations.revokeToken(claims.jti, until));
   }
 
-  async revokeSession(sessionId: string): Promise<RevocationResult> {
-    return this.confirmed(await this.endSession(sessionId));
+  async revokeSession(sessionId: string, { subject }: RevokeSessionOptions = {}): Promise<SessionRevocationResult> {
+    if (subject === undefined) return this.confirmed(await this.endSession(sessionId));
+    if (!isSessionId(sessionId) || typeof subject !== 'string' || subject.length === 0) return NOT_FOUND;
+    let found: boolean | undefined;
+    if (this.revocations.forgetSession !== undefined) {
+      try {
+        found = await this.revocations.forgetSession(subject, sessionId);
+      } catch (error) {
+        // The store cannot say whose session it is: revoked anyway, like a logout, here now and queued for the rest.
+        if (!(error instanceof TokenAuthError && error.code === 'revocation_unavailable')) throw error;
+      }
+      if (found === false) return NOT_FOUND;
+    }
+    const result = this.confirmed(await this.endSession(sessionId, subject));
+    return found === undefined ? result : { ...result, found };
+  }
+
+  /** Revokes several sessions of one user (they leave the user's index too); persisted when all of them are. */
+  async revokeSessions(sessionIds: readonly string[], subject: string): Promise<RevocationResult> {
+    const results = await Promise.all(sessionIds.map((sessionId) => this.endSession(sessionId, subject)));
+    return this.confirmed({ persisted: results.every((result) => result.persisted) });
   }
 
   /**
    * Revokes a session whatever the store answers: for a reuse, which the store has already refused for refresh, so
-   * the caller's answer is `revoked_token` either way.
+   * the caller's answer is `revoked_token` either way. With `sub`, the session leaves that user's index too.
    */
-  async endSession(sessionId: string): Promise<RevocationResult> {
+  async endSession(sessionId: string, sub?: string): Promise<RevocationResult> {
     decodeSessionId(sessionId);
-    return this.revocations.revokeSession(sessionId, this.coverAllUntil());
+    return this.revocations.revokeSession(sessionId, this.coverAllUntil(), sub === undefined ? undefined : { sub });
   }
 
   async revokeAllForUser(userId: string): Promise<RevocationResult> {

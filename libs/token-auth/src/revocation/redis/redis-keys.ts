@@ -11,7 +11,7 @@ export type Wire = [code: string, id: string, issuedBefore: number, accessUntil:
 
 /**
  * The key layout under one prefix: `[tsu]:{id}` revocations (scanned into replicas), `f:{sid}` one record per
- * refreshed session, `epoch` the data-loss marker, `rotations` the count of session-record writes (which only
+ * refreshed session, `d:{sub}` each user's session index (one hash, for `listSessions`), `epoch` the data-loss marker, `rotations` the count of session-record writes (which only
  * grows, so a Redis behind what an instance saw is noticed), `events` the pub/sub channel.
  */
 export class RedisKeys {
@@ -33,6 +33,10 @@ export class RedisKeys {
 
   session(sid: string): string {
     return `${this.prefix}f:${sid}`;
+  }
+
+  sessionIndex(sub: string): string {
+    return `${this.prefix}d:${sub}`;
   }
 
   toWire({ kind, id, issuedBefore, expiresAt, refreshUntil }: Revocation): Wire {

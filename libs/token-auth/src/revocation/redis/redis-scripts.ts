@@ -137,6 +137,86 @@ return 1
 `;
 
 /**
+ * A user's session index, `{prefix}d:{sub}`: a hash of session id to `[expiresAt,createdAt,lastActiveAt,...device]`
+ * (compact JSON, times in ms on Redis's clock, the expiry first so a script reads it without decoding the rest).
+ * Every write for the user first drops the entries past their expiry (and, for a user's cut-off, those started
+ * before it), then sets the key to expire with the latest entry left: the hash holds the live sessions only, never
+ * grows with refreshes, and goes when the last one expires.
+ */
+const INDEX_HELPERS = `
+local function pruned(key, now, before)
+  local all = redis.call('HGETALL', key)
+  local latest = 0
+  for i = 1, #all, 2 do
+    local e, c = string.match(all[i + 1], '^%[(%d+),(%d+)')
+    e, c = tonumber(e), tonumber(c)
+    if not e or not c or e <= now or c < before then
+      redis.call('HDEL', key, all[i])
+    elseif e > latest then
+      latest = e
+    end
+  end
+  return latest
+end
+local function keepUntil(key, latest)
+  if latest > 0 then redis.call('PEXPIREAT', key, latest) end
+end
+`;
+
+/** A login: ARGV[1] the session id, ARGV[2] its entry, ARGV[3] the entry's expiry. Returns 1, or 0 if expired. */
+const INDEX_RECORD = `${TIME_HELPERS}${INDEX_HELPERS}
+local expiry = tonumber(ARGV[3])
+local now = redisNow()
+if expiry <= now then return 0 end
+local latest = pruned(KEYS[1], now, 0)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+keepUntil(KEYS[1], math.max(latest, expiry))
+return 1
+`;
+
+/**
+ * A refresh: the entry's last activity and expiry move on (an entry is made, without device fields, for a session
+ * started before the index existed). Outside a Cluster, KEYS[2] and KEYS[3] are the session's record and the user's
+ * cut-off, read after the rotation in the same pipeline: nothing is written unless the record shows the token
+ * ARGV[2] (raw id) spent by this rotation (or an earlier one, replayed) and no cut-off covers the token (issued at
+ * ARGV[7]), so a revoked session is never listed again; the times are the record's. On a Cluster (other slots) the
+ * caller sends it only after the rotation answered, with usedAt ARGV[3] and startedAt ARGV[4]. ARGV[5]: how long the
+ * entry outlives this use, ARGV[6]: the session's maximum lifetime from its start (ms). Returns 1 when written.
+ */
+const INDEX_TOUCH = `${TIME_HELPERS}${INDEX_HELPERS}
+local sid, ttl, lifetime = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6])
+local usedAt, startedAt = tonumber(ARGV[3]), tonumber(ARGV[4])
+if #KEYS > 1 then
+  local record = redis.call('GET', KEYS[2])
+  if not record or #record ~= 44 or string.sub(record, 1, 16) ~= ARGV[2] then return 0 end
+  usedAt, startedAt = unsix(string.sub(record, 33, 38)), unsix(string.sub(record, 39, 44))
+  local cutoff = tonumber(string.match(redis.call('GET', KEYS[3]) or '', '^(%d+):') or '0')
+  if tonumber(ARGV[7]) < cutoff then return 0 end
+end
+local expiry = math.min(usedAt + ttl, startedAt + lifetime)
+local now = redisNow()
+if expiry <= now then return 0 end
+local latest = pruned(KEYS[1], now, 0)
+local current = redis.call('HGET', KEYS[1], sid)
+local e, c, l, rest
+if current then e, c, l, rest = string.match(current, '^%[(%d+),(%d+),(%d+)(.*)$') end
+if e then
+  expiry = math.max(tonumber(e), expiry)
+  redis.call('HSET', KEYS[1], sid, string.format('[%d,%s,%d%s', expiry, c, math.max(tonumber(l), usedAt), rest))
+else
+  redis.call('HSET', KEYS[1], sid, string.format('[%d,%d,%d]', expiry, startedAt, usedAt))
+end
+keepUntil(KEYS[1], math.max(latest, expiry))
+return 1
+`;
+
+/** A user's cut-off (ARGV[1]): drops the user's sessions started before it, with the expired ones. */
+const INDEX_CUT = `${TIME_HELPERS}${INDEX_HELPERS}
+keepUntil(KEYS[1], pruned(KEYS[1], redisNow(), tonumber(ARGV[1])))
+return 1
+`;
+
+/**
  * The epoch marker: no TTL, written with Redis's own time when absent. A different (or new) value than the one an
  * instance knew means Redis lost its data in between. KEYS[2], when given (not on a Cluster), is the rotation count
  * (no TTL, one more at every write of a session record): lower than the count the instance has seen (ARGV[2]) under
@@ -170,6 +250,10 @@ export interface StoreCommands {
   ntaEndSession(key: string, expiresAt: number, now: number): Promise<number>;
   /** `keys`: 1 (the epoch marker) or 2 (and the rotation count), the keys, then the epoch and count known. */
   ntaEpoch(keys: 1 | 2, ...keysAndArgs: string[]): Promise<[string, string, string]>;
+  ntaIndexRecord(key: string, sid: string, entry: string, expiresAt: number): Promise<number>;
+  /** `keys`: 1 (the index, on a Cluster) or 3 (and the session's record and the user's cut-off), then INDEX_TOUCH's ARGV. */
+  ntaIndexTouch(keys: 1 | 3, ...keysAndArgs: (Buffer | string | number)[]): Promise<number>;
+  ntaIndexCut(key: string, issuedBefore: number): Promise<number>;
 }
 
 /** Registers the scripts (EVALSHA, falling back to EVAL after a restart) on a client. */
@@ -180,6 +264,9 @@ export function withScripts(client: Client): Client & StoreCommands {
     client.defineCommand('ntaRotate', { lua: ROTATE });
     client.defineCommand('ntaEndSession', { numberOfKeys: 1, lua: END_SESSION });
     client.defineCommand('ntaEpoch', { lua: EPOCH });
+    client.defineCommand('ntaIndexRecord', { numberOfKeys: 1, lua: INDEX_RECORD });
+    client.defineCommand('ntaIndexTouch', { lua: INDEX_TOUCH });
+    client.defineCommand('ntaIndexCut', { numberOfKeys: 1, lua: INDEX_CUT });
   }
   return client as Client & StoreCommands;
 }

@@ -9,8 +9,10 @@ import type {
   RevocationStoreHealth,
   RevocationWindow,
   RotationOutcome,
+  SessionOwner,
   SessionRotation,
 } from '../revocation-store.interface.js';
+import type { SessionEntry } from '../session-entry.js';
 import { ConnectionState } from './connection-state.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { RedisKeys } from './redis-keys.js';
@@ -19,6 +21,7 @@ import { resolveRedisStoreOptions, type RedisRevocationStoreOptions } from './re
 import { ReplicaAcks } from './replica-acks.js';
 import { ReplicaSync } from './replica-sync.js';
 import { RevocationWriter, type RevocationWrite } from './revocation-writer.js';
+import { RedisSessionIndex } from './session-index.js';
 import { RedisSessionRotation } from './session-rotation.js';
 import { SharedClock } from './shared-clock.js';
 import { StoreEpoch } from './store-epoch.js';
@@ -44,6 +47,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
   private readonly writer: RevocationWriter;
   private readonly sync: ReplicaSync;
   private readonly sessions: RedisSessionRotation;
+  private readonly index: RedisSessionIndex;
   private readonly liveness: RedisLiveness;
   private readonly shutdownTimeoutMs: number;
   private readonly writeTimeoutMs: number;
@@ -115,6 +119,9 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       logger: this.logger,
       isClosed: () => this.closed,
     });
+    this.index = new RedisSessionIndex(this.client, keys, writeTimeoutMs, storeClock, this.logger, () => {
+      return this.client.status === 'ready' && this.state.fresh;
+    });
     this.sessions = new RedisSessionRotation(
       this.client,
       keys,
@@ -179,8 +186,19 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     return this.revoke({ kind: 'token', id: jti, issuedBefore: 0, expiresAt });
   }
 
-  revokeSession(sid: string, { accessUntil, refreshUntil }: RevocationWindow): Promise<RevocationResult> {
-    return this.revoke({ kind: 'session', id: sid, issuedBefore: 0, expiresAt: accessUntil, refreshUntil });
+  revokeSession(
+    sid: string,
+    { accessUntil, refreshUntil }: RevocationWindow,
+    { sub }: SessionOwner = {},
+  ): Promise<RevocationResult> {
+    return this.revoke({
+      kind: 'session',
+      id: sid,
+      issuedBefore: 0,
+      expiresAt: accessUntil,
+      refreshUntil,
+      ...(sub !== undefined && { subject: sub }),
+    });
   }
 
   async revokeUser(
@@ -205,6 +223,18 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
 
   rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
     return this.sessions.rotate(rotation);
+  }
+
+  recordSession(sub: string, entry: SessionEntry): Promise<RevocationResult> {
+    return this.index.record(sub, entry);
+  }
+
+  listSessions(sub: string): Promise<SessionEntry[]> {
+    return this.index.list(sub);
+  }
+
+  forgetSession(sub: string, sid: string): Promise<boolean> {
+    return this.index.forget(sub, sid);
   }
 
   /** Redis's clock, as last measured from here. */
@@ -242,6 +272,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     for (const timer of this.timers) clearInterval(timer);
     this.liveness.stop();
     await this.writer.close(this.shutdownTimeoutMs);
+    await this.index.close();
     this.subscriber.disconnect();
     if (this.ownsClient) this.client.disconnect();
   }

@@ -18,6 +18,8 @@ export interface RevocationWrite extends Revocation {
    * clock (see MERGE in redis-scripts.ts). A queued write drops it: its caller was answered already.
    */
   deadline?: number;
+  /** For a session: its user, whose session index it leaves when written. */
+  subject?: string;
 }
 
 const BATCH = 500;
@@ -167,8 +169,15 @@ export class RevocationWriter {
             write.kind === 'user' ? (write.deadline ?? 0) : 0,
           )
         : undefined;
-    const [, cutoff] = await Promise.all([ending, merged]);
-    return cutoff !== undefined && cutoff > write.issuedBefore ? cutoff : write.issuedBefore;
+    const forgotten =
+      write.kind === 'session' && write.subject !== undefined
+        ? this.client.hdel(this.keys.sessionIndex(write.subject), write.id)
+        : undefined;
+    const [, cutoff] = await Promise.all([ending, merged, forgotten]);
+    const inForce = cutoff !== undefined && cutoff > write.issuedBefore ? cutoff : write.issuedBefore;
+    // The user's sessions started before the cut-off in force leave their index.
+    if (write.kind === 'user') await this.client.ntaIndexCut(this.keys.sessionIndex(write.id), inForce);
+    return inForce;
   }
 
   private async writeOutgoing(): Promise<void> {
@@ -204,6 +213,7 @@ export class RevocationWriter {
               issuedBefore: Math.max(write.issuedBefore, queued.issuedBefore),
               expiresAt: Math.max(write.expiresAt, queued.expiresAt),
               refreshUntil: Math.max(write.refreshUntil ?? 0, queued.refreshUntil ?? 0),
+              subject: write.subject ?? queued.subject,
             },
       );
     }

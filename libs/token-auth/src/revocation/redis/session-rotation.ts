@@ -11,7 +11,14 @@ import { withTimeout } from './with-timeout.js';
 
 type Pipeline = ChainableCommander & {
   ntaRotateBuffer(numberOfKeys: 1 | 3, ...keysAndArgs: (Buffer | string | number)[]): Pipeline;
+  ntaIndexTouch(numberOfKeys: 1 | 3, ...keysAndArgs: (Buffer | string | number)[]): Pipeline;
 };
+
+/** The session-index update of a refresh (INDEX_TOUCH in redis-scripts.ts): its key and its ARGV. */
+interface Touch {
+  key: string;
+  args: (Buffer | string | number)[];
+}
 
 /** The script's reply, the user's cut-off, and (when waiting for replicas) how many acknowledged. */
 type Answer = [rotated: Buffer[], userValue: string | null, acknowledged?: unknown];
@@ -35,7 +42,9 @@ function timeOf(bytes: Buffer | undefined): number {
  * Outside a Cluster it also checks the epoch marker and the rotation count, so a Redis that lost its data (or went
  * back to an older state) is noticed by the first refresh after the loss that this instance can tell, with no
  * window: nothing is decided on it until the loss is handled. With `waitForReplicas`, a pair is handed out only once
- * the replicas hold the rotation that issued it (the same round trip ends with `WAIT`).
+ * the replicas hold the rotation that issued it (the same round trip ends with `WAIT`). Given the session's lifetime,
+ * the refresh also moves the session's entry in its user's index (last activity, expiry): in the same pipeline,
+ * after the rotation and guarded by what it wrote; on a Cluster, once the rotation answered, without waiting.
  */
 export class RedisSessionRotation {
   constructor(
@@ -83,10 +92,21 @@ export class RedisSessionRotation {
       // Waiting for replicas, a replay writes its record again: acknowledged, the rotation it repeats is held too.
       this.acks.enabled ? '1' : '0',
     ];
+    const touch: Touch | undefined =
+      rotation.sessionLifetimeMs === undefined
+        ? undefined
+        : {
+            key: this.keys.sessionIndex(rotation.sub),
+            // usedAt and startedAt: read from the record outside a Cluster, given after the rotation on one.
+            args: [rotation.sid, args[0]!, 0, 0, rotation.recordTtlMs, rotation.sessionLifetimeMs, rotation.issuedAt],
+          };
     let answer: Answer;
     const sentAt = this.sharedClock.local();
     try {
-      answer = await withTimeout(this.ask(keys, args, userKey), this.timeoutMs);
+      answer = await withTimeout(
+        this.ask(keys, args, userKey, touch && { ...touch, record: sessionKey }),
+        this.timeoutMs,
+      );
     } catch (error) {
       throw new TokenAuthError('revocation_unavailable', `refresh is unavailable: ${describeError(error)}`);
     }
@@ -111,6 +131,12 @@ export class RedisSessionRotation {
     switch (kind) {
       case 'rotated':
       case 'replayed':
+        if (touch !== undefined && (this.client as Cluster).isCluster) {
+          touch.args[2] = timeOf(usedAt);
+          touch.args[3] = timeOf(startedAt);
+          // The index only shows the session's last activity: the refresh does not wait for it.
+          this.client.ntaIndexTouch(1, touch.key, ...touch.args).catch(() => undefined);
+        }
         return { kind, usedAt: timeOf(usedAt), startedAt: timeOf(startedAt) };
       case 'reused':
         return { kind, startedAt: timeOf(startedAt) };
@@ -127,16 +153,25 @@ export class RedisSessionRotation {
    * Cluster (other slots, other masters) the read waits for the script's answer, so a cut-off written after the
    * script is seen by the read.
    */
-  private async ask(keys: string[], args: (Buffer | string | number)[], userKey: string): Promise<Answer> {
+  private async ask(
+    keys: string[],
+    args: (Buffer | string | number)[],
+    userKey: string,
+    touch: (Touch & { record: string }) | undefined,
+  ): Promise<Answer> {
     const numberOfKeys = keys.length as 1 | 3;
     if ((this.client as Cluster).isCluster) {
       const rotated = await this.client.ntaRotateBuffer(numberOfKeys, ...keys, ...args);
       return [rotated, await this.client.get(userKey)];
     }
-    const pipeline = (this.client.pipeline() as Pipeline).ntaRotateBuffer(numberOfKeys, ...keys, ...args).get(userKey);
+    const pipeline = this.client.pipeline() as Pipeline;
+    pipeline.ntaRotateBuffer(numberOfKeys, ...keys, ...args).get(userKey);
+    if (touch !== undefined) pipeline.ntaIndexTouch(3, touch.key, touch.record, userKey, ...touch.args);
     if (this.acks.enabled) pipeline.wait(this.acks.replicas, this.acks.timeoutMs);
     const replies = (await pipeline.exec())!;
-    for (const [error] of replies) if (error) throw error;
-    return [replies[0]![1] as Buffer[], replies[1]![1] as string | null, replies[2]?.[1]];
+    // The index update's own failure does not fail the refresh: it only shows the session's last activity.
+    const touchAt = touch === undefined ? -1 : 2;
+    for (const [i, [error]] of replies.entries()) if (error && i !== touchAt) throw error;
+    return [replies[0]![1] as Buffer[], replies[1]![1] as string | null, replies[touch === undefined ? 2 : 3]?.[1]];
   }
 }
