@@ -15,6 +15,10 @@ export type TokenAuthErrorCode =
   | 'revoked_token'
   | 'session_expired'
   | 'session_reset'
+  /** An attenuated token's caveat is not met by this request (docs/token-format.md, section 9). */
+  | 'caveat_unmet'
+  /** An attenuated token carries a caveat type this version does not know: refused, never ignored. */
+  | 'caveat_unknown'
   | 'key_ring_stale'
   | 'revocation_unavailable';
 
