@@ -1,0 +1,89 @@
+import type { KeyObject } from 'node:crypto';
+import { TokenAuthError } from '../errors/token-auth.error.js';
+import { bodyTagOf, caveatsOf, chainMatches, type ParsedAttenuatedToken } from '../format/attenuated-codec.js';
+import {
+  CaveatFormatError,
+  effectiveCaveats,
+  unmetCaveat,
+  type EffectiveCaveats,
+  type RequestFacts,
+} from '../format/caveats.js';
+import type { TokenClaims } from '../format/token-claims.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { ParentTagCache } from './parent-tag-cache.js';
+
+/** What a request shows the caveats of an attenuated token: its method and path, and who spends one-time ids. */
+export interface VerificationFacts extends RequestFacts {
+  /**
+   * The caller spends the token's one-time ids (`TokenService.spendOnce`) and waits for that before serving the
+   * request, as the guard does over HTTP and GraphQL. Without it a token with a one-time caveat is refused.
+   */
+  readonly spendsOnce?: boolean;
+}
+
+/**
+ * The parts of verifying an attenuated token (docs/token-format.md, section 9.4) that a v1 token does not have: the
+ * tag chain, reading the caveats, and checking them against a request. `TokenVerifier` runs them between the
+ * checks every token passes.
+ */
+export class AttenuatedTokens {
+  private readonly parentTags = new ParentTagCache();
+
+  /**
+   * Step 8: whether the chain from t0 ends in the token's tag. t0 comes from the parent tag cache when this body was
+   * verified under `ring` before (one HMAC per caveat), else from the body (one more); it is kept once the whole
+   * chain matched.
+   */
+  chainMatches(parsed: ParsedAttenuatedToken, ring: KeyRing, macKey: KeyObject): boolean {
+    const cached = this.parentTags.get(ring, parsed.bytes, parsed.bodyLength);
+    const bodyTag = cached ?? bodyTagOf(parsed, macKey);
+    if (!chainMatches(parsed, bodyTag)) return false;
+    if (cached === undefined) this.parentTags.set(ring, parsed.bytes, parsed.bodyLength, bodyTag);
+    return true;
+  }
+}
+
+/**
+ * Step 14: the caveats of an authentic token, taken together. An unknown type is `caveat_unknown` (fail closed), a
+ * payload its type does not allow `token_malformed`, caveats no request can meet `caveat_unmet`.
+ */
+export function caveatsOfToken(parsed: ParsedAttenuatedToken): EffectiveCaveats {
+  try {
+    return effectiveCaveats(caveatsOf(parsed));
+  } catch (error) {
+    if (!(error instanceof CaveatFormatError)) throw error;
+    const code =
+      error.problem === 'unknown'
+        ? 'caveat_unknown'
+        : error.problem === 'malformed'
+          ? 'token_malformed'
+          : 'caveat_unmet';
+    throw new TokenAuthError(code, error.message);
+  }
+}
+
+/**
+ * The claims of an attenuated token: its parent's, with `expiresAt` the earlier of the parent's and the expires
+ * caveats', and `caveats`. An expires caveat at or before the issue time is `token_expired`.
+ */
+export function attenuatedClaims(parent: TokenClaims, caveats: EffectiveCaveats): TokenClaims {
+  const expiresAt = Math.min(parent.expiresAt, caveats.expiresAt ?? parent.expiresAt);
+  if (expiresAt <= parent.issuedAt) throw new TokenAuthError('token_expired', 'token expired by its expires caveat');
+  return Object.freeze({ ...parent, expiresAt, caveats });
+}
+
+/**
+ * Checks a verified attenuated token's caveats against the request: its method, path and this service's audience
+ * (`caveat_unmet` when one is not met, or when a fact is missing), and that someone spends its one-time ids.
+ */
+export function checkCaveats(
+  caveats: EffectiveCaveats,
+  facts: VerificationFacts | undefined,
+  audience: string | undefined,
+): void {
+  const unmet = unmetCaveat(caveats, facts, audience);
+  if (unmet !== undefined) throw new TokenAuthError('caveat_unmet', unmet);
+  if (caveats.once.length > 0 && facts?.spendsOnce !== true) {
+    throw new TokenAuthError('caveat_unmet', 'a one-time token is accepted only where its use is recorded');
+  }
+}
