@@ -10,7 +10,6 @@ const PAGES = [
   'README.md',
   'CONTRIBUTING.md',
   'BENCHMARKS.md',
-  'libs/token-auth/README.md',
   'libs/token-auth/CHANGELOG.md',
   ...readdirSync(join(ROOT, 'docs'))
     .filter((name) => name.endsWith('.md'))

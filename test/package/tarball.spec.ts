@@ -28,6 +28,15 @@ interface Manifest {
   sideEffects?: boolean;
 }
 
+/** GitHub's anchor of a heading: lower case, punctuation other than `-` and `_` dropped, spaces as `-`. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
 /** The tarball `npm pack` makes of the library, unpacked: what `npm install nestjs-token-auth` puts on disk. */
 describe('the npm tarball of nestjs-token-auth', () => {
   let work: string;
@@ -68,6 +77,28 @@ describe('the npm tarball of nestjs-token-auth', () => {
         !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/[\w-]+\.js)$/.test(file),
     );
     expect(outside).toEqual([]);
+  });
+
+  it("ships the repository's README for users, whose links all work on npm", () => {
+    const readme = readFileSync(join(unpacked, 'README.md'), 'utf8');
+    const repository = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    // The whole of it (API, configuration, recipes), less the section on working in the repository.
+    const sections = (markdown: string) => markdown.match(/^## .*$/gm) ?? [];
+    expect(sections(readme)).toEqual(sections(repository).filter((heading) => !/fresh machine/.test(heading)));
+    expect(readme).toContain(repository.slice(repository.indexOf('## API'), repository.indexOf('| `TokenService')));
+    // No relative link (the tarball holds no docs/ and no tests): GitHub links to files that exist, or this page.
+    const anchors = new Set([...readme.matchAll(/^#+ (.*)$/gm)].map(([, heading]) => anchorOf(heading!)));
+    for (const [, target] of readme.matchAll(/\]\(([^)\s]*)\)/g)) {
+      const github = /^https:\/\/github\.com\/nestjs-token-auth\/nestjs-token-auth\/(?:blob|tree)\/main\/([^#]+)/.exec(
+        target!,
+      );
+      const works = target!.startsWith('#')
+        ? anchors.has(target!.slice(1))
+        : github
+          ? existsSync(join(REPO_ROOT, github[1]!))
+          : /^https:\/\//.test(target!);
+      expect({ target, works }).toEqual({ target, works: true });
+    }
   });
 
   it('has no tests, fixtures, TypeScript sources or build state', () => {
