@@ -110,6 +110,21 @@ describe('GraphQL (Apollo, Express)', () => {
     expect(bad.body.errors[0].extensions.originalError).toMatchObject({ statusCode: 401, code: 'token_malformed' });
   });
 
+  it('answers a token of a key the ring lacks with the very error a forged signature gets', async () => {
+    const stranger = await Test.createTestingModule({ imports: [TokenAuthModule.forTesting()] }).compile();
+    const foreign = stranger.get(TokenService).issue('mallory').token;
+    const own = tokens.issue('mallory').token;
+    const forged = `${own.slice(0, -2)}${own.at(-2) === 'A' ? 'B' : 'A'}${own.at(-1)}`;
+    const [unknownKey, badSignature] = [await query('{ me { id } }', foreign), await query('{ me { id } }', forged)];
+    expect(unknownKey.body).toEqual(badSignature.body);
+    expect(unknownKey.body.errors[0].extensions.originalError).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'invalid_signature',
+      message: 'invalid token signature',
+    });
+  });
+
   it('serves @OptionalAuth resolvers to guests and to signed-in users', async () => {
     expect((await query('{ greeting }').expect(200)).body).toEqual({ data: { greeting: 'hello, guest' } });
     const { token } = tokens.issue('bob');

@@ -99,6 +99,19 @@ describe('WebSocket gateway with WsTokenAuth and TokenAuthGuard', () => {
     expect(await bad.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'token_malformed' });
   });
 
+  it('closes a socket whose token names a key the ring lacks with the reason a forged signature gets', async () => {
+    const stranger = await Test.createTestingModule({ imports: [TokenAuthModule.forTesting({ clock })] }).compile();
+    const foreign = stranger.get(TokenService).issue('mallory').token;
+    const unknownKey = await connect({ Authorization: `Bearer ${foreign}` });
+    const own = tokens.issue('mallory').token;
+    const forged = await connect({
+      Authorization: `Bearer ${own.slice(0, -2)}${own.at(-2) === 'A' ? 'B' : 'A'}${own.at(-1)}`,
+    });
+    // The close reason does not tell which key ids the ring holds (issue 23).
+    expect(await unknownKey.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'invalid_signature' });
+    expect(await forged.closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'invalid_signature' });
+  });
+
   it('accepts the access cookie from a same-origin page only', async () => {
     const cookie = `nta_access=${tokens.issue('bob').token}`; // plain http in development: no __Host- prefix
     const sameOrigin = await connect({ Cookie: cookie, Origin: origin });

@@ -40,6 +40,20 @@ describe('toHttpException', () => {
     });
   });
 
+  it('answers unknown_key as invalid_signature, whatever its message, and every other code as itself', () => {
+    const unknownKey = new TokenAuthError('unknown_key', 'a message naming the key');
+    expect([unknownKey.code, unknownKey.publicCode, unknownKey.publicMessage]).toEqual([
+      'unknown_key',
+      'invalid_signature',
+      'invalid token signature',
+    ]);
+    expect(toHttpException(unknownKey).getResponse()).toEqual(
+      toHttpException(new TokenAuthError('invalid_signature', 'invalid token signature')).getResponse(),
+    );
+    const expired = new TokenAuthError('token_expired', 'token expired');
+    expect([expired.publicCode, expired.publicMessage]).toEqual(['token_expired', 'token expired']);
+  });
+
   it('makes an exception without stack frames, leaving Error.stackTraceLimit as it was', () => {
     const limit = Error.stackTraceLimit;
     const exception = toHttpException(new TokenAuthError('invalid_signature', 'invalid token signature'));

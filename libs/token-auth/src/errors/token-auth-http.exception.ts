@@ -6,14 +6,15 @@ import { withoutStackTrace } from './without-stack-trace.js';
 const SERVER_FAULTS: ReadonlySet<TokenAuthErrorCode> = new Set(['key_ring_stale', 'revocation_unavailable']);
 
 /**
- * The HTTP answer to a refused token, with its stable `code` in the body: 401, or 503 for a stale key ring or an
+ * The HTTP answer to a refused token, with its stable `code` in the body (the error's `publicCode` and
+ * `publicMessage`: a token refused for its key is answered as a bad signature): 401, or 503 for a stale key ring or an
  * unreachable revocation store, so clients retry instead of logging out. For routes that verify or refresh tokens
  * themselves, such as a refresh endpoint; the guard answers the same way. Like the error, the exception carries no
  * stack frames: Nest answers an HttpException without logging it, and its stack cost more than the verification.
  */
 export function toHttpException(error: TokenAuthError): HttpException {
   return withoutStackTrace(() => {
-    const body = { code: error.code, message: error.message };
+    const body = { code: error.publicCode, message: error.publicMessage };
     return SERVER_FAULTS.has(error.code)
       ? new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', ...body })
       : new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', ...body });

@@ -22,9 +22,26 @@ export type TokenAuthErrorCode =
   | 'key_ring_stale'
   | 'revocation_unavailable';
 
+/** The message of `invalid_signature`, and of every refusal answered as one. */
+export const INVALID_SIGNATURE_MESSAGE = 'invalid token signature';
+
+/**
+ * What a caller is told for a code, where that differs from the code: a token refused for its key (`unknown_key`:
+ * a key id not in the ring, a key past its `retireAfter`, an issue time after the key's `signedUntil`) is answered
+ * as a bad signature. Telling the two apart let anyone find a retiring key's `signedUntil` to the millisecond with
+ * forged tokens (issue 23).
+ */
+const PUBLIC_ANSWERS: Partial<Record<TokenAuthErrorCode, { code: TokenAuthErrorCode; message: string }>> = {
+  unknown_key: { code: 'invalid_signature', message: INVALID_SIGNATURE_MESSAGE },
+};
+
 /**
  * Thrown by `TokenService.verify` and answered by the guard with 401, or 503 for `key_ring_stale` and
  * `revocation_unavailable`, where the server rather than the token is at fault. The message never contains the token.
+ *
+ * `code` is the detailed reason, for the app and its logs. Callers are told `publicCode` and `publicMessage` (the
+ * guard, the exception filter, `toHttpException` and `WsTokenAuth` answer with them), which differ only for
+ * `unknown_key`; answer with them too when writing a response of your own.
  *
  * It carries no stack frames: a refused token is an answer, not a fault to trace, and capturing the stack cost more
  * than verifying the token (BENCHMARKS.md), which made a forged token cost the server more than a valid one.
@@ -47,5 +64,15 @@ export class TokenAuthError extends Error {
     }
     this.name = 'TokenAuthError';
     this.code = code;
+  }
+
+  /** The code callers are told: `code`, but `invalid_signature` for `unknown_key`. */
+  get publicCode(): TokenAuthErrorCode {
+    return PUBLIC_ANSWERS[this.code]?.code ?? this.code;
+  }
+
+  /** The message callers are told: `message`, but invalid_signature's for `unknown_key`. */
+  get publicMessage(): string {
+    return PUBLIC_ANSWERS[this.code]?.message ?? this.message;
   }
 }

@@ -3,13 +3,13 @@ import type { HttpResponseLike } from './http-message.js';
 
 /**
  * The RFC 6750 (section 3) challenge of a 401 for `error`: a bare `Bearer` when no token was sent, so clients
- * learn the scheme without being told a token was wrong; otherwise `invalid_token` with the error's message,
- * which never holds the token.
+ * learn the scheme without being told a token was wrong; otherwise `invalid_token` with the error's public message,
+ * which never holds the token (and for a token refused for its key is the bad signature's).
  */
 export function bearerChallenge(error: TokenAuthError): string {
   return error.code === 'token_missing'
     ? 'Bearer'
-    : `Bearer error="invalid_token", error_description="${error.message}"`;
+    : `Bearer error="invalid_token", error_description="${error.publicMessage}"`;
 }
 
 /** Sets the `WWW-Authenticate` challenge on an Express response, a Fastify reply or a Node response. */

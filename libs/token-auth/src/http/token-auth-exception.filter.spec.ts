@@ -54,6 +54,19 @@ describe('TokenAuthExceptionFilter', () => {
     expect(sent.headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
   });
 
+  it('answers unknown_key exactly as invalid_signature: callers are not told which keys the ring holds', () => {
+    const answers = ['unknown_key', 'invalid_signature'].map((code) => {
+      const { response, sent } = expressResponse();
+      new TokenAuthExceptionFilter().catch(
+        new TokenAuthError(code as 'unknown_key' | 'invalid_signature', 'invalid token signature'),
+        hostOf(response),
+      );
+      return sent;
+    });
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]!.body).toMatchObject({ code: 'invalid_signature' });
+  });
+
   it('answers 503 without a challenge when the server is at fault', () => {
     const { response, sent } = expressResponse();
     new TokenAuthExceptionFilter().catch(new TokenAuthError('key_ring_stale', 'stale'), hostOf(response));

@@ -1,6 +1,6 @@
-import type { KeyObject } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { TokenAuthError } from '../errors/token-auth.error.js';
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { INVALID_SIGNATURE_MESSAGE, TokenAuthError } from '../errors/token-auth.error.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import {
   expiresAtOf,
@@ -18,7 +18,14 @@ import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
 import { claimsOf, keyIdOf } from './decoded-fields.js';
+import { KeyRefusalLog } from './key-refusal-log.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+
+/**
+ * What a token is hashed with when the ring does not accept the key it names: a random key no token is signed with,
+ * so that its refusal costs what a bad signature's does (one HMAC), as its answer is the same.
+ */
+const DECOY_KEY = createSecretKey(randomBytes(32));
 
 /** How `verifyAs` checks a token beyond its bytes. */
 export interface VerifyAsOptions {
@@ -44,6 +51,8 @@ export class TokenVerifier {
    * instance whose own clock is off neither refuses the tokens it just issued nor accepts expired ones.
    */
   private readonly now: () => number;
+  /** Why tokens were refused for their key: callers are told `invalid_signature`, the log the reason. */
+  private readonly keyRefusals: KeyRefusalLog;
 
   constructor(
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
@@ -53,6 +62,7 @@ export class TokenVerifier {
     if (options.verifyCache !== false) this.cache = new VerifiedTokenCache(options.verifyCache);
     this.accessChecks = { maxLifetimeMs: options.maxAccessTokenTtlMs, checkRevocation: true };
     this.now = revocations.now?.bind(revocations) ?? options.clock;
+    this.keyRefusals = new KeyRefusalLog(new Logger('TokenAuth'), options.clock);
   }
 
   /** An access token's claims (frozen), or `TokenAuthError` with a stable code. */
@@ -91,9 +101,13 @@ export class TokenVerifier {
     const ring = this.keys.current;
     // One clock reading for every check of this verification.
     const now = this.now();
-    const macKey = this.acceptedKey(ring, kid, purpose, issuedAt, now);
-    if (!tagMatches(parsed, macKey)) {
-      throw new TokenAuthError('invalid_signature', 'invalid token signature');
+    const macKey = ring.keyFor(kid, purpose, issuedAt, now, this.options.clockToleranceMs);
+    // A key the ring does not accept costs one HMAC too, under the decoy key, and is answered as a bad signature:
+    // neither the answer nor its cost tells which key ids the ring holds, or when a retiring key stopped signing.
+    const tagMatched = tagMatches(parsed, macKey ?? DECOY_KEY);
+    if (macKey === undefined) this.refuseKey(ring, kid, issuedAt, now);
+    if (!tagMatched) {
+      throw new TokenAuthError('invalid_signature', INVALID_SIGNATURE_MESSAGE);
     }
     const expiresAt = expiresAtOf(parsed);
     this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs, now);
@@ -105,26 +119,27 @@ export class TokenVerifier {
 
   /**
    * What every use of a verified token is checked for again, since each can change after it was cached: the ring
-   * still accepts its key, it is within its lifetime now, and it is not revoked. The same three functions, in the
-   * same order, check a token verified from its bytes.
+   * still accepts its key, it is within its lifetime now, and it is not revoked. The same checks, in the same order,
+   * refuse a token verified from its bytes.
    */
   private checkUse(ring: KeyRing, claims: TokenClaims, maxLifetimeMs: number, now: number): void {
-    this.acceptedKey(ring, claims.kid, claims.purpose, claims.issuedAt, now);
+    if (ring.keyFor(claims.kid, claims.purpose, claims.issuedAt, now, this.options.clockToleranceMs) === undefined) {
+      this.refuseKey(ring, claims.kid, claims.issuedAt, now);
+    }
     this.checkLifetime(claims.issuedAt, claims.expiresAt, maxLifetimeMs, now);
     this.checkNotRevoked(claims);
   }
 
   /**
-   * The MAC key of the ring key a token names, if the ring accepts it now for a token of this purpose issued then
-   * (not retired, and not issued after the key stopped signing).
+   * Refuses a token whose key `ring` does not accept now (`KeyRing.keyFor`: the id is not in the ring, the key is
+   * retired, or the token claims an issue time after the key stopped signing): `unknown_key`, which callers are told
+   * as `invalid_signature` (`TokenAuthError.publicCode`) with its message, the reason going to the debug log. The
+   * ring may be missing a key published since it was loaded: a reload is requested.
    */
-  private acceptedKey(ring: KeyRing, kid: string, purpose: TokenPurposeName, issuedAt: number, now: number): KeyObject {
-    const macKey = ring.keyFor(kid, purpose, issuedAt, now, this.options.clockToleranceMs);
-    if (macKey === undefined) {
-      this.keys.requestRefresh();
-      throw new TokenAuthError('unknown_key', 'token signed with an unknown or retired key');
-    }
-    return macKey;
+  private refuseKey(ring: KeyRing, kid: string, issuedAt: number, now: number): never {
+    this.keys.requestRefresh();
+    this.keyRefusals.refused(ring, kid, issuedAt, now, this.options.clockToleranceMs);
+    throw new TokenAuthError('unknown_key', INVALID_SIGNATURE_MESSAGE);
   }
 
   /** Expiry and issue time against the clock, with the tolerance, and the lifetime against its maximum. */

@@ -22,7 +22,8 @@ export interface AuthenticatedSocket {
 /**
  * Authenticates a WebSocket at its handshake. Call it from a gateway's `handleConnection(client, request)`:
  * it reads `Authorization: Bearer` from the upgrade request, or in cookie mode the access cookie, attaches the user
- * to the socket and returns it; a missing or bad token closes the socket with 4401 and the error code as reason.
+ * to the socket and returns it; a missing or bad token closes the socket with 4401 and the error's public code as
+ * reason.
  * Cookies are accepted only from a same-origin page (`Origin` equals the handshake's scheme, host and port) or
  * one of `cookie.allowedOrigins`, since a browser attaches them to cross-site WebSocket handshakes and no CSRF
  * header can be sent there.
@@ -44,7 +45,7 @@ export class WsTokenAuth {
       return user;
     } catch (error) {
       if (!(error instanceof TokenAuthError)) throw error;
-      client.close(WS_CLOSE_UNAUTHORIZED, error.code);
+      client.close(WS_CLOSE_UNAUTHORIZED, error.publicCode);
       return undefined;
     }
   }
