@@ -1,4 +1,4 @@
-import { TokenAuthError, type TokenAuthErrorCode } from './token-auth.error.js';
+import { TokenAuthError } from './token-auth.error.js';
 
 /**
  * A route wants a login more recent than the token's (`@RequireFreshLogin(seconds)`): RFC 9470's
@@ -8,9 +8,6 @@ import { TokenAuthError, type TokenAuthErrorCode } from './token-auth.error.js';
  */
 export class FreshLoginRequiredError extends TokenAuthError {
   constructor(readonly maxAge: number) {
-    super(
-      'insufficient_user_authentication' as TokenAuthErrorCode,
-      `this action needs a sign-in within the last ${maxAge} seconds`,
-    );
+    super('insufficient_user_authentication', `this action needs a sign-in within the last ${maxAge} seconds`);
   }
 }

@@ -2,6 +2,15 @@ import { ServiceUnavailableException, UnauthorizedException, type HttpException 
 import type { TokenAuthError, TokenAuthErrorCode } from './token-auth.error.js';
 import { withoutStackTrace } from './without-stack-trace.js';
 
+/**
+ * Step-up (`insufficient_user_authentication`): the `max_age` its challenge carries, in the body too, for clients
+ * that cannot read headers (GraphQL's error extensions, `fetch` across origins without exposed headers).
+ */
+function maxAgeOf(error: TokenAuthError): { max_age?: number } {
+  const maxAge = (error as TokenAuthError & { maxAge?: unknown }).maxAge;
+  return typeof maxAge === 'number' ? { max_age: maxAge } : {};
+}
+
 /** Codes where the server, not the token, is at fault. */
 const SERVER_FAULTS: ReadonlySet<TokenAuthErrorCode> = new Set(['key_ring_stale', 'revocation_unavailable']);
 
@@ -14,7 +23,7 @@ const SERVER_FAULTS: ReadonlySet<TokenAuthErrorCode> = new Set(['key_ring_stale'
  */
 export function toHttpException(error: TokenAuthError): HttpException {
   return withoutStackTrace(() => {
-    const body = { code: error.publicCode, message: error.publicMessage };
+    const body = { code: error.publicCode, message: error.publicMessage, ...maxAgeOf(error) };
     return SERVER_FAULTS.has(error.code)
       ? new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', ...body })
       : new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', ...body });

@@ -20,7 +20,8 @@ export type TokenAuthErrorCode =
   /** An attenuated token carries a caveat type this version does not know: refused, never ignored. */
   | 'caveat_unknown'
   | 'key_ring_stale'
-  | 'revocation_unavailable';
+  | 'revocation_unavailable'
+  | 'insufficient_user_authentication';
 
 /** The message of `invalid_signature`, and of every refusal answered as one. */
 export const INVALID_SIGNATURE_MESSAGE = 'invalid token signature';
