@@ -76,8 +76,7 @@ export class TokenAuthGuard implements CanActivate {
     const perOperation = context.getType<string>() === 'graphql';
     try {
       if (perOperation && verifiedRequests.has(request)) {
-        if (access.maxLoginAge !== undefined)
-          this.tokens.assertFreshLogin(request.user!, access.maxLoginAge ?? undefined);
+        if (access.maxLoginAge !== undefined) this.assertFreshLogin(request.user!, access.maxLoginAge);
         return true;
       }
       const token = this.extractToken(request);
@@ -87,7 +86,7 @@ export class TokenAuthGuard implements CanActivate {
       }
       const user = (request.user = this.tokens.verify(token));
       if (perOperation) verifiedRequests.add(request);
-      if (access.maxLoginAge !== undefined) this.tokens.assertFreshLogin(user, access.maxLoginAge ?? undefined);
+      if (access.maxLoginAge !== undefined) this.assertFreshLogin(user, access.maxLoginAge);
       return true;
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
@@ -115,6 +114,11 @@ export class TokenAuthGuard implements CanActivate {
       byHandler.set(handler, access);
     }
     return access;
+  }
+
+  /** `@RequireFreshLogin()`: throws `insufficient_user_authentication` when the user's login is older than it allows. */
+  protected assertFreshLogin(user: AuthenticatedUser, maxLoginAge: number | null): void {
+    this.tokens.assertFreshLogin(user, maxLoginAge ?? undefined);
   }
 
   /** The HTTP request, the request of a GraphQL operation, or the WebSocket. */
