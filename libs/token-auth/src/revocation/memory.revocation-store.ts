@@ -44,6 +44,8 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
   private readonly users = new ExpiringMap<number>();
   /** Each user's live sessions, for `listSessions`. */
   private readonly index = new MemorySessionIndex();
+  /** One-time ids of attenuated tokens already spent, until their tokens expire. */
+  private readonly spent = new ExpiringMap<true>();
   private readonly resetBefore: number;
   private readonly timer: NodeJS.Timeout;
 
@@ -113,6 +115,13 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     return outcome;
   }
 
+  /** Atomic in one process: nothing runs between the look and the write. */
+  async spendOnce(id: string, until: number): Promise<boolean> {
+    if (this.spent.has(id)) return false;
+    this.spent.set(id, true, until);
+    return true;
+  }
+
   async recordSession(sub: string, entry: SessionEntry): Promise<RevocationResult> {
     this.index.record(sub, entry, this.clock());
     return PERSISTED;
@@ -148,6 +157,7 @@ export class MemoryRevocationStore implements RevocationStore, OnModuleDestroy {
     this.sessions.sweep(now);
     this.users.sweep(now);
     this.index.sweep(now);
+    this.spent.sweep(now);
   }
 
   onModuleDestroy(): void {

@@ -130,6 +130,14 @@ export interface RevocationStore {
    */
   now?(): number;
   /**
+   * Spends a one-time id of an attenuated token (docs/token-format.md, section 9.3), atomically across every
+   * instance sharing the store: resolves `true` for the one call that spends it, `false` for every call after, until
+   * `until` (ms since the epoch: the token's expiry plus the clock tolerance), when the id may be forgotten. Rejects
+   * when a shared store cannot be reached (the token is then refused with revocation_unavailable, never used twice).
+   * Optional: without it, tokens with a one-time caveat are refused (caveat_unmet).
+   */
+  spendOnce?(id: string, until: number): Promise<boolean>;
+  /**
    * Session index (optional; `TokenService.listSessions` and `revokeOtherSessions` need it, and both built-in stores
    * keep one): records a new session (a login) in its user's index. Never rejects: a shared store that cannot be
    * reached queues the write and resolves `{ persisted: false }`.

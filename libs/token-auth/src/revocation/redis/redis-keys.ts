@@ -39,6 +39,11 @@ export class RedisKeys {
     return `${this.prefix}d:${sub}`;
   }
 
+  /** A spent one-time id of an attenuated token, until that token expires. */
+  spentOnce(id: string): string {
+    return `${this.prefix}o:${id}`;
+  }
+
   toWire({ kind, id, issuedBefore, expiresAt, refreshUntil }: Revocation): Wire {
     const wire: Wire = [KIND_CODE[kind], id, issuedBefore, expiresAt];
     if (refreshUntil !== undefined && refreshUntil > 0) wire.push(refreshUntil);

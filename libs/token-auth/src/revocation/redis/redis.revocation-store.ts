@@ -16,6 +16,7 @@ import type { SessionEntry } from '../session-entry.js';
 import { ConnectionState } from './connection-state.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { RedisKeys } from './redis-keys.js';
+import { withTimeout } from './with-timeout.js';
 import { withScripts, type Client, type StoreCommands } from './redis-scripts.js';
 import { resolveRedisStoreOptions, type RedisRevocationStoreOptions } from './redis-store-options.js';
 import { ReplicaAcks } from './replica-acks.js';
@@ -52,6 +53,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
   private readonly shutdownTimeoutMs: number;
   private readonly writeTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
+  private readonly keys: RedisKeys;
   private closed = false;
 
   constructor(options: RedisRevocationStoreOptions) {
@@ -80,7 +82,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
           : new Redis({ ...options.connection, lazyConnect: true })),
     );
     this.subscriber = (this.client as { duplicate(): Client }).duplicate();
-    const keys = new RedisKeys(prefix);
+    const keys = (this.keys = new RedisKeys(prefix));
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? new Logger('TokenAuth');
     this.sharedClock = new SharedClock(this.clock);
@@ -223,6 +225,19 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
 
   rotateSession(rotation: SessionRotation): Promise<RotationOutcome> {
     return this.sessions.rotate(rotation);
+  }
+
+  /**
+   * One `SET NX` with the time left until `until` on Redis's clock: atomic across instances; a timeout or a lost
+   * connection rejects (the token is refused with revocation_unavailable, never accepted twice).
+   */
+  async spendOnce(id: string, until: number): Promise<boolean> {
+    const ttlMs = Math.max(1, Math.ceil(until - this.sharedClock.now()));
+    const answer = await withTimeout(
+      this.client.set(this.keys.spentOnce(id), '1', 'PX', ttlMs, 'NX'),
+      this.writeTimeoutMs,
+    );
+    return answer === 'OK';
   }
 
   recordSession(sub: string, entry: SessionEntry): Promise<RevocationResult> {
