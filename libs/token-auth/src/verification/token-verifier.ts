@@ -71,9 +71,10 @@ export class TokenVerifier {
     const cached = this.cache?.get(token);
     if (cached !== undefined) {
       const ring = this.keys.current;
-      // Cached under this ring: the tag matched one of its keys. Under a reloaded or rotated ring the token is
-      // verified from its bytes, and caching it clears the rest.
-      if (ring === this.cache!.ring) {
+      // Cached under this ring, the tag matching one of its keys; or under the ring before it, whose keys this one
+      // holds unchanged (a reload that changed nothing). Otherwise the cache was emptied and the token is verified
+      // from its bytes.
+      if (ring === this.cache!.ring || this.cache!.follow(ring)) {
         this.checkUse(ring, cached, maxLifetimeMs, this.now());
         return cached;
       }

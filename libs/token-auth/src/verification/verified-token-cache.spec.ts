@@ -1,3 +1,4 @@
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { TokenClaims } from '../format/token-claims.js';
 import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
@@ -5,7 +6,15 @@ import type { KeyRing } from '../keys/key-ring.js';
 import { AdmissionFilter, entryBytes, VerifiedTokenCache } from './verified-token-cache.js';
 import { DEFAULT_VERIFY_CACHE } from '../options/defaults.js';
 
-const ring = {} as KeyRing;
+/** A ring as the cache sees it: ids and their access MAC keys. */
+function ringOf(keys: Record<string, KeyObject>): KeyRing {
+  return {
+    describe: () => Object.keys(keys).map((id) => ({ id, state: 'active' })),
+    get: (id: string) => (keys[id] === undefined ? undefined : { id, macKeys: { access: keys[id] } }),
+  } as unknown as KeyRing;
+}
+const secret = () => createSecretKey(randomBytes(32));
+const ring = ringOf({ k1: secret() });
 const claimsFor = (sub: string) => ({ sub }) as TokenClaims;
 /** A token's first and second verification: the second is the one that caches it. */
 const store = (cache: VerifiedTokenCache, token: string, claims: TokenClaims, under: KeyRing) => {
@@ -123,16 +132,35 @@ describe('VerifiedTokenCache', () => {
     expect(cache.bytes).toBe(entryBytes('t4997') * 3);
   });
 
-  it('empties itself when a token verified under another key ring is added', () => {
+  it('empties itself when a token verified under a ring without one of its keys, or with other bytes for one, is added', () => {
+    const bytes = randomBytes(32);
+    const first = ringOf({ k1: createSecretKey(bytes), k2: secret() });
+    for (const reloaded of [ringOf({ k1: createSecretKey(bytes) }), ringOf({ k1: secret(), k2: secret() })]) {
+      const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
+      store(cache, 't1', claimsFor('t1'), first);
+      expect(cache.ring).toBe(first);
+      store(cache, 't2', claimsFor('t2'), reloaded);
+      expect(cache.ring).toBe(reloaded);
+      expect(cache.get('t1')).toBeUndefined();
+      expect(cache.get('t2')?.sub).toBe('t2');
+      expect([cache.size, cache.bytes]).toEqual([1, entryBytes('t2')]);
+    }
+  });
+
+  it('follows a ring holding every key of the one before, unchanged (new key objects, the same bytes), keeping its entries', () => {
+    const bytes = randomBytes(32);
+    const first = ringOf({ k1: createSecretKey(bytes) });
+    const reloaded = ringOf({ k1: createSecretKey(bytes), k2: secret() });
     const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
-    store(cache, 't1', claimsFor('t1'), ring);
-    expect(cache.ring).toBe(ring);
-    const reloaded = {} as KeyRing;
-    store(cache, 't2', claimsFor('t2'), reloaded);
+    store(cache, 't1', claimsFor('t1'), first);
+    expect(cache.follow(reloaded)).toBe(true);
     expect(cache.ring).toBe(reloaded);
-    expect(cache.get('t1')).toBeUndefined();
-    expect(cache.get('t2')?.sub).toBe('t2');
-    expect([cache.size, cache.bytes]).toEqual([1, entryBytes('t2')]);
+    expect(cache.get('t1')?.sub).toBe('t1');
+    store(cache, 't2', claimsFor('t2'), reloaded);
+    expect(cache.size).toBe(2);
+    // Back to a ring without k2: what was verified under `reloaded` may have used it.
+    expect(cache.follow(first)).toBe(false);
+    expect(cache.size).toBe(0);
   });
 });
 

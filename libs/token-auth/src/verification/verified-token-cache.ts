@@ -41,10 +41,13 @@ function slotOf(token: string): number {
  * of a cache hit. Two tokens with one slot number share a slot and the later one takes it; a string ending like a
  * cached token but differing anywhere else is a miss, verified from its bytes (and refused if forged).
  *
- * Every entry was checked against one key ring, `ring`: adding a token verified under another ring (a reload or
- * a rotation) empties the cache first, so a hit whose `ring` is the ring in use means "this text's tag matched a key
- * of the ring in use". Nothing else is kept: the clock, the key's retirement and revocations are checked again on
- * every use.
+ * Every entry was checked against a key of one key ring, `ring`, so a hit whose `ring` is the ring in use means
+ * "this text's tag matched a key of the ring in use". When another ring comes into use (a reload, a rotation), the
+ * cache follows it (`follow`): its entries stand if the new ring holds every key of the old one, unchanged, as after a
+ * reload that changed nothing (a token naming an unknown key asks for one) or one that added a key; otherwise (a key
+ * removed, or its bytes changed) it is emptied.
+ * Nothing else is kept: the clock, whether the ring still accepts the key and revocations are checked again on every
+ * use.
  *
  * A token is cached on its second verification (`AdmissionFilter`, below): one verified once and never again is not kept.
  *
@@ -77,6 +80,22 @@ export class VerifiedTokenCache {
     return this.verifiedUnder;
   }
 
+  /**
+   * Makes `ring`, the ring now in use, the one entries are verified under, and says whether the entries held still
+   * stand: they do when `ring` holds every key of the previous ring, each the same key (the same access MAC key,
+   * compared by its bytes, since a reload builds new key objects). Otherwise the cache is emptied. What else a key
+   * may change (its state, `retireAfter`, `signedUntil`) needs no emptying: a hit asks the ring in use whether it
+   * accepts the key every time.
+   */
+  follow(ring: KeyRing): boolean {
+    const previous = this.verifiedUnder;
+    this.verifiedUnder = ring;
+    if (previous === undefined || this.count === 0) return false;
+    if (holdsKeysOf(ring, previous)) return true;
+    this.clear();
+    return false;
+  }
+
   /** The claims cached for exactly `token`: it passed verification under `ring`. */
   get(token: string): TokenClaims | undefined {
     // Not a string: a caller's bug, which verification answers with token_missing.
@@ -90,7 +109,7 @@ export class VerifiedTokenCache {
    * kept, dropping the oldest entries to stay within both bounds; on its first, only its slot number is noted.
    */
   add(token: string, claims: TokenClaims, ring: KeyRing): void {
-    if (ring !== this.verifiedUnder) this.clear(ring);
+    if (ring !== this.verifiedUnder) this.follow(ring);
     const slot = slotOf(token);
     if (!this.admission.admit(slot)) return;
     const bytes = entryBytes(token);
@@ -124,8 +143,7 @@ export class VerifiedTokenCache {
     return this.heldBytes;
   }
 
-  private clear(ring: KeyRing): void {
-    this.verifiedUnder = ring;
+  private clear(): void {
     this.positions.clear();
     this.tokens.length = 0;
     this.claims.length = 0;
@@ -143,6 +161,15 @@ export class VerifiedTokenCache {
     if (++this.head === this.capacity) this.head = 0;
     this.count--;
   }
+}
+
+/** Whether `next` holds every key of `previous`, each the same key (the same access MAC key, by its bytes). */
+function holdsKeysOf(next: KeyRing, previous: KeyRing): boolean {
+  for (const { id } of previous.describe()) {
+    const after = next.get(id);
+    if (after === undefined || !after.macKeys.access.equals(previous.get(id)!.macKeys.access)) return false;
+  }
+  return true;
 }
 
 /**

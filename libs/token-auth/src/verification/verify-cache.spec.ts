@@ -13,8 +13,10 @@ import { TokenService } from '../token.service.js';
 class MutableKeyProvider implements KeyProvider {
   readonly description = 'test keys';
   keys: KeySpec[] = [generateKey('active')];
+  loads = 0;
 
   async load(): Promise<readonly KeySpec[]> {
+    this.loads++;
     return this.keys;
   }
 }
@@ -96,19 +98,58 @@ describe('TokenService.verify with the verified-token cache', () => {
       expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'revoked_token' }));
   });
 
-  it('refuses a cached token whose key left the ring, and checks a token again after any ring change', async () => {
+  it('keeps answering from the cache across a reload that leaves the key unchanged, such as one an unknown key id asks for', async () => {
     const { tokens, ring, provider } = await setup();
     const { token } = tokens.issue('u');
-    const before = verifyTwice(tokens, token);
-    expect(tokens.verify(token)).toBe(before);
+    const cached = verifyTwice(tokens, token);
+    const loads = provider.loads;
+    const before = ring.current;
+    const stranger = (await setup()).tokens.issue('u').token;
+    expect(() => tokens.verify(stranger)).toThrow(expect.objectContaining({ code: 'unknown_key' }));
+    // The reload the unknown key id asked for, under way: a new ring object with the same key.
     await ring.refresh();
-    // A reloaded ring holds new key objects: the token is verified again, from its bytes.
-    const after = tokens.verify(token);
-    expect(after).not.toBe(before);
-    expect(after).toEqual(before);
-    provider.keys = [generateKey('active')];
+    expect(provider.loads).toBe(loads + 1);
+    expect(ring.current).not.toBe(before);
+    // The same frozen object: a hit, no decoding and no HMAC.
+    expect(tokens.verify(token)).toBe(cached);
+    // A reload that adds a key keeps it too.
+    provider.keys = [...provider.keys, generateKey('verify-only')];
     await ring.refresh();
-    expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'unknown_key' }));
+    expect(tokens.verify(token)).toBe(cached);
+  });
+
+  it('empties the cache after a reload that removed a key, verifying a cached token again from its bytes', async () => {
+    const { tokens, ring, provider } = await setup();
+    const kept = provider.keys[0]!;
+    // Retired long ago, so that it may leave the ring.
+    provider.keys = [kept, { ...generateKey('verify-only'), retireAfter: new Date(0).toISOString() }];
+    await ring.refresh();
+    const { token } = tokens.issue('u');
+    const cached = verifyTwice(tokens, token);
+    expect(tokens.verify(token)).toBe(cached);
+    provider.keys = [kept];
+    await ring.refresh();
+    expect(ring.current.describe()).toHaveLength(1);
+    const again = tokens.verify(token);
+    expect(again).not.toBe(cached);
+    expect(again).toEqual(cached);
+  });
+
+  it("refuses a cached token whose key a reload retired, or whose key's signedUntil a reload moved before it", async () => {
+    for (const edit of [
+      (now: number) => ({ retireAfter: new Date(now).toISOString() }),
+      (now: number) => ({ signedUntil: new Date(now - 60_000).toISOString() }),
+    ]) {
+      const { tokens, ring, provider, clock } = await setup();
+      const key = provider.keys[0]!;
+      const { token } = tokens.issue('u');
+      verifyTwice(tokens, token);
+      // The key is still in the ring, unchanged in its bytes: the entry stands, and the ring in use refuses it.
+      provider.keys = [generateKey('active'), { ...key, state: 'verify-only', ...edit(clock.now()) }];
+      await ring.refresh();
+      expect(ring.current.get(key.id)).toBeDefined();
+      expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'unknown_key' }));
+    }
   });
 
   it('refuses a cached token once its key passes retireAfter, with no ring change: the key is asked on every hit', async () => {
@@ -117,7 +158,7 @@ describe('TokenService.verify with the verified-token cache', () => {
     const verifier = await setup();
     const retiring = signer.provider.keys[0]!;
     verifier.provider.keys = [
-      generateKey('active'),
+      verifier.provider.keys[0]!,
       { ...retiring, state: 'verify-only', retireAfter: new Date(verifier.clock.now() + 10_000).toISOString() },
     ];
     await verifier.ring.refresh();
