@@ -88,8 +88,9 @@ export interface SentinelGroupOptions {
  * A Redis primary, one replica, and Sentinels watching them (quorum 1), all on free loopback ports, for failover
  * tests. The replica replicates THROUGH a `TcpProxy` (`replicationLink`), so its replication can be delayed
  * (`replicationLink.lag(1000, 'toClient')`) or stalled; it announces its own address, so the Sentinels reach it
- * directly and can promote it. The Sentinels' `failover-timeout` is long (60 s): shorter, they would also "fix"
- * the replica to replicate from the primary's own port, around the proxy, once that long had passed.
+ * directly and can promote it. The Sentinels' `failover-timeout` is long (10 min): they would otherwise "fix" the
+ * replica to replicate from the primary's own port, around the proxy, once that long had passed since they found
+ * it (a promotion does not wait for it). `replicatingThroughLink` tells whether the replica still goes through it.
  *
  * `crashPrimary()` stands for the primary's host failing: the proxy is closed first (what it held back for the
  * replica is lost, as it would be in the dead host's buffers), then the primary is killed (SIGKILL).
@@ -143,7 +144,7 @@ export class SentinelGroup {
             'loglevel warning',
             `sentinel monitor ${name} 127.0.0.1 ${primary.port} 1`,
             `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
-            `sentinel failover-timeout ${name} 60000`,
+            `sentinel failover-timeout ${name} 600000`,
             `sentinel parallel-syncs ${name} 1`,
             '',
           ].join('\n'),
@@ -191,6 +192,12 @@ export class SentinelGroup {
       this.name,
     )) as [string, string];
     return Number(port);
+  }
+
+  /** Whether the replica replicates through `replicationLink` (the Sentinels have not pointed it elsewhere). */
+  async replicatingThroughLink(): Promise<boolean> {
+    const info = await replicationInfo(this.replica.url);
+    return info.master_port === String(this.replicationLink.port) && info.master_link_status === 'up';
   }
 
   /** Replication bytes the replica is behind the primary (the primary's view, as of the replica's last ack). */
