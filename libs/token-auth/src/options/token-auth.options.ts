@@ -4,6 +4,7 @@ import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import type { KeyProvider } from '../keys/key-provider.interface.js';
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
 import type { SessionIpMode } from '../revocation/session-entry.js';
+import { resolveAudience } from './audience-option.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './cookie-options.js';
 import {
   DEFAULT_ACCESS_TOKEN_TTL,
@@ -37,6 +38,11 @@ export interface TokenAuthModuleOptions {
   maxAccessTokenTtl?: number;
   /** Allowed clock skew between instances, in seconds. Default 30, at most 300. */
   clockTolerance?: number;
+  /**
+   * This service's name for the audience caveats of attenuated tokens (docs/token-format.md, section 9.3): a token
+   * narrowed to an audience is accepted only by a service whose `audience` is exactly that. Unset: none is.
+   */
+  audience?: string;
   /** Milliseconds since the epoch. Default `Date.now`; replace it only in tests. */
   clock?: () => number;
   /** Opt-in HttpOnly cookie transport for browser apps, with CSRF protection. Off by default. */
@@ -98,6 +104,7 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   accessTokenTtl: true,
   maxAccessTokenTtl: true,
   clockTolerance: true,
+  audience: true,
   clock: true,
   cookie: true,
   revocationStore: true,
@@ -131,6 +138,8 @@ export interface ResolvedTokenAuthOptions {
   accessTokenTtlMs: number;
   maxAccessTokenTtlMs: number;
   clockToleranceMs: number;
+  /** Undefined: this service meets no audience caveat. */
+  audience: string | undefined;
   clock: () => number;
   cookie?: ResolvedCookieOptions;
   /** Undefined: the module makes a `MemoryRevocationStore`. */
@@ -248,6 +257,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     accessTokenTtlMs: access.ttl * 1000,
     maxAccessTokenTtlMs: access.max * 1000,
     clockToleranceMs: tolerance * 1000,
+    audience: resolveAudience(options.audience),
     clock: options.clock ?? Date.now,
     cookie: resolveCookieOptions(options.cookie),
     revocationStore: store,
