@@ -4,7 +4,8 @@
  * real redis-server and prints, as Markdown: Redis bytes per session (and one session after 1 and 1 000
  * refreshes), Redis and replica bytes per revocation, the replica after SCALE_SESSIONS session revocations older
  * than the access-token window, and refresh latency through Redis. With SCALE_BASELINE set to the `dist` folder of
- * an earlier build of the library, its refresh latency is measured in the same run, interleaved.
+ * an earlier build of the library, its refresh latency is measured in the same run, interleaved. First, the users'
+ * session indexes (bench/scale/session-index-run.ts); SCALE_ONLY=session-index stops after them.
  */
 import 'reflect-metadata';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ import * as current from 'nestjs-token-auth';
 import * as currentRedis from 'nestjs-token-auth/redis';
 import { table } from '../support/markdown.js';
 import { freePort, startRedis } from '../support/redis-server.js';
+import { sessionIndexRun } from './session-index-run.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -70,7 +72,15 @@ async function main(): Promise<void> {
   const redis = await startRedis(port);
   const url = `redis://127.0.0.1:${port}`;
   const lines: string[] = [];
+  let indexLines: string[];
   try {
+    // 0. The users' session indexes; it empties Redis before and between its parts.
+    indexLines = await sessionIndexRun(url, redis.client);
+    if (process.env.SCALE_ONLY === 'session-index') {
+      console.log(indexLines.join('\n'));
+      return;
+    }
+    await redis.client.flushall();
     // 1. Redis bytes per session: SESSIONS sessions, each rotated once through the store's script.
     const store = new currentRedis.RedisRevocationStore({ connection: url, logger: silent });
     await store.start();
@@ -238,7 +248,7 @@ async function main(): Promise<void> {
     redis.child.kill('SIGKILL');
     await once(redis.child, 'exit');
   }
-  console.log(lines.join('\n'));
+  console.log([...lines, '', ...indexLines].join('\n'));
 }
 
 await main();
