@@ -1,4 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventEmitterBridge } from './events/event-emitter-bridge.js';
+import { SecurityEventBus } from './events/security-event-bus.js';
+import { SecurityEvents } from './events/security-events.js';
+import { TokenAuthCounters } from './events/token-auth-counters.js';
 import { KEY_PROVIDER, type KeyProvider } from './keys/key-provider.interface.js';
 import { KeyRingManager } from './keys/key-ring-manager.js';
 import { MemoryRevocationStore } from './revocation/memory.revocation-store.js';
@@ -19,6 +23,7 @@ import { SessionDirectory } from './sessions/session-directory.js';
 import { SessionRefresher } from './sessions/session-refresher.js';
 import { TokenRevoker } from './sessions/token-revoker.js';
 import { TokenVerifier } from './verification/token-verifier.js';
+import { TokenAuthMetrics } from './metrics/token-auth-metrics.js';
 import { WsTokenAuth } from './websocket/ws-token-auth.js';
 import { testingModuleOptions, withManualClock, type TokenAuthTestingOptions } from './testing/testing-module.js';
 
@@ -49,15 +54,21 @@ import { testingModuleOptions, withManualClock, type TokenAuthTestingOptions } f
       inject: [KEY_PROVIDER],
     },
     {
-      // The store's replica is loaded before the first request.
+      // The store's replica is loaded before the first request; what the store lives through is a security event.
       provide: REVOCATION_STORE,
-      useFactory: async (options: ResolvedTokenAuthOptions) => {
+      useFactory: async (options: ResolvedTokenAuthOptions, events: SecurityEventBus) => {
         const store: RevocationStore = options.revocationStore ?? new MemoryRevocationStore({ clock: options.clock });
+        store.observe?.(events);
         await store.start?.();
         return store;
       },
-      inject: [TOKEN_AUTH_OPTIONS],
+      inject: [TOKEN_AUTH_OPTIONS, SecurityEventBus],
     },
+    { provide: SecurityEventBus, useFactory: () => new SecurityEventBus() },
+    { provide: TokenAuthCounters, useFactory: () => new TokenAuthCounters() },
+    SecurityEvents,
+    EventEmitterBridge,
+    TokenAuthMetrics,
     TokenIssuer,
     TokenVerifier,
     TokenRevoker,
@@ -78,6 +89,7 @@ import { testingModuleOptions, withManualClock, type TokenAuthTestingOptions } f
     TokenAuthGuard,
     TokenCookies,
     WsTokenAuth,
+    SecurityEvents,
   ],
 })
 export class TokenAuthModule extends ConfigurableModuleClass {

@@ -17,6 +17,7 @@ import {
   type RevocableToken,
   type RevokeSessionOptions,
   type SessionRevocationResult,
+  type RevocationContext,
 } from './sessions/token-revoker.js';
 import { TokenVerifier } from './verification/token-verifier.js';
 
@@ -90,10 +91,10 @@ export class TokenService {
   /**
    * Rejects one token, everywhere the store reaches, until it would have expired. Takes the token (verified
    * here first: a forged one is refused with `TokenAuthError`) or its verified claims. An expired token needs
-   * nothing and resolves at once.
+   * nothing and resolves at once. `context` (`{ by, reason }`) goes into its security event.
    */
-  revoke(token: string | RevocableToken): Promise<RevocationResult> {
-    return this.revoker.revoke(token);
+  revoke(token: string | RevocableToken, context: RevocationContext = {}): Promise<RevocationResult> {
+    return this.revoker.revoke(token, context);
   }
 
   /**
@@ -137,8 +138,9 @@ export class TokenService {
    * Rejects every token issued to the user up to now (this millisecond included); tokens issued afterwards work.
    * For "log out everywhere", a password change or a locked account. With a shared store, "now" is the store's
    * clock, on which every instance stamps its tokens, so skew between instances does not open a gap.
+   * `context` goes into its security event: `{ reason: 'password_changed' }`, `{ by: 'admin' }`.
    */
-  revokeAllForUser(userId: string): Promise<RevocationResult> {
-    return this.revoker.revokeAllForUser(userId);
+  revokeAllForUser(userId: string, context: RevocationContext = {}): Promise<RevocationResult> {
+    return this.revoker.revokeAllForUser(userId, context);
   }
 }

@@ -27,13 +27,20 @@ interface EventBase {
   time: number;
 }
 
-/** A login: `issuePair` made a new session. */
+/** The device fields of a login, as the app gave them (`issuePair(subject, { device })`), cleaned and capped. */
+export interface SignInDevice {
+  userAgent?: string;
+  label?: string;
+  ip?: string;
+}
+
+/** A login: `issuePair` (or `startSession`) made a new session. */
 export interface SignedInEvent extends EventBase {
   type: 'session.signed_in';
   subject: string;
   sessionId: string;
-  /** The device fields the app passed to `issuePair` (`PairOptions.device`), when it passed any. */
-  device?: Readonly<Record<string, string>>;
+  /** The device fields the app gave at login, when it gave any. */
+  device?: SignInDevice;
 }
 
 /** A refresh token was spent for its successor pair. */

@@ -6,6 +6,7 @@ import type { RevocationStore } from '../revocation/revocation-store.interface.j
 import type { SessionIpMode } from '../revocation/session-entry.js';
 import { resolveAudience } from './audience-option.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './cookie-options.js';
+import { resolveMetricsOptions, type TokenAuthMetricsOptions } from './metrics-options.js';
 import {
   DEFAULT_ACCESS_TOKEN_TTL,
   DEFAULT_CLOCK_TOLERANCE,
@@ -93,6 +94,12 @@ export interface TokenAuthModuleOptions {
    * older logins get 401 `insufficient_user_authentication` (RFC 9470). Default 300.
    */
   freshLoginMaxAge?: number;
+  /**
+   * OpenTelemetry metrics (`@opentelemetry/api`, an optional peer): `{ meterProvider }`, or by default the global
+   * provider when the package is installed (a no-op until the app registers the SDK); `false` turns them off. The
+   * request path only increments in-memory counters either way; the instruments read them when the provider collects.
+   */
+  metrics?: TokenAuthMetricsOptions | false;
 }
 
 /**
@@ -117,6 +124,7 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   verifyCache: true,
   sessionIp: true,
   freshLoginMaxAge: true,
+  metrics: true,
 };
 
 function rejectUnknownOptions(options: object): void {
@@ -152,6 +160,8 @@ export interface ResolvedTokenAuthOptions {
   verifyCache: ResolvedVerifyCacheOptions | false;
   sessionIp: SessionIpMode;
   freshLoginMaxAge: number;
+  /** `{}`: the global meter provider, if any. */
+  metrics: TokenAuthMetricsOptions | false;
 }
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
@@ -269,5 +279,6 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     verifyCache: resolveVerifyCacheOptions(options.verifyCache),
     sessionIp,
     freshLoginMaxAge: seconds(options, 'freshLoginMaxAge', DEFAULT_FRESH_LOGIN_MAX_AGE),
+    metrics: resolveMetricsOptions(options.metrics),
   };
 }

@@ -1,3 +1,4 @@
+import type { SecurityEventSink } from '../events/security-event.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import type { SessionEntry } from './session-entry.js';
 
@@ -156,6 +157,11 @@ export interface RevocationStore {
   health(): RevocationStoreHealth;
   /** Called once during bootstrap, before the first request: load what the store needs. */
   start?(): Promise<void>;
+  /**
+   * Called once by the module, before `start`: where the store reports what it lives through (stale, recovered,
+   * reset; revocations queued, written, lost) as security events. A store without it reports nothing.
+   */
+  observe?(sink: SecurityEventSink): void;
 }
 
 /** Injection token of the `RevocationStore` in use. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeError } from '../errors/describe-error.js';
+import { SecurityEventBus } from '../events/security-event-bus.js';
 import type { PairOptions, TokenPair } from '../issuing/issued-token.js';
 import { TokenIssuer } from '../issuing/token-issuer.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
@@ -56,6 +57,7 @@ export class SessionDirectory {
     private readonly issuer: TokenIssuer,
     private readonly revoker: TokenRevoker,
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+    private readonly events: SecurityEventBus,
   ) {}
 
   /**
@@ -65,6 +67,13 @@ export class SessionDirectory {
   start(subject: string, options: PairOptions): { pair: TokenPair; recorded: Promise<RevocationResult> } {
     const device = sanitizeDevice(options.device, this.options.sessionIp);
     const pair = this.issuer.issuePair(subject, { claims: options.claims });
+    this.events.emit({
+      type: 'session.signed_in',
+      time: this.options.clock(),
+      subject,
+      sessionId: pair.refresh.claims.sid,
+      ...(Object.keys(device).length > 0 && { device }),
+    });
     if (this.revocations.recordSession === undefined) return { pair, recorded: Promise.resolve({ persisted: true }) };
     const createdAt = pair.refresh.claims.issuedAt;
     const entry: SessionEntry = {

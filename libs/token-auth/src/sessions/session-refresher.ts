@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TokenAuthError } from '../errors/token-auth.error.js';
+import { SecurityEventBus } from '../events/security-event-bus.js';
+import { refreshOutcomeOf, TokenAuthCounters, type RefreshOutcome } from '../events/token-auth-counters.js';
 import { AUTH_TIME_CLAIM, appClaimsOf, authTimeOf, withAuthTime } from '../format/auth-time.js';
 import type { PairOptions, TokenPair } from '../issuing/issued-token.js';
 import { TokenIssuer } from '../issuing/token-issuer.js';
@@ -25,9 +27,29 @@ export class SessionRefresher {
     private readonly verifier: TokenVerifier,
     private readonly revoker: TokenRevoker,
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+    private readonly events: SecurityEventBus,
+    private readonly counters: TokenAuthCounters,
   ) {}
 
+  /** Counted by outcome, with its latency (`token_auth.refresh.duration`). */
   async refresh(refreshToken: string, options: PairOptions = {}): Promise<TokenPair> {
+    const started = performance.now();
+    const trace: { outcome?: RefreshOutcome } = {};
+    try {
+      return await this.rotate(refreshToken, options, trace);
+    } catch (error) {
+      trace.outcome ??= refreshOutcomeOf(error);
+      throw error;
+    } finally {
+      this.counters.refresh(trace.outcome ?? 'error', (performance.now() - started) / 1000);
+    }
+  }
+
+  private async rotate(
+    refreshToken: string,
+    options: PairOptions,
+    trace: { outcome?: RefreshOutcome },
+  ): Promise<TokenPair> {
     // The store decides refresh (the replica only holds what access tokens need); the local check is a cheap extra.
     const used = this.verifier.verifyAs('refresh', refreshToken, {
       maxLifetimeMs: this.options.maxRefreshTokenTtlMs,
@@ -51,12 +73,22 @@ export class SessionRefresher {
         throw new TokenAuthError('session_reset', 'the session store lost this session; sign in again');
       case 'revoked':
         throw new TokenAuthError('revoked_token', 'token revoked');
-      case 'reused':
+      case 'reused': {
+        trace.outcome = 'reused';
         this.logger.warn(
           `refresh token reused (its successor was used, or it came back after the replay window); revoking session ${used.sid}`,
         );
-        await this.revoker.endSession(used.sid, used.sub);
+        const { persisted } = await this.revoker.endSession(used.sid, used.sub);
+        this.events.emit({
+          type: 'session.reuse_detected',
+          time: this.options.clock(),
+          subject: used.sub,
+          sessionId: used.sid,
+          reason: 'refresh_token_reused',
+          persisted,
+        });
         throw new TokenAuthError('revoked_token', 'refresh token already used; its session is revoked');
+      }
     }
     // The store's clock stamps the pair: ordered with every revocation the store holds.
     const endsAt = outcome.startedAt + this.options.maxSessionLifetimeMs;
@@ -68,6 +100,19 @@ export class SessionRefresher {
         `refresh token presented again within the replay window; same successor returned (session ${used.sid})`,
       );
     }
+    trace.outcome = outcome.kind;
+    const time = this.options.clock();
+    this.events.emit(
+      outcome.kind === 'replayed'
+        ? {
+            type: 'session.refresh_replayed',
+            time,
+            subject: used.sub,
+            sessionId: used.sid,
+            reason: 'within_replay_window',
+          }
+        : { type: 'session.refreshed', time, subject: used.sub, sessionId: used.sid },
+    );
     // The login time travels unchanged: the one the refresh token carries, or for a login's own refresh token (which
     // carries none) the session's start the store recorded; the earlier one if both (a record from before a loss).
     const carried = Object.hasOwn(used.claims, AUTH_TIME_CLAIM) ? authTimeOf(used) : outcome.startedAt;

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenAuthError } from '../errors/token-auth.error.js';
+import type { RevocationKind, RevokedBy, SecurityEvent } from '../events/security-event.js';
+import { SecurityEventBus } from '../events/security-event-bus.js';
+import { TokenAuthCounters } from '../events/token-auth-counters.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import { parseToken } from '../format/token-codec.js';
 import { TokenPurpose } from '../format/token-format.js';
@@ -21,8 +24,16 @@ import { TokenVerifier } from '../verification/token-verifier.js';
 export type RevocableToken = Pick<TokenClaims, 'jti' | 'expiresAt'> &
   Partial<Pick<TokenClaims, 'purpose' | 'sid' | 'sub'>>;
 
+/** Who asked for a revocation and why, for its security event (`session.revoked`, `user.sessions_revoked`). */
+export interface RevocationContext {
+  /** Default `'user'`: the user, from the session itself. `'other_session'`: from another of their sessions. */
+  by?: Exclude<RevokedBy, 'reuse_detection'>;
+  /** The app's reason, such as `'password_changed'`; default `'logout'` (`'logout_all'` for `revokeAllForUser`). */
+  reason?: string;
+}
+
 /** Which session `revokeSession` ends: with `subject`, only one of that user's (it also leaves their index). */
-export interface RevokeSessionOptions {
+export interface RevokeSessionOptions extends RevocationContext {
   /**
    * The user the session must belong to: a session not in their index (another user's, unknown, malformed or already
    * revoked) is left alone and answered `found: false`. Pass it whenever it is known (the caller's `sub` at logout),
@@ -60,9 +71,11 @@ export class TokenRevoker {
     private readonly issuer: TokenIssuer,
     private readonly verifier: TokenVerifier,
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+    private readonly events: SecurityEventBus,
+    private readonly counters: TokenAuthCounters,
   ) {}
 
-  async revoke(token: string | RevocableToken): Promise<RevocationResult> {
+  async revoke(token: string | RevocableToken, context: RevocationContext = {}): Promise<RevocationResult> {
     let claims: RevocableToken;
     if (typeof token === 'string') {
       const purpose = parseToken(token).purpose === TokenPurpose.refresh ? 'refresh' : 'access';
@@ -79,16 +92,35 @@ export class TokenRevoker {
       claims = token;
     }
     const until = claims.expiresAt + this.options.clockToleranceMs;
+    const started = performance.now();
     // A refresh token lives in its session's record: revoking it ends the session's rotation.
     if (claims.purpose === 'refresh' && claims.sid !== undefined) {
       const window = { accessUntil: 0, refreshUntil: until };
-      return this.confirmed(await this.revocations.revokeSession(claims.sid, window, { sub: claims.sub }));
+      const result = await this.revocations.revokeSession(claims.sid, window, { sub: claims.sub });
+      this.done('session', started, result, this.sessionRevoked(claims.sid, claims.sub, context, result));
+      return this.confirmed(result);
     }
-    return this.confirmed(await this.revocations.revokeToken(claims.jti, until));
+    const result = await this.revocations.revokeToken(claims.jti, until);
+    this.done('token', started, result, {
+      type: 'token.revoked',
+      time: this.options.clock(),
+      ...(claims.sub !== undefined && { subject: claims.sub }),
+      ...(claims.sid !== undefined && { sessionId: claims.sid }),
+      by: context.by ?? 'user',
+      reason: context.reason ?? 'logout',
+      persisted: result.persisted,
+    });
+    return this.confirmed(result);
   }
 
-  async revokeSession(sessionId: string, { subject }: RevokeSessionOptions = {}): Promise<SessionRevocationResult> {
-    if (subject === undefined) return this.confirmed(await this.endSession(sessionId));
+  async revokeSession(sessionId: string, options: RevokeSessionOptions = {}): Promise<SessionRevocationResult> {
+    const { subject } = options;
+    const started = performance.now();
+    if (subject === undefined) {
+      const result = await this.endSession(sessionId);
+      this.done('session', started, result, this.sessionRevoked(sessionId, undefined, options, result));
+      return this.confirmed(result);
+    }
     if (!isSessionId(sessionId) || typeof subject !== 'string' || subject.length === 0) return NOT_FOUND;
     let found: boolean | undefined;
     if (this.revocations.forgetSession !== undefined) {
@@ -100,13 +132,26 @@ export class TokenRevoker {
       }
       if (found === false) return NOT_FOUND;
     }
-    const result = this.confirmed(await this.endSession(sessionId, subject));
+    const ended = await this.endSession(sessionId, subject);
+    this.done('session', started, ended, this.sessionRevoked(sessionId, subject, options, ended));
+    const result = this.confirmed(ended);
     return found === undefined ? result : { ...result, found };
   }
 
-  /** Revokes several sessions of one user (they leave the user's index too); persisted when all of them are. */
+  /**
+   * Revokes several sessions of one user (they leave the user's index too); persisted when all of them are. Their
+   * events say `by: 'other_session'`: the user ended them from another session.
+   */
   async revokeSessions(sessionIds: readonly string[], subject: string): Promise<RevocationResult> {
-    const results = await Promise.all(sessionIds.map((sessionId) => this.endSession(sessionId, subject)));
+    const results = await Promise.all(
+      sessionIds.map(async (sessionId) => {
+        const started = performance.now();
+        const result = await this.endSession(sessionId, subject);
+        const context = { by: 'other_session' } as const;
+        this.done('session', started, result, this.sessionRevoked(sessionId, subject, context, result));
+        return result;
+      }),
+    );
     return this.confirmed({ persisted: results.every((result) => result.persisted) });
   }
 
@@ -119,15 +164,47 @@ export class TokenRevoker {
     return this.revocations.revokeSession(sessionId, this.coverAllUntil(), sub === undefined ? undefined : { sub });
   }
 
-  async revokeAllForUser(userId: string): Promise<RevocationResult> {
+  async revokeAllForUser(userId: string, context: RevocationContext = {}): Promise<RevocationResult> {
     if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('userId must be a non-empty string');
+    const started = performance.now();
     // Past every token issued here so far, those stamped at an earlier cut-off included.
     const issuedBefore = this.issuer.latestStamp() + 1;
     this.issuer.issueFrom(issuedBefore);
     const result = await this.revocations.revokeUser(userId, issuedBefore, this.coverAllUntil());
     // The store may have moved the cut-off later (past every token it stamped before the revocation reached it).
     if (result.issuedBefore !== undefined) this.issuer.issueFrom(result.issuedBefore);
+    this.done('user', started, result, {
+      type: 'user.sessions_revoked',
+      time: this.options.clock(),
+      subject: userId,
+      by: context.by ?? 'user',
+      reason: context.reason ?? 'logout_all',
+      persisted: result.persisted,
+    });
     return this.confirmed(result);
+  }
+
+  /** Counts a revocation and its latency, and reports its event: whether or not it was persisted, it is in force here. */
+  private done(kind: RevocationKind, started: number, result: RevocationResult, event: SecurityEvent): void {
+    this.counters.revocation(kind, result.persisted, (performance.now() - started) / 1000);
+    this.events.emit(event);
+  }
+
+  private sessionRevoked(
+    sessionId: string,
+    subject: string | undefined,
+    context: RevocationContext,
+    result: RevocationResult,
+  ): SecurityEvent {
+    return {
+      type: 'session.revoked',
+      time: this.options.clock(),
+      sessionId,
+      ...(subject !== undefined && { subject }),
+      by: context.by ?? 'user',
+      reason: context.reason ?? 'logout',
+      persisted: result.persisted,
+    };
   }
 
   /** With `requirePersistedRevocations`, a revocation the store did not confirm is a 503 for the client to retry. */

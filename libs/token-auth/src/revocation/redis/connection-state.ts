@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { TokenAuthError } from '../../errors/token-auth.error.js';
+import type { StoreEvents } from './store-events.js';
 
 /**
  * Whether the local replica is current, and what to do when it is not: the one place that decides staleness.
@@ -15,6 +16,7 @@ export class ConnectionState {
     private readonly failOpen: boolean,
     private readonly clock: () => number,
     private readonly logger: LoggerService,
+    private readonly events?: StoreEvents,
   ) {
     this.staleSince = clock();
   }
@@ -45,6 +47,7 @@ export class ConnectionState {
     this.logger.warn(
       `revocations: lost the Redis subscription or connection${detail}; serving the local replica for up to ${this.maxStalenessMs / 1000} s`,
     );
+    this.events?.stale(`lost the Redis subscription or connection${detail}`);
   }
 
   /** Returns how long the replica was stale, in ms. */

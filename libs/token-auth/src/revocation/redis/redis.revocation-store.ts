@@ -1,6 +1,7 @@
 import { Logger, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
+import type { SecurityEventSink } from '../../events/security-event.js';
 import { RevocationSet } from '../revocation-set.js';
 import type {
   RevocationCheck,
@@ -26,6 +27,7 @@ import { RedisSessionIndex } from './session-index.js';
 import { RedisSessionRotation } from './session-rotation.js';
 import { SharedClock } from './shared-clock.js';
 import { StoreEpoch } from './store-epoch.js';
+import { StoreEvents } from './store-events.js';
 
 /**
  * Revocations and sessions shared through Redis. Each instance keeps a local replica of the revocations access
@@ -54,6 +56,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
   private readonly writeTimeoutMs: number;
   private readonly timers: NodeJS.Timeout[];
   private readonly keys: RedisKeys;
+  private readonly events: StoreEvents;
   private closed = false;
 
   constructor(options: RedisRevocationStoreOptions) {
@@ -89,7 +92,8 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
     // Revocations expire on the clock tokens are stamped with: Redis's, as measured from here.
     const storeClock = () => this.sharedClock.now();
     this.replica = new RevocationSet(storeClock);
-    this.state = new ConnectionState(maxStalenessMs, options.failOpen ?? false, this.clock, this.logger);
+    this.events = new StoreEvents(this.clock);
+    this.state = new ConnectionState(maxStalenessMs, options.failOpen ?? false, this.clock, this.logger, this.events);
     this.epoch = new StoreEpoch(
       this.client,
       keys,
@@ -98,6 +102,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       this.sharedClock,
       this.logger,
       !acks.enabled,
+      this.events,
     );
     this.writer = new RevocationWriter(
       this.client,
@@ -109,6 +114,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       // Closed or hung (no answer past the heartbeat deadline): queue at once rather than wait out the write timeout.
       () => this.client.status === 'ready' && this.state.fresh,
       () => this.retry(),
+      this.events,
     );
     this.sync = new ReplicaSync({
       client: this.client,
@@ -120,6 +126,7 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
       state: this.state,
       logger: this.logger,
       isClosed: () => this.closed,
+      events: this.events,
     });
     this.index = new RedisSessionIndex(this.client, keys, writeTimeoutMs, storeClock, this.logger, () => {
       return this.client.status === 'ready' && this.state.fresh;
@@ -177,6 +184,11 @@ export class RedisRevocationStore implements RevocationStore, OnApplicationShutd
           `(stale since start; ${this.state.describe()})`,
       );
     }
+  }
+
+  /** The module connects its security events here: stale, recovered, reset; revocations queued, written, lost. */
+  observe(sink: SecurityEventSink): void {
+    this.events.observe(sink);
   }
 
   isRevoked(token: RevocationCheck): boolean {

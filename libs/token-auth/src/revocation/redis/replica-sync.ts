@@ -7,6 +7,7 @@ import type { RedisKeys, Wire } from './redis-keys.js';
 import type { Client } from './redis-scripts.js';
 import type { RevocationWriter } from './revocation-writer.js';
 import type { StoreEpoch } from './store-epoch.js';
+import type { StoreEvents } from './store-events.js';
 
 /** What the replica's sync works with, all owned by the store. */
 export interface ReplicaSyncParts {
@@ -24,6 +25,7 @@ export interface ReplicaSyncParts {
   logger: LoggerService;
   /** True once the store is closing: a resync stops. */
   isClosed: () => boolean;
+  events?: StoreEvents;
 }
 
 /**
@@ -43,6 +45,7 @@ export class ReplicaSync {
   private readonly state: ConnectionState;
   private readonly logger: LoggerService;
   private readonly isClosed: () => boolean;
+  private readonly events?: StoreEvents;
 
   constructor(parts: ReplicaSyncParts) {
     this.client = parts.client;
@@ -54,6 +57,7 @@ export class ReplicaSync {
     this.state = parts.state;
     this.logger = parts.logger;
     this.isClosed = parts.isClosed;
+    this.events = parts.events;
   }
 
   receive(message: string): void {
@@ -131,6 +135,7 @@ export class ReplicaSync {
     await this.writer.persist([...queued, ...missing]);
     this.writer.settle(queued);
     const wasStaleFor = this.state.markFresh();
+    this.events?.recovered(wasStaleFor, missing.length);
     this.logger.log(
       `revocations synchronised with Redis: ${inRedis.size} loaded, ${missing.length} written back` +
         (wasStaleFor > 0 ? ` after ${wasStaleFor} ms without Redis` : ''),

@@ -6,6 +6,7 @@ import type { RevocationResult } from '../revocation-store.interface.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
 import type { ReplicaAcks } from './replica-acks.js';
+import { revocationIds, type StoreEvents } from './store-events.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
@@ -31,6 +32,8 @@ const RETRY_MS = 1000;
  */
 export class RevocationWriter {
   private readonly pending = new Map<string, RevocationWrite>();
+  /** When each queued revocation was first queued (Date.now): its `revocation.written` event says how long it waited. */
+  private readonly queuedAt = new Map<string, number>();
   private outgoing: { write: RevocationWrite; done: (result: RevocationResult) => void }[] = [];
   /** Batches being written: the shutdown waits for them. */
   private readonly writing = new Set<Promise<void>>();
@@ -48,6 +51,7 @@ export class RevocationWriter {
     private readonly available: () => boolean,
     /** Called when a retry is due and both connections are ready: resync or flush, as the store sees fit. */
     private readonly onRetry: () => void,
+    private readonly events?: StoreEvents,
   ) {}
 
   get pendingCount(): number {
@@ -63,13 +67,24 @@ export class RevocationWriter {
   settle(writes: readonly RevocationWrite[]): void {
     for (const write of writes) {
       const key = this.keyOf(write);
-      if (this.pending.get(key) === write) this.pending.delete(key);
+      if (this.pending.get(key) !== write) continue;
+      this.pending.delete(key);
+      const queuedAt = this.queuedAt.get(key);
+      this.queuedAt.delete(key);
+      if (queuedAt === undefined || this.events === undefined) continue;
+      const now = Date.now();
+      this.events.emit({
+        type: 'revocation.written',
+        time: this.events.now,
+        ...revocationIds(write),
+        queuedForMs: now - queuedAt,
+      });
     }
   }
 
   /** Resolves `persisted`, and for a user the cut-off in force. */
   write(write: RevocationWrite): Promise<RevocationResult> {
-    if (!this.available()) return Promise.resolve(this.queue([write]));
+    if (!this.available()) return Promise.resolve(this.queue([write], 'Redis not answering'));
     return new Promise((done) => {
       if (this.outgoing.length === 0) {
         setImmediate(() => {
@@ -147,6 +162,14 @@ export class RevocationWriter {
     if (this.pending.size > 0) {
       const lost = [...this.pending.values()].map((w) => `${w.kind} ${w.id}`).join(', ');
       this.logger.error(`revocations: ${this.pending.size} revocations were never written to Redis: ${lost}`);
+      for (const write of this.pending.values()) {
+        this.events?.emit({
+          type: 'revocation.lost',
+          time: this.events.now,
+          ...revocationIds(write),
+          reason: 'shutdown',
+        });
+      }
     }
   }
 
@@ -189,7 +212,7 @@ export class RevocationWriter {
       cutoffs = await withTimeout(this.persist(writes), this.writeTimeoutMs);
     } catch (error) {
       this.logger.warn(`revocations: write to Redis failed (${describeError(error)}); queued for retry`);
-      const result = this.queue(writes);
+      const result = this.queue(writes, describeError(error));
       for (const item of batch) item.done(result);
       return;
     }
@@ -198,10 +221,14 @@ export class RevocationWriter {
     );
   }
 
-  private queue(writes: readonly RevocationWrite[]): RevocationResult {
+  private queue(writes: readonly RevocationWrite[], reason: string): RevocationResult {
     for (const write of writes) {
       const key = this.keyOf(write);
       const queued = this.pending.get(key);
+      if (queued === undefined) {
+        this.queuedAt.set(key, Date.now());
+        this.events?.emit({ type: 'revocation.queued', time: this.events.now, ...revocationIds(write), reason });
+      }
       // A queued cut-off keeps the time it was given: its caller was answered `persisted: false` already.
       const late = { ...write, deadline: undefined };
       this.pending.set(

@@ -4,6 +4,7 @@ import type { OnStoreReset } from '../on-store-reset.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { Client, StoreCommands } from './redis-scripts.js';
 import type { SharedClock } from './shared-clock.js';
+import type { StoreEvents } from './store-events.js';
 
 /**
  * Notices that Redis lost its data: the epoch marker (a key without TTL, written with Redis's time when absent)
@@ -31,6 +32,7 @@ export class StoreEpoch {
      * never acknowledged (answered 503, so nobody holds its successor) may be lost in a failover without harm.
      */
     private readonly learnFromReads: boolean,
+    private readonly events?: StoreEvents,
   ) {}
 
   /** Whether the scripts can compare the rotation count: not on a Cluster (other slots). */
@@ -96,6 +98,7 @@ export class StoreEpoch {
       `revocations: Redis lost its data (emptied, restarted from an older snapshot or failed over to a replica ` +
         `behind it; epoch ${known} became ${epoch}); ${effect}`,
     );
+    this.events?.emit({ type: 'store.reset', time: this.clock(), reason: 'data_lost', since: Number(epoch) });
     return true;
   }
 }
