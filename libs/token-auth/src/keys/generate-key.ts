@@ -5,7 +5,7 @@ import { deriveKeyId, MIN_KEY_BYTES, type KeySpec, type KeyState } from './key-r
 /** A fresh random key with its derived id, ready for a ring. */
 export function generateKey(state: KeyState = 'active'): KeySpec & { key: string } {
   let key = randomBytes(MIN_KEY_BYTES);
-  // About one draw in 5e10 looks like text to the ring's check: draw again so every generated key loads.
+  // About one draw in 35e9 looks like text or a pattern to the ring's check: draw again so every generated key loads.
   while (keyWeakness(key) !== undefined) key = randomBytes(MIN_KEY_BYTES);
   return { id: deriveKeyId(key), key: key.toString('base64url'), state, createdAt: new Date().toISOString() };
 }

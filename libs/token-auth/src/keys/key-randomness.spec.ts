@@ -25,7 +25,68 @@ const correctHorse = Buffer.from(
   'base64',
 );
 
+/** Eight random bytes (fixed here) that the check before these vectors accepted in both spreads below. */
+const eight = Buffer.from('6d4f49b38ab685da', 'hex');
+
+/** The five keys of issue 23 that the check once accepted; the demo started with the first one. */
+const ISSUE_23: [string, Buffer, RegExp][] = [
+  [
+    'a Latin-1 passphrase (Grüße aus München, Passwort 2024!)',
+    Buffer.from('Grüße aus München, Passwort 2024!', 'latin1'),
+    /text in a one-byte encoding/,
+  ],
+  [
+    "UTF-16LE text, as PowerShell's [Text.Encoding]::Unicode writes it",
+    Buffer.from('The quick brown fox jumps!', 'utf16le'),
+    /every second byte takes only 1 values \(text in UTF-16/,
+  ],
+  [
+    '(i*i*7+3) % 251',
+    Buffer.from(Array.from({ length: 32 }, (_, i) => (i * i * 7 + 3) % 251)),
+    /second or third differences/,
+  ],
+  [
+    'a table from sin(): round(127.5 + 127.5 sin(i))',
+    Buffer.from(Array.from({ length: 32 }, (_, i) => Math.round(127.5 + 127.5 * Math.sin(i)))),
+    /smooth curve/,
+  ],
+  [
+    '8 random bytes spread over 32 (byte i % 8 XOR i)',
+    Buffer.from(Array.from({ length: 32 }, (_, i) => eight[i % 8]! ^ i)),
+    /bytes 1 apart differ in only a few ways/,
+  ],
+];
+
 describe('key randomness check', () => {
+  it.each(ISSUE_23)('refuses %s (issue 23)', (_, bytes, reason) => {
+    const message = load(bytes);
+    expect(message).toMatch(reason);
+    expect(message).toContain('keygen');
+  });
+
+  it.each<[string, Buffer, RegExp]>([
+    [
+      'a Spanish passphrase in Latin-1',
+      Buffer.from('La contraseña del año es mañana 2025', 'latin1'),
+      /one-byte encoding/,
+    ],
+    ['Cyrillic in UTF-16LE', Buffer.from('Пароль для входа в систему', 'utf16le'), /every second byte/],
+    ['ASCII in UTF-16BE', Buffer.from('correct horse battery', 'utf16le').swap16(), /not random/],
+    [
+      '8 random bytes spread over 32 (byte i % 8 times i + 1)',
+      Buffer.from(Array.from({ length: 32 }, (_, i) => (eight[i % 8]! * (i + 1)) & 0xff)),
+      /bytes 8 apart differ in only a few ways/,
+    ],
+    [
+      'a sine of another frequency, phase and amplitude',
+      Buffer.from(Array.from({ length: 32 }, (_, i) => Math.round(100 + 90 * Math.sin(0.37 * i + 2)))),
+      /smooth curve/,
+    ],
+    ['a cubic (i^3 mod 256)', Buffer.from(Array.from({ length: 32 }, (_, i) => (i * i * i) & 0xff)), /pattern/],
+  ])('refuses %s', (_, bytes, reason) => {
+    expect(load(bytes)).toMatch(reason);
+  });
+
   it.each<[string, Buffer, RegExp]>([
     ['32 zero bytes', Buffer.alloc(32), /repeat every 1 byte/],
     ['32 x 0xff', Buffer.alloc(32, 0xff), /repeat every 1 byte/],
@@ -55,6 +116,15 @@ describe('key randomness check', () => {
       (bytes) => keyWeakness(bytes) !== undefined,
     );
     expect(refused).toEqual([]);
+  });
+
+  it('accepts 2 000 draws each of 33, 48, 64 and 100 random bytes', () => {
+    for (const length of [33, 48, 64, 100]) {
+      const refused = Array.from({ length: 2000 }, () => randomBytes(length)).filter(
+        (bytes) => keyWeakness(bytes) !== undefined,
+      );
+      expect(refused).toEqual([]);
+    }
   });
 
   it('accepts the master keys of the published test vectors', () => {
