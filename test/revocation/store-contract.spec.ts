@@ -390,4 +390,104 @@ describe.each<[string, () => StoreUnderTest]>([
       });
     });
   });
+
+  describe('session index', () => {
+    /** A login's entry in its user's index, living `ms` from `now`. */
+    const entry = (sid: string, now: number, ms = 60_000) => ({
+      sid,
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: now + ms,
+      device: { userAgent: 'Agent/1.0 "quoted" \\ ✓', label: 'laptop', ip: '198.51.100.0' },
+    });
+    const sids = async (store: RevocationStore, sub: string) =>
+      (await store.listSessions!(sub)).map((e) => e.sid).sort();
+
+    it('records logins per user, lists them with their device fields, and forgets one only for its user', async () => {
+      const store = await stores.create();
+      const [ada, bob] = [uniqueId('user'), uniqueId('user')];
+      const now = Date.now();
+      const [one, two, other] = [id(), id(), id()];
+      expect(await store.recordSession!(ada, entry(one, now))).toEqual({ persisted: true });
+      await store.recordSession!(ada, entry(two, now));
+      await store.recordSession!(bob, entry(other, now));
+      expect(await store.listSessions!(ada)).toContainEqual(entry(one, now));
+      expect(await sids(store, ada)).toEqual([one, two].sort());
+      expect(await store.forgetSession!(ada, other)).toBe(false);
+      expect(await store.forgetSession!(ada, one)).toBe(true);
+      expect(await store.forgetSession!(ada, one)).toBe(false);
+      expect(await sids(store, ada)).toEqual([two]);
+      expect(await sids(store, bob)).toEqual([other]);
+    });
+
+    it('a rotation with the session lifetime moves its last activity and expiry; one without leaves it', async () => {
+      const store = await stores.create();
+      const s = session();
+      await store.recordSession!(s.sub, { ...entry(s.sid, s.loginAt, 2000), device: {} });
+      await s.present(store, 0);
+      expect((await store.listSessions!(s.sub))[0]).toMatchObject({ lastActiveAt: s.loginAt });
+      const outcome = await s.present(store, 1, { recordTtlMs: 120_000, sessionLifetimeMs: 3_600_000 });
+      const { usedAt } = outcome as { usedAt: number };
+      expect(await store.listSessions!(s.sub)).toEqual([
+        { sid: s.sid, createdAt: s.loginAt, lastActiveAt: usedAt, expiresAt: usedAt + 120_000, device: {} },
+      ]);
+      // The session's maximum lifetime caps the entry.
+      await s.present(store, 2, { recordTtlMs: 120_000, sessionLifetimeMs: 60_000 });
+      expect((await store.listSessions!(s.sub))[0]!.expiresAt).toBe(usedAt + 120_000);
+    });
+
+    it('a rotation of a session with no entry (started before the index) adds one; a revoked one never', async () => {
+      const store = await stores.create();
+      const fresh = session();
+      const outcome = await fresh.present(store, 0, { sessionLifetimeMs: 3_600_000 });
+      expect(await store.listSessions!(fresh.sub)).toEqual([
+        {
+          sid: fresh.sid,
+          createdAt: fresh.loginAt,
+          lastActiveAt: (outcome as { usedAt: number }).usedAt,
+          expiresAt: expect.any(Number),
+          device: {},
+        },
+      ]);
+      const revoked = session();
+      await store.revokeSession(revoked.sid, window(Date.now() + 60_000), { sub: revoked.sub });
+      await revoked.present(store, 0, { sessionLifetimeMs: 3_600_000 });
+      const cut = session();
+      await store.revokeUser(cut.sub, Date.now(), window(Date.now() + 60_000));
+      expect(await cut.present(store, 0, { sessionLifetimeMs: 3_600_000 })).toEqual({ kind: 'revoked' });
+      expect(await store.listSessions!(revoked.sub)).toEqual([]);
+      expect(await store.listSessions!(cut.sub)).toEqual([]);
+    });
+
+    it('revokeSession with its owner drops the entry; revokeUser drops the entries started before the cut-off', async () => {
+      const store = await stores.create();
+      const sub = uniqueId('user');
+      const now = Date.now();
+      const [a, b, c] = [id(), id(), id()];
+      for (const sid of [a, b]) await store.recordSession!(sub, entry(sid, now - 10));
+      await store.revokeSession(a, window(now + 60_000), { sub });
+      expect(await sids(store, sub)).toEqual([b]);
+      await store.revokeUser(sub, now, window(now + 60_000));
+      await store.recordSession!(sub, entry(c, now + 5));
+      expect(await sids(store, sub)).toEqual([c]);
+    });
+
+    it("drops an entry at its expiry, at the user's next write or by itself", async () => {
+      const store = await stores.create();
+      const sub = uniqueId('user');
+      const now = Date.now();
+      const [short, long] = [id(), id()];
+      await store.recordSession!(sub, entry(short, now, 300));
+      await store.recordSession!(sub, entry(long, now, 900));
+      await sleep(400);
+      stores.sweep(store);
+      // Listing leaves expired entries to the caller to skip; the next write for the user prunes them.
+      await store.recordSession!(sub, entry(id(), Date.now(), 300));
+      expect((await sids(store, sub)).includes(short)).toBe(false);
+      expect(await sids(store, sub)).toContain(long);
+      await sleep(600);
+      stores.sweep(store);
+      expect((await store.listSessions!(sub)).filter((e) => e.expiresAt > Date.now())).toEqual([]);
+    });
+  });
 });
