@@ -2,15 +2,18 @@ import { Injectable, Optional, type CanActivate, type ExecutionContext, type Htt
 import { Reflector } from '@nestjs/core';
 import { toHttpException } from './errors/token-auth-http.exception.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
+import { ATTENUATED_MARK, ATTENUATED_MARK_INDEX } from './format/caveat-format.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
 import { FRESH_LOGIN_KEY, IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './decorators/route-metadata.js';
 import { TokenService } from './token.service.js';
 import { bearerTokenOf } from './http/authorization-header.js';
 import { requestOf } from './http/execution-context.js';
 import type { HttpRequestLike, HttpResponseLike } from './http/http-message.js';
+import { httpRequestFacts, type FactsRequestLike } from './http/request-facts.js';
+import type { VerificationFacts } from './verification/attenuated-tokens.js';
 import { setBearerChallenge } from './http/bearer-challenge.js';
 import { TokenCookies } from './cookies/token-cookies.js';
-import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
+import { SOCKET_FACTS, SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
 const VERIFIED_REQUESTS = Symbol.for('nestjs-token-auth:verified-requests');
 
@@ -32,9 +35,12 @@ const verifiedRequests: WeakSet<object> = ((globalThis as { [VERIFIED_REQUESTS]?
  */
 export interface TokenAuthRequest extends HttpRequestLike {
   rawHeaders?: string[];
-  raw?: HttpRequestLike['raw'] & { rawHeaders: string[] };
+  raw?: HttpRequestLike['raw'] & { rawHeaders: string[]; method?: string; url?: string };
+  originalUrl?: string;
+  url?: string;
   user?: AuthenticatedUser;
   [SOCKET_TOKEN]?: string;
+  [SOCKET_FACTS]?: VerificationFacts;
 }
 
 /** How a route is guarded, from its decorators. */
@@ -68,7 +74,7 @@ export class TokenAuthGuard implements CanActivate {
     @Optional() protected readonly cookies?: TokenCookies,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const access = this.accessOf(context);
     if (access.isPublic) return true;
     const request = this.getRequest(context);
@@ -84,7 +90,43 @@ export class TokenAuthGuard implements CanActivate {
         if (access.isOptional && access.maxLoginAge === undefined) return true;
         throw new TokenAuthError('token_missing', 'authentication required');
       }
-      const user = (request.user = this.tokens.verify(token));
+      // An attenuated token's caveats are checked against what the request shows; a v1 token needs no facts.
+      const facts =
+        token.charCodeAt(ATTENUATED_MARK_INDEX) === ATTENUATED_MARK ? this.requestFacts(context, request) : undefined;
+      const user = (request.user = this.tokens.verify(token, facts));
+      if (user.caveats !== undefined && user.caveats.once.length > 0) {
+        return this.spendOnce(context, request, user, access, perOperation);
+      }
+      if (perOperation) verifiedRequests.add(request);
+      if (access.maxLoginAge !== undefined) this.assertFreshLogin(user, access.maxLoginAge);
+      return true;
+    } catch (error) {
+      if (error instanceof TokenAuthError) throw this.reject(context, error);
+      throw error;
+    }
+  }
+
+  /**
+   * What an attenuated token's caveats are checked against. HTTP: the method and the target as received; GraphQL:
+   * those of the HTTP request carrying the operation (`POST /graphql`: a caveat cannot tell a query from a mutation);
+   * both spend one-time ids before the handler runs. WebSocket: the handshake's `GET` and path, kept on the socket by
+   * `WsTokenAuth`, checked again on every message; one-time tokens are refused there (a socket is no single request).
+   */
+  protected requestFacts(context: ExecutionContext, request: TokenAuthRequest): VerificationFacts {
+    if (context.getType() === 'ws') return request[SOCKET_FACTS] ?? {};
+    return { ...httpRequestFacts(request as FactsRequestLike), spendsOnce: true };
+  }
+
+  /** Spends a one-time token's ids before the request goes on; refused as any bad token when it was used before. */
+  private async spendOnce(
+    context: ExecutionContext,
+    request: TokenAuthRequest,
+    user: AuthenticatedUser,
+    access: RouteAccess,
+    perOperation: boolean,
+  ): Promise<boolean> {
+    try {
+      await this.tokens.spendOnce(user);
       if (perOperation) verifiedRequests.add(request);
       if (access.maxLoginAge !== undefined) this.assertFreshLogin(user, access.maxLoginAge);
       return true;

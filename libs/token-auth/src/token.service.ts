@@ -19,6 +19,7 @@ import {
   type SessionRevocationResult,
   type RevocationContext,
 } from './sessions/token-revoker.js';
+import type { VerificationFacts } from './verification/attenuated-tokens.js';
 import { TokenVerifier } from './verification/token-verifier.js';
 
 /**
@@ -47,9 +48,24 @@ export class TokenService {
    * twice before is taken from the verified-token cache, which skips decoding and the HMAC (both depend only on the
    * token's text and the key); the key ring, the clock and revocations are checked as on a first verification, by
    * the same functions, so a cached token is refused wherever a fresh one would be.
+   *
+   * An attenuated token (`nestjs-token-auth/client`'s `attenuate`) passes its parent's checks, then its caveats
+   * against `facts`: the request's method and path (this service's `audience` comes from the options). A fact left
+   * out meets no caveat about it, so without `facts` only an attenuated token whose caveats are all expiries passes.
+   * Its claims carry `caveats`. A one-time caveat needs `facts.spendsOnce` and then `spendOnce`, awaited before the
+   * request is served, as the guard does.
    */
-  verify(token: string): TokenClaims {
-    return this.verifier.verify(token);
+  verify(token: string, facts?: VerificationFacts): TokenClaims {
+    return this.verifier.verify(token, facts);
+  }
+
+  /**
+   * Spends the one-time ids of an attenuated token verified with `spendsOnce`, atomically across instances: resolves
+   * for its first use, rejects with `revoked_token` after, `revocation_unavailable` (503) when a shared store cannot
+   * answer. Resolves at once for a token without one-time caveats.
+   */
+  spendOnce(user: TokenClaims): Promise<void> {
+    return this.verifier.spendOnce(user);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
 } from '../format/caveats.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import type { RevocationStore } from '../revocation/revocation-store.interface.js';
 import { ParentTagCache } from './parent-tag-cache.js';
 
 /** What a request shows the caveats of an attenuated token: its method and path, and who spends one-time ids. */
@@ -28,6 +29,34 @@ export interface VerificationFacts extends RequestFacts {
  */
 export class AttenuatedTokens {
   private readonly parentTags = new ParentTagCache();
+
+  constructor(
+    private readonly revocations: RevocationStore,
+    private readonly clockToleranceMs: number,
+  ) {}
+
+  /**
+   * Spends each one-time id of a verified token in the revocation store, atomically across instances, until the
+   * token expires: `revoked_token` when one was spent before, `revocation_unavailable` when the store cannot answer
+   * (never a second use), `caveat_unmet` when the store cannot record one-time use at all.
+   */
+  async spendOnce(claims: TokenClaims): Promise<void> {
+    const once = claims.caveats?.once;
+    if (once === undefined || once.length === 0) return;
+    if (this.revocations.spendOnce === undefined) {
+      throw new TokenAuthError('caveat_unmet', 'this revocation store cannot record one-time use');
+    }
+    const until = claims.expiresAt + this.clockToleranceMs;
+    for (const id of once) {
+      let spent: boolean;
+      try {
+        spent = await this.revocations.spendOnce(id, until);
+      } catch {
+        throw new TokenAuthError('revocation_unavailable', 'the revocation store could not record a one-time use');
+      }
+      if (!spent) throw new TokenAuthError('revoked_token', 'one-time token already used');
+    }
+  }
 
   /**
    * Step 8: whether the chain from t0 ends in the token's tag. t0 comes from the parent tag cache when this body was

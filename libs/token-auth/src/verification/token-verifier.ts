@@ -1,6 +1,8 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { INVALID_SIGNATURE_MESSAGE, TokenAuthError } from '../errors/token-auth.error.js';
+import { parseAttenuatedToken } from '../format/attenuated-codec.js';
+import { ATTENUATED_MARK, ATTENUATED_MARK_INDEX } from '../format/caveat-format.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import {
   expiresAtOf,
@@ -17,6 +19,13 @@ import type { KeyRing } from '../keys/key-ring.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
+import {
+  AttenuatedTokens,
+  attenuatedClaims,
+  caveatsOfToken,
+  checkCaveats,
+  type VerificationFacts,
+} from './attenuated-tokens.js';
 import { claimsOf, keyIdOf } from './decoded-fields.js';
 import { KeyRefusalLog } from './key-refusal-log.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -53,6 +62,8 @@ export class TokenVerifier {
   private readonly now: () => number;
   /** Why tokens were refused for their key: callers are told `invalid_signature`, the log the reason. */
   private readonly keyRefusals: KeyRefusalLog;
+  /** What attenuated tokens need beyond a v1 token's checks: the tag chain, caveats, one-time use. */
+  private readonly attenuated: AttenuatedTokens;
 
   constructor(
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
@@ -63,10 +74,14 @@ export class TokenVerifier {
     this.accessChecks = { maxLifetimeMs: options.maxAccessTokenTtlMs, checkRevocation: true };
     this.now = revocations.now?.bind(revocations) ?? options.clock;
     this.keyRefusals = new KeyRefusalLog(new Logger('TokenAuth'), options.clock);
+    this.attenuated = new AttenuatedTokens(revocations, options.clockToleranceMs);
   }
 
-  /** An access token's claims (frozen), or `TokenAuthError` with a stable code. */
-  verify(token: string): TokenClaims {
+  /**
+   * An access token's claims (frozen), or `TokenAuthError` with a stable code. An attenuated token's caveats are
+   * checked against `facts`; a fact left out meets no caveat about it.
+   */
+  verify(token: string, facts?: VerificationFacts): TokenClaims {
     const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
     const cached = this.cache?.get(token);
     if (cached !== undefined) {
@@ -76,10 +91,20 @@ export class TokenVerifier {
       // from its bytes.
       if (ring === this.cache!.ring || this.cache!.follow(ring)) {
         this.checkUse(ring, cached, maxLifetimeMs, this.now());
+        if (cached.caveats !== undefined) checkCaveats(cached.caveats, facts, this.options.audience);
         return cached;
       }
     }
+    // `nta1c.`, not `nta1.`: the fifth character tells them apart.
+    if (typeof token === 'string' && token.charCodeAt(ATTENUATED_MARK_INDEX) === ATTENUATED_MARK) {
+      return this.verifyAttenuated(token, facts);
+    }
     return this.verifyBytes('access', token, this.accessChecks, this.cache);
+  }
+
+  /** Spends an attenuated token's one-time ids in the revocation store; what a caller passing `spendsOnce` awaits. */
+  spendOnce(claims: TokenClaims): Promise<void> {
+    return this.attenuated.spendOnce(claims);
   }
 
   /** A token of either purpose, verified from its bytes (refresh and `revoke` use it); never cached. */
@@ -115,6 +140,34 @@ export class TokenVerifier {
     const claims = toClaims(parsed, purpose, kid, issuedAt, expiresAt);
     if (checkRevocation) this.checkNotRevoked(claims);
     cache?.add(token, claims, ring);
+    return claims;
+  }
+
+  /**
+   * An attenuated access token (docs/token-format.md, section 9.4): the checks of `verifyBytes` on its body, with the
+   * tag chain for the tag, then its caveats; the parent's lifetime and the effective one; revocation of the parent's
+   * token, session and user; and the request against the caveats. Cached like any access token once accepted.
+   */
+  private verifyAttenuated(token: string, facts: VerificationFacts | undefined): TokenClaims {
+    const parsed = parseAttenuatedToken(token);
+    if (parsed.purpose !== TokenPurpose.access) throw new TokenAuthError('wrong_purpose', 'not an access token');
+    const kid = keyIdOf(parsed);
+    const issuedAt = issuedAtOf(parsed);
+    const ring = this.keys.current;
+    const now = this.now();
+    const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
+    const macKey = ring.keyFor(kid, 'access', issuedAt, now, this.options.clockToleranceMs);
+    // As in verifyBytes: a key the ring does not accept costs a chain too, and is answered as a bad signature.
+    const chainMatched = this.attenuated.chainMatches(parsed, ring, macKey ?? DECOY_KEY);
+    if (macKey === undefined) this.refuseKey(ring, kid, issuedAt, now);
+    if (!chainMatched) throw new TokenAuthError('invalid_signature', INVALID_SIGNATURE_MESSAGE);
+    const expiresAt = expiresAtOf(parsed);
+    this.checkLifetime(issuedAt, expiresAt, maxLifetimeMs, now);
+    const claims = attenuatedClaims(toClaims(parsed, 'access', kid, issuedAt, expiresAt), caveatsOfToken(parsed));
+    this.checkLifetime(issuedAt, claims.expiresAt, maxLifetimeMs, now);
+    this.checkNotRevoked(claims);
+    checkCaveats(claims.caveats!, facts, this.options.audience);
+    this.cache?.add(token, claims, ring);
     return claims;
   }
 

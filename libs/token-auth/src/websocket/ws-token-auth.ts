@@ -4,10 +4,17 @@ import { TokenAuthError } from '../errors/token-auth.error.js';
 import type { AuthenticatedUser } from '../format/token-claims.js';
 import { TokenCookies } from '../cookies/token-cookies.js';
 import { bearerTokenOf } from '../http/authorization-header.js';
+import type { VerificationFacts } from '../verification/attenuated-tokens.js';
 import { TokenVerifier } from '../verification/token-verifier.js';
 
 /** Where a socket keeps the token it connected with; the guard verifies it again on every message. */
 export const SOCKET_TOKEN = Symbol.for('nestjs-token-auth:socket-token');
+
+/**
+ * What an attenuated token's caveats are checked against on a socket: the handshake's method and path, kept from
+ * `connect` for the guard, which verifies the token again on every message.
+ */
+export const SOCKET_FACTS = Symbol.for('nestjs-token-auth:socket-facts');
 
 /** Close code sent when a socket's token is missing, bad, expired or revoked (4000-4999 are for applications). */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
@@ -17,6 +24,7 @@ export interface AuthenticatedSocket {
   close(code?: number, reason?: string): void;
   user?: AuthenticatedUser;
   [SOCKET_TOKEN]?: string;
+  [SOCKET_FACTS]?: VerificationFacts;
 }
 
 /**
@@ -39,8 +47,12 @@ export class WsTokenAuth {
     try {
       const token = this.tokenOf(request);
       if (token === undefined) throw new TokenAuthError('token_missing', 'authentication required');
-      const user = this.tokens.verify(token);
+      // The handshake's method and path, for an attenuated token's caveats; one-time tokens are refused (no
+      // `spendsOnce`): a socket is no single request to spend them on.
+      const facts: VerificationFacts = { method: request.method, path: request.url };
+      const user = this.tokens.verify(token, facts);
       client[SOCKET_TOKEN] = token;
+      if (user.caveats !== undefined) client[SOCKET_FACTS] = facts;
       client.user = user;
       return user;
     } catch (error) {
