@@ -1,14 +1,17 @@
-import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { Public, TokenCookies, type HttpRequestLike, type HttpResponseLike } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
+import { RetryAfterFilter } from '../throttling/retry-after.filter.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import { sendPair, type CookieSessionResponse } from './token-response.js';
 
+/** The rate limits' 429s and the 503 `hashing_overloaded` carry `Retry-After` (`RetryAfterFilter`). */
 @Public()
+@UseFilters(RetryAfterFilter)
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -23,7 +26,10 @@ export class AuthController {
     return this.auth.register(body.username, body.password);
   }
 
-  /** Rate-limited per client IP (`LOGIN_RATE_LIMIT` a minute) against password guessing. */
+  /**
+   * Rate-limited per client IP (`LOGIN_RATE_LIMIT` a minute) and per account (`ACCOUNT_LOGIN_LIMIT` failures a
+   * window, shared through Redis) against password guessing; 503 at once when the hashing queue is too deep.
+   */
   @Post('login')
   @UseGuards(LoginRateLimitGuard)
   @HttpCode(HttpStatus.OK)

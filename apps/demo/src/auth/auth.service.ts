@@ -1,5 +1,6 @@
 import { ConflictException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { KeyRingManager, TokenService, type RevocationResult, type TokenPair } from 'nestjs-token-auth';
+import { AccountLoginLimiter } from '../throttling/account-login-limiter.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
 import { UsernameTakenError } from '../users/username-taken.error.js';
@@ -15,6 +16,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly keyRing: KeyRingManager,
+    private readonly accountLimiter: AccountLoginLimiter,
   ) {}
 
   async register(username: string, password: string): Promise<PublicUser> {
@@ -29,12 +31,17 @@ export class AuthService {
   /**
    * The only password check of a session; every later request is authenticated by its token. A stale key ring
    * answers 503 `key_ring_stale` before the scrypt: no token could be issued, so the hash would be wasted work.
+   * Past the account's failed attempts, 429 `account_rate_limited` (`AccountLoginLimiter`); when the hashing queue
+   * could not start the scrypt within `HASHING_MAX_WAIT`, 503 `hashing_overloaded` at once.
    */
   async login(username: string, password: string): Promise<TokenPair> {
     this.assertCanIssue();
     const user = this.users.findByUsername(username);
-    // One scrypt either way, so response time does not tell an unknown name from a wrong password.
-    const matches = await this.hasher.verify(password, user?.passwordHash ?? this.hasher.dummyHash);
+    const matches = await this.accountLimiter.check(username, async () => {
+      // One scrypt either way, so response time does not tell an unknown name from a wrong password.
+      const matches = await this.hasher.verify(password, user?.passwordHash ?? this.hasher.dummyHash);
+      return user !== undefined && matches;
+    });
     if (user === undefined || !matches) throw new UnauthorizedException(BAD_CREDENTIALS);
     return this.issuePair(user.id);
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import {
   CurrentUser,
   TokenCookies,
@@ -10,6 +10,7 @@ import { CurrentUserId } from '../users/current-user-id.decorator.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { RetryAfterFilter } from '../throttling/retry-after.filter.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import { sendPair, type CookieSessionResponse } from './token-response.js';
 
@@ -22,7 +23,11 @@ function logoutAnswer({ persisted }: RevocationResult): Response | undefined {
   return persisted ? undefined : Response.json({ persisted: false }, { status: HttpStatus.ACCEPTED });
 }
 
-/** The routes that end sessions; each needs a valid access token. */
+/**
+ * The routes that end sessions; each needs a valid access token. The password change's 429 and 503
+ * `hashing_overloaded` carry `Retry-After` (`RetryAfterFilter`).
+ */
+@UseFilters(RetryAfterFilter)
 @Controller('auth')
 export class SessionController {
   constructor(

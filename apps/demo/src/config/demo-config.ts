@@ -25,6 +25,17 @@ export interface DemoConfig {
   /** `LOGIN_RATE_LIMIT`: login attempts per minute per client IP, default 10. */
   loginRateLimit: number;
   /**
+   * `ACCOUNT_LOGIN_LIMIT`: failed logins per account name in `ACCOUNT_LOGIN_WINDOW` seconds (default 10 in 900),
+   * from any address; shared by every instance through `REDIS_URL` when it is set.
+   */
+  accountLoginLimit: number;
+  accountLoginWindow: number;
+  /**
+   * `HASHING_MAX_WAIT` in ms, default 1000: a password check (or hash) that would wait longer for the hashing
+   * queue is answered 503 with `Retry-After` at once.
+   */
+  hashingMaxWait: number;
+  /**
    * `REDIS_URL`: share revocations between instances through Redis, serving them from a local replica for up to
    * `REVOCATION_MAX_STALENESS` seconds (default 60) while Redis is unreachable. Unset: revocations stay in memory.
    * `redis://` or `rediss://`, or through Sentinel `redis+sentinel://[[user]:password@]host:port[,host:port...]/
@@ -107,6 +118,9 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86_400),
     refreshReplayWindow: integer(env, 'REFRESH_REPLAY_WINDOW', 30, 0, 3_600),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
+    accountLoginLimit: integer(env, 'ACCOUNT_LOGIN_LIMIT', 10, 1, 1_000_000),
+    accountLoginWindow: integer(env, 'ACCOUNT_LOGIN_WINDOW', 900, 1, 86_400),
+    hashingMaxWait: integer(env, 'HASHING_MAX_WAIT', 1000, 0, 600_000),
     redis: redis(env),
     requirePersistedRevocations: flag(env, 'REVOCATION_REQUIRE_PERSISTED'),
     shutdownDrainTimeout: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT', 10, 0, 3_600),

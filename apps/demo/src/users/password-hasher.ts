@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { HashingQueue } from './hashing-queue.js';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HashingQueue, type HashingQueueOptions } from './hashing-queue.js';
 
 interface ScryptParams {
   N: number;
@@ -31,17 +31,27 @@ function format(params: ScryptParams, salt: Buffer, hash: Buffer): string {
 
 /**
  * scrypt password hashes, computed at registration and checked at login only, through one `HashingQueue`: logins
- * stay responsive under a flood of registrations.
+ * stay responsive under a flood of registrations, and past `maxWaitMs` of queue a hash is refused at once
+ * (`HashingQueueFullError`) instead of waiting.
  */
 @Injectable()
-export class PasswordHasher {
-  private readonly queue = new HashingQueue();
+export class PasswordHasher implements OnModuleInit {
+  private readonly queue: HashingQueue;
+
+  constructor(options: HashingQueueOptions = {}) {
+    this.queue = new HashingQueue(options);
+  }
 
   /**
    * Checked in place of a real hash when the username is unknown, so that a login costs one scrypt whether or not
    * the user exists. Its hash bytes are random: no password matches it.
    */
   readonly dummyHash = format(PARAMS, randomBytes(SALT_BYTES), randomBytes(HASH_BYTES));
+
+  /** Hashes once at startup, so the queue knows what a hash costs on this machine before the first flood. */
+  async onModuleInit(): Promise<void> {
+    await this.queue.run('hash', () => derive(randomBytes(16).toString('base64url'), randomBytes(SALT_BYTES), PARAMS));
+  }
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES);
