@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { fuzzAttenuated } from './attenuated.fuzz.js';
 import { fuzzHttp, type HttpFuzzResult } from './http.fuzz.js';
 import type { MemoryReading } from './memory.js';
 import { Random } from './random.js';
@@ -12,6 +13,7 @@ import { fuzzVerify } from './verify.fuzz.js';
 const seed = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
 const verifyCount = Number(process.env.FUZZ_VERIFY ?? 1_000_000);
 const httpCount = Number(process.env.FUZZ_HTTP ?? 20_000);
+const attenuatedCount = Number(process.env.FUZZ_ATTENUATED ?? 200_000);
 
 function table(rows: (string | number)[][]): string {
   const text = rows.map((row) => row.map(String));
@@ -58,6 +60,30 @@ async function main(): Promise<void> {
   );
   console.log();
 
+  const attenuated = await fuzzAttenuated(new Random(seed + 4), attenuatedCount);
+  console.log(
+    `TokenService.verify, attenuated tokens: ${attenuated.inputs.toLocaleString('en')} inputs in ${attenuated.seconds.toFixed(1)} s`,
+  );
+  console.log(
+    table([
+      ['input kind', 'count'],
+      ...Object.entries(attenuated.byKind).map(([kind, n]) => [kind, n.toLocaleString('en')]),
+    ]),
+  );
+  console.log();
+  console.log(
+    table([
+      ['refusal code', 'count'],
+      ...Object.entries(attenuated.byCode)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => [code, n.toLocaleString('en')]),
+    ]),
+  );
+  console.log();
+  for (const finding of [...attenuated.accepted, ...attenuated.unmetAccepted, ...attenuated.crashes].slice(0, 20)) {
+    console.log(`attenuated finding: ${finding}`);
+  }
+
   const http: HttpFuzzResult[] = [];
   for (const adapter of ['express', 'fastify'] as const) {
     http.push(await fuzzHttp(new Random(seed + 1), adapter, httpCount));
@@ -78,6 +104,21 @@ async function main(): Promise<void> {
     ],
   ];
   failed ||= rows[1]!.at(-1) === 'FAIL';
+  const attenuatedOk =
+    attenuated.accepted.length === 0 &&
+    attenuated.unmetAccepted.length === 0 &&
+    attenuated.crashes.length === 0 &&
+    heapGrowthMb(attenuated.memory) < FLAT_HEAP_MB;
+  failed ||= !attenuatedOk;
+  rows.push([
+    'TokenService.verify, attenuated',
+    attenuated.inputs.toLocaleString('en'),
+    attenuated.accepted.length + attenuated.unmetAccepted.length,
+    '-',
+    attenuated.crashes.length,
+    memoryLine(attenuated.memory),
+    attenuatedOk ? 'PASS' : 'FAIL',
+  ]);
   for (const result of http) {
     const non401 = Object.entries(result.statuses)
       .filter(([status]) => status !== '401')
