@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import fc from 'fast-check';
 import { TokenVerifier } from '../../libs/token-auth/src/verification/token-verifier.js';
+import { TokenAuthCounters } from '../../libs/token-auth/src/events/token-auth-counters.js';
 import {
   generateKey,
   KeyRingManager,
@@ -133,6 +134,7 @@ describe('verified-token cache (property)', () => {
             { ...options, verifyCache: false },
             ring,
             moduleRef.get<RevocationStore>(REVOCATION_STORE),
+            new TokenAuthCounters(),
           );
           const issued: string[] = [];
           const pick = (index: number) => issued[index % issued.length]!;

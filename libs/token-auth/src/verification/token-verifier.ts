@@ -1,6 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { INVALID_SIGNATURE_MESSAGE, TokenAuthError } from '../errors/token-auth.error.js';
+import { TokenAuthCounters } from '../events/token-auth-counters.js';
 import { parseAttenuatedToken } from '../format/attenuated-codec.js';
 import { ATTENUATED_MARK, ATTENUATED_MARK_INDEX } from '../format/caveat-format.js';
 import type { TokenClaims } from '../format/token-claims.js';
@@ -69,6 +70,7 @@ export class TokenVerifier {
     @Inject(TOKEN_AUTH_OPTIONS) private readonly options: ResolvedTokenAuthOptions,
     private readonly keys: KeyRingManager,
     @Inject(REVOCATION_STORE) private readonly revocations: RevocationStore,
+    private readonly counters: TokenAuthCounters,
   ) {
     if (options.verifyCache !== false) this.cache = new VerifiedTokenCache(options.verifyCache);
     this.accessChecks = { maxLifetimeMs: options.maxAccessTokenTtlMs, checkRevocation: true };
@@ -79,9 +81,21 @@ export class TokenVerifier {
 
   /**
    * An access token's claims (frozen), or `TokenAuthError` with a stable code. An attenuated token's caveats are
-   * checked against `facts`; a fact left out meets no caveat about it.
+   * checked against `facts`; a fact left out meets no caveat about it. Counted by outcome (`ok`, or the refusal
+   * code): the only cost of the counters here is one increment, whether or not anything reads them.
    */
   verify(token: string, facts?: VerificationFacts): TokenClaims {
+    try {
+      const claims = this.verifyCounted(token, facts);
+      this.counters.verified++;
+      return claims;
+    } catch (error) {
+      this.counters.refused(error);
+      throw error;
+    }
+  }
+
+  private verifyCounted(token: string, facts: VerificationFacts | undefined): TokenClaims {
     const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
     const cached = this.cache?.get(token);
     if (cached !== undefined) {
@@ -90,6 +104,7 @@ export class TokenVerifier {
       // holds unchanged (a reload that changed nothing). Otherwise the cache was emptied and the token is verified
       // from its bytes.
       if (ring === this.cache!.ring || this.cache!.follow(ring)) {
+        this.counters.cacheHits++;
         this.checkUse(ring, cached, maxLifetimeMs, this.now());
         if (cached.caveats !== undefined) checkCaveats(cached.caveats, facts, this.options.audience);
         return cached;
