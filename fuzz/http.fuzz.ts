@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
-import { generateKey, KeyRing, TokenService } from 'nestjs-token-auth';
+import { formatCompactRing, generateKey, KeyRing, TokenService } from 'nestjs-token-auth';
 import { CandidateGenerator, isHeaderSafe } from './candidates.js';
 import { heapSnapshot, type MemoryReading } from './memory.js';
 import type { Random } from './random.js';
@@ -74,7 +74,7 @@ export async function fuzzHttp(random: Random, adapter: 'express' | 'fastify', c
     NODE_ENV: 'production',
     DEMO_ADAPTER: adapter,
     DEMO_DB_PATH: ':memory:',
-    TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
+    TOKEN_AUTH_KEYS: formatCompactRing([key]),
   });
   const app = await demo.createDemoApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');

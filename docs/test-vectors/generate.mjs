@@ -25,6 +25,16 @@ const TTL_MS = 900_000;
 const fixed = (label, length) => createHash('sha256').update(label).digest().subarray(0, length);
 const hkdf = (key, info, length) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, length));
 const b64url = (bytes) => bytes.toString('base64url');
+/** Section 4.4: nta-key-v1.<key>.<first 6 bytes of SHA-256("nestjs-token-auth/v1/key-text" || key)>. */
+const KEY_TEXT_PREFIX = 'nta-key-v1.';
+const keyCheck = (key) =>
+  b64url(
+    createHash('sha256')
+      .update(Buffer.concat([Buffer.from('nestjs-token-auth/v1/key-text'), key]))
+      .digest()
+      .subarray(0, 6),
+  );
+const keyText = (key) => `${KEY_TEXT_PREFIX}${b64url(key)}.${keyCheck(key)}`;
 
 function makeKey(name, state, inRing) {
   const master = fixed(`nestjs-token-auth test vector master key ${name}`, 32);
@@ -36,7 +46,8 @@ function makeKey(name, state, inRing) {
     keyId: b64url(hkdf(master, INFO.keyId, 9)),
     accessMacKey: hkdf(master, INFO.access, 32).toString('hex'),
     refreshMacKey: hkdf(master, INFO.refresh, 32).toString('hex'),
-    ringEntry: `${b64url(hkdf(master, INFO.keyId, 9))}:${b64url(master)}`,
+    keyText: keyText(master),
+    ringEntry: `${b64url(hkdf(master, INFO.keyId, 9))}:${keyText(master)}`,
   };
 }
 
@@ -471,6 +482,43 @@ for (const v of invalid) {
   if (v.token.length > MAX_TOKEN_LENGTH && v.name !== 'too-long') throw new Error(`${v.name} is over the cap`);
 }
 
+/** Key texts a reader must refuse (section 4.4), each with the rule it breaks. */
+function keyTextInvalid() {
+  const master = Buffer.from(keys.A.masterKey, 'hex');
+  const text = keys.A.keyText;
+  const [, body, check] = text.split('.');
+  const swap = (s, at) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
+  const short = master.subarray(0, 31);
+  const long = Buffer.concat([master, master, Buffer.of(1)]);
+  return [
+    {
+      name: 'raw-key',
+      text: b64url(master),
+      rule: 'raw key bytes, not a key text: refused unless raw keys are allowed',
+    },
+    { name: 'check-cut-short', text: text.slice(0, -1), rule: 'checksum' },
+    {
+      name: 'key-cut-short',
+      text: `${KEY_TEXT_PREFIX}${body.slice(0, -1)}.${check}`,
+      rule: 'form (not canonical base64url)',
+    },
+    { name: 'key-char-changed', text: `${KEY_TEXT_PREFIX}${swap(body, 10)}.${check}`, rule: 'checksum' },
+    { name: 'check-char-changed', text: `${KEY_TEXT_PREFIX}${body}.${swap(check, 3)}`, rule: 'checksum' },
+    { name: 'no-check', text: `${KEY_TEXT_PREFIX}${body}`, rule: 'form' },
+    { name: 'padded', text: `${KEY_TEXT_PREFIX}${body}=.${check}`, rule: 'form' },
+    {
+      name: 'standard-base64',
+      text: keyText(fixed('nestjs-token-auth key text with + and /', 32)).replace(/-/g, '+').replace(/_/g, '/'),
+      rule: 'form',
+    },
+    { name: 'upper-case-prefix', text: text.replace('nta-key-v1.', 'NTA-KEY-V1.'), rule: 'form' },
+    { name: 'unknown-version', text: text.replace('nta-key-v1.', 'nta-key-v2.'), rule: 'version' },
+    { name: 'too-short', text: `${KEY_TEXT_PREFIX}${b64url(short)}.${keyCheck(short)}`, rule: 'length (31 bytes)' },
+    { name: 'too-long', text: `${KEY_TEXT_PREFIX}${b64url(long)}.${keyCheck(long)}`, rule: 'length (65 bytes)' },
+    { name: 'trailing-dot', text: `${text}.`, rule: 'form' },
+  ];
+}
+
 const output = {
   format: 'nta1',
   spec: 'docs/token-format.md',
@@ -478,7 +526,8 @@ const output = {
   notes: [
     'Byte strings are hex unless named token, keyId, jti, sid or ringEntry (base64url without padding).',
     'Times are milliseconds since the Unix epoch. "now" is the verifier clock for the vector.',
-    'The ring is every key with inRing true; ringEntry is its "id:key" compact form for TOKEN_AUTH_KEYS.',
+    'The ring is every key with inRing true; ringEntry is its "id:key" compact entry, keyText its key text (section 4.4).',
+    'ring is the compact ring of A and B with its count; keyTextInvalid lists key texts a reader must refuse.',
     'fields.claims is the exact UTF-8 text of the claims bytes ("" for none).',
     'A vector with "verifier": "refresh" is for a refresh-token verifier (verifier.refresh); the others for access.',
     'Invalid vectors whose subject or claims bytes are not valid UTF-8 give no fields: no string encodes them.',
@@ -491,6 +540,8 @@ const output = {
     refresh: { purpose: 'refresh', maxLifetimeMs: MAX_REFRESH_LIFETIME_MS },
   },
   keys: Object.values(keys),
+  ring: `${keys.A.ringEntry},${keys.B.ringEntry},n=2`,
+  keyTextInvalid: keyTextInvalid(),
   valid: validVectors,
   invalid,
 };

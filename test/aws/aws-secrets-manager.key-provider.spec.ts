@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -21,7 +22,14 @@ import {
 } from 'nestjs-token-auth';
 import { AwsSecretsManagerKeyProvider, type AwsSecretsManagerKeyProviderOptions } from 'nestjs-token-auth/aws';
 import { LocalSecretsManager, type Fault } from '../support/secrets-manager/local-secrets-manager.js';
-import { CapturingLogger, localClient, ringOf, until, type TextKey } from '../support/secrets-manager/helpers.js';
+import {
+  CapturingLogger,
+  localClient,
+  ringOf,
+  successorOf,
+  until,
+  type TextKey,
+} from '../support/secrets-manager/helpers.js';
 import { codeOf } from '../support/error-code.js';
 
 const local = new LocalSecretsManager();
@@ -107,11 +115,29 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     const secretId = await createSecret(first.text);
     const m = manager(provider(secretId, { refreshInterval: 0.1 }));
     await m.start();
-    const second = ringOf('active', 'verify-only');
+    const second = successorOf(first);
     await put(secretId, second.text);
     await until(() => m.current.active.id === second.keys[0]!.id, 3000, 'the new ring');
-    expect(m.current.get(second.keys[1]!.id)?.state).toBe('verify-only');
-    expect(m.current.get(first.keys[0]!.id)).toBeUndefined();
+    expect(m.current.get(first.keys[0]!.id)?.state).toBe('verify-only');
+  });
+
+  it('refuses a raw-key ring without allowRawKeys, and with it loads the ring and warns naming the key', async () => {
+    const bytes = randomBytes(32);
+    const id = deriveKeyId(bytes);
+    // As a secret written before key texts holds it: raw base64url, no count.
+    const secretId = await createSecret(
+      JSON.stringify({ keys: [{ id, key: bytes.toString('base64url'), state: 'active' }] }),
+    );
+    const error = await manager(provider(secretId))
+      .start()
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain(`key "${id}": the key is raw text, not a key text`);
+    const logger = new CapturingLogger();
+    const m = manager(provider(secretId, { allowRawKeys: true }), logger);
+    await m.start();
+    expect(m.current.active).toMatchObject({ id, raw: true });
+    expect(logger.lines.join('\n')).toContain(`key "${id}" is raw bytes, not key texts, accepted because allowRawKeys`);
+    expect(logger.lines.join('\n')).not.toContain(bytes.toString('base64url'));
   });
 
   describe('stops startup with a message naming the secret and the AWS error code', () => {
@@ -193,7 +219,7 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     ];
     it.each(cases)('%s', async (_name, fault, code) => {
       const first = ringOf('active');
-      const second = ringOf('active');
+      const second = successorOf(first);
       const secretId = await createSecret(first.text);
       const logger = new CapturingLogger();
       const m = manager(provider(secretId, { requestTimeout: 200 }), logger);
@@ -220,17 +246,23 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     const twoActive = (): string => ringOf('active', 'active').text;
     const duplicate = (): string => {
       const key = generateKey();
-      return JSON.stringify({ keys: [key, { ...key, state: 'verify-only' }] });
+      return JSON.stringify({ count: 2, keys: [key, { ...key, state: 'verify-only' }] });
     };
-    const short = (): string => {
-      const bytes = Buffer.alloc(16, 0xa5);
-      return JSON.stringify({ keys: [{ id: deriveKeyId(bytes), key: bytes.toString('base64url'), state: 'active' }] });
+    const raw = (): string => {
+      const bytes = randomBytes(32);
+      return JSON.stringify({
+        count: 1,
+        keys: [{ id: deriveKeyId(bytes), key: bytes.toString('base64url'), state: 'active' }],
+      });
     };
+    const uncounted = (): string => JSON.stringify({ keys: ringOf('active', 'verify-only').keys });
     const cases: [string, () => string, string][] = [
       ['not JSON', () => '{"keys": [', 'not valid JSON'],
       ['two active keys', twoActive, '2 active keys'],
       ['a duplicate id', duplicate, 'duplicate key id'],
-      ['a key under 32 bytes', short, '16 bytes is too short'],
+      ['a raw key', raw, 'the key is raw text, not a key text'],
+      ['a ring without its count', uncounted, 'does not say how many keys it holds ("count": 2)'],
+      ['a key text cut short', () => ringOf('active').text.replace(/\.[\w-]{8}"/, '.abc"'), 'checksum does not match'],
     ];
     it.each(cases)('%s', async (_name, text, message) => {
       const first = ringOf('active');
@@ -260,10 +292,11 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
   });
 
   it('keeps retrying in the background after failures and recovers on its own', async () => {
-    const secretId = await createSecret(ringOf('active').text);
+    const first = ringOf('active');
+    const secretId = await createSecret(first.text);
     const m = manager(provider(secretId, { refreshInterval: 0.2 }));
     await m.start();
-    const next = ringOf('active');
+    const next = successorOf(first);
     await put(secretId, next.text);
     const before = local.count('GetSecretValue');
     local.fail({ type: 'ThrottlingException' }, { operation: 'GetSecretValue', times: Infinity });
@@ -276,12 +309,13 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
   it('refreshes once on a token signed by an unknown key, at most once per 30 s, and still rejects it', async () => {
     const current = generateKey('active');
     const next = generateKey('verify-only');
-    const secretId = await createSecret(JSON.stringify({ keys: [current] }));
+    const secretId = await createSecret(JSON.stringify({ count: 1, keys: [current] }));
     const verifier = await tokenServiceFor(provider(secretId));
     // Another instance already signs with the next key, published after this one last refreshed.
     await put(
       secretId,
       JSON.stringify({
+        count: 2,
         keys: [
           { ...next, state: 'active' },
           { ...current, state: 'verify-only' },
@@ -437,8 +471,23 @@ describe('AwsSecretsManagerKeyProvider, staged mode', () => {
     await m.start();
     await put(secretId, 'correct horse battery staple');
     await m.refresh();
-    expect(m.health().lastError?.message).toMatch(/version [0-9a-f-]+: the key is not base64url text/);
+    expect(m.health().lastError?.message).toMatch(/version [0-9a-f-]+: the key is raw text, not a key text/);
     expect(m.health().lastError?.message).not.toContain('horse');
+  });
+
+  it('reads a raw key version only with allowRawKeys, still checking it', async () => {
+    const bytes = randomBytes(32);
+    const secretId = await createSecret(bytes.toString('base64url'));
+    const error = await manager(provider(secretId, { mode: 'staged' }))
+      .start()
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/version [0-9a-f-]+: the key is raw text, not a key text/);
+    const m = manager(provider(secretId, { mode: 'staged', allowRawKeys: true }));
+    await m.start();
+    expect(m.current.active).toMatchObject({ id: deriveKeyId(bytes), raw: true });
+    await put(secretId, Buffer.from('correct horse battery staple 1234567').toString('base64url'));
+    await m.refresh();
+    expect(m.health().lastError?.message).toContain('the key bytes are text, like a password');
   });
 });
 

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateSecretCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { KeyRing, createRing, parseKeyRingText, serializeRing, type RingDocument } from 'nestjs-token-auth';
+import { randomBytes } from 'node:crypto';
+import {
+  KeyRing,
+  createRing,
+  deriveKeyId,
+  formatCompactRing,
+  parseKeyRingText,
+  parseKeyText,
+  serializeRing,
+  type RingDocument,
+} from 'nestjs-token-auth';
 import {
   createRotationHandler,
   createSecretRing,
@@ -152,13 +162,47 @@ describe('CLI commands', () => {
       ...credentials(),
       AWS_SECRETS_MANAGER_ENDPOINT: local.endpoint,
       AWS_REGION: 'us-east-1',
-      TOKEN_AUTH_KEYS: `${old.keys[0]!.id}:${old.keys[0]!.key}`,
+      TOKEN_AUTH_KEYS: formatCompactRing(old.keys),
     };
     await initCommand(['--secret-id', secretId, '--import-env', 'TOKEN_AUTH_KEYS'], env);
     expect(ringAt(secretId).keys.map((key) => key.id)).toEqual([old.keys[0]!.id]);
     const out = JSON.parse(await rotateCommand(['--secret-id', secretId, '--refresh-seconds', '60'], env));
     expect(out).toMatchObject({ changed: true, active: old.keys[0]!.id, activated: null, retiring: null, dropped: [] });
     expect(ringAt(secretId).keys).toHaveLength(2);
+  });
+
+  it('init --import-env and rotate read raw keys only with --allow-raw-keys, and write them as key texts', async () => {
+    const bytes = randomBytes(32);
+    const id = deriveKeyId(bytes);
+    const env = {
+      ...credentials(),
+      AWS_SECRETS_MANAGER_ENDPOINT: local.endpoint,
+      AWS_REGION: 'us-east-1',
+      TOKEN_AUTH_KEYS: `${id}:${bytes.toString('base64url')}`,
+    };
+    const secretId = `app/cli-${++count}`;
+    const args = ['--secret-id', secretId, '--import-env', 'TOKEN_AUTH_KEYS'];
+    await expect(initCommand(args, env)).rejects.toThrow(
+      new RegExp(`key "${id}": the key is raw text, not a key text .*--allow-raw-keys for init and rotate`),
+    );
+    await initCommand([...args, '--allow-raw-keys'], env);
+    const [imported] = ringAt(secretId).keys;
+    expect(imported).toMatchObject({ id, state: 'active' });
+    expect(parseKeyText(imported!.key, 'imported')).toEqual(bytes);
+
+    // A secret written before key texts: raw keys, no count. rotate converts it when told to.
+    const legacyId = `app/cli-${++count}`;
+    const legacy = {
+      keys: [{ id, key: bytes.toString('base64url'), state: 'active', createdAt: '2026-01-01T00:00:00Z' }],
+    };
+    await client.send(new CreateSecretCommand({ Name: legacyId, SecretString: JSON.stringify(legacy) }));
+    const rotate = ['--secret-id', legacyId, '--refresh-seconds', '60'];
+    await expect(rotateCommand(rotate, env)).rejects.toThrow(/the key is raw text/);
+    await rotateCommand([...rotate, '--allow-raw-keys'], env);
+    const written = JSON.parse(local.valueAt(legacyId, AWSCURRENT)!) as { count: number; keys: { key: string }[] };
+    expect(written.count).toBe(2);
+    expect(written.keys.every((key) => key.key.startsWith('nta-key-v1.'))).toBe(true);
+    expect(KeyRing.from(ringAt(legacyId).keys).get(id)?.raw).toBe(false);
   });
 
   it('rotate reports key ids only', async () => {

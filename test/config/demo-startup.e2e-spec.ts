@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { deriveKeyId } from 'nestjs-token-auth';
+import { deriveKeyId, formatCompactRing, generateKey } from 'nestjs-token-auth';
 
 /** The compiled demo, as `npm start` runs it; `npm test` builds it first. */
 const MAIN = resolve('dist/apps/demo/main.js');
@@ -52,8 +52,8 @@ describe('the built demo with bad configuration', () => {
     expect(lines[0]).toMatch(/keygen/);
   }, 20_000);
 
-  it('exits non-zero with one line saying what to fix when the key is too short, without printing the key', async () => {
-    const key = randomBytes(16);
+  it('exits non-zero with one line saying what to fix when the key is raw bytes, without printing the key', async () => {
+    const key = randomBytes(32);
     const { code, stdout, stderr } = await runDemo({
       NODE_ENV: 'production',
       TOKEN_AUTH_KEYS: `${deriveKeyId(key)}:${key.toString('base64url')}`,
@@ -62,7 +62,21 @@ describe('the built demo with bad configuration', () => {
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/16 bytes is too short; keys must be at least 32 random bytes/);
+    expect(lines[0]).toMatch(/the key is raw text, not a key text/);
+    expect(lines[0]).toMatch(/npx nestjs-token-auth wrap/);
     expect(stderr).not.toContain(key.toString('base64url'));
+  }, 20_000);
+
+  it('exits non-zero with one line saying what to fix when TOKEN_AUTH_KEYS was cut at a comma', async () => {
+    const ring = formatCompactRing([generateKey(), generateKey('verify-only'), generateKey('verify-only')]);
+    const { code, stdout, stderr } = await runDemo({
+      NODE_ENV: 'production',
+      TOKEN_AUTH_KEYS: ring.slice(0, ring.lastIndexOf(',')),
+    });
+    expect(code).not.toBe(0);
+    expect(stdout).toBe('');
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/the key ring does not say how many keys it holds \(end it with ",n=3"\)/);
   }, 20_000);
 });

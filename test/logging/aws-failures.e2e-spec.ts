@@ -7,7 +7,7 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
-import { generateKey, KeyRingManager, TokenService } from 'nestjs-token-auth';
+import { generateKey, KeyRingManager, parseKeyText, TokenService } from 'nestjs-token-auth';
 import { AwsSecretsManagerKeyProvider } from 'nestjs-token-auth/aws';
 import { REPO_ROOT } from '../demo/support/built-demo.js';
 import { freePort } from '../support/redis-server.js';
@@ -63,14 +63,19 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
       ['the secret access key', [credentials.secretAccessKey]],
       ['the access key id', [credentials.accessKeyId]],
     ]);
-    keys.forEach(({ key }, index) => map.set(`key #${index + 1}`, secretForms(Buffer.from(key, 'base64url'))));
+    keys.forEach(({ key }, index) =>
+      map.set(
+        `key #${index + 1}`,
+        secretForms(key.startsWith('nta-key-') ? parseKeyText(key, 'test key') : Buffer.from(key, 'base64url')),
+      ),
+    );
     texts.forEach((text, index) => map.set(`secret value #${index + 1}`, [text]));
     return map;
   }
 
   it('logs refresh failures (AWS errors, a malformed answer, a timeout, invalid rings) without keys, secret values or credentials', async () => {
     const first = [generateKey()];
-    const firstText = JSON.stringify({ keys: first });
+    const firstText = JSON.stringify({ count: first.length, keys: first });
     const secretId = `app/token-keys-${++secrets}`;
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: firstText }));
     capture = captureOutput();
@@ -102,9 +107,16 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
     const leaked = generateKey();
     const shortKey = randomBytes(16).toString('base64url');
     const invalidTexts = [
-      JSON.stringify({ keys: [...first, { ...leaked, state: 'active' }] }),
-      JSON.stringify({ keys: [...first, { ...leaked, id: 'mistyped', state: 'verify-only' }] }),
-      JSON.stringify({ keys: [...first, { id: 'short', key: shortKey, state: 'verify-only' }] }),
+      JSON.stringify({ count: first.length + 1, keys: [...first, { ...leaked, state: 'active' }] }),
+      JSON.stringify({
+        count: first.length + 1,
+        keys: [...first, { ...leaked, id: 'mistyped', state: 'verify-only' }],
+      }),
+      JSON.stringify({
+        count: first.length + 1,
+        keys: [...first, { id: 'short', key: shortKey, state: 'verify-only' }],
+      }),
+      JSON.stringify({ count: first.length + 2, keys: [...first, leaked] }),
       `{"keys":[${JSON.stringify(leaked)}`,
       `not json ${leaked.key}`,
     ];
@@ -183,7 +195,7 @@ describe('secrets never logged: AWS Secrets Manager failures', () => {
 
   it('stops startup on an unusable secret with a message that names it, without its value', async () => {
     const leaked = generateKey();
-    const text = JSON.stringify({ keys: [{ ...leaked, id: 'mistyped' }] });
+    const text = JSON.stringify({ count: 1, keys: [{ ...leaked, id: 'mistyped' }] });
     const secretId = `app/token-keys-${++secrets}`;
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: text }));
     capture = captureOutput();

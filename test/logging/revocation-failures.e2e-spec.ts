@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { generateKey, KeyRingManager, StaticKeyProvider, TokenService } from 'nestjs-token-auth';
+import { generateKey, KeyRingManager, parseKeyText, StaticKeyProvider, TokenService } from 'nestjs-token-auth';
 import { RedisRevocationStore } from 'nestjs-token-auth/redis';
 import { RedisServer } from '../support/redis-server.js';
 import { guardedAppModule } from './guarded-app.js';
@@ -99,7 +99,7 @@ describe('secrets never logged: Redis revocation failures', () => {
     const secrets = new Map<string, string[]>([
       ['the Redis password', [password, encodeURIComponent(password)]],
       ['the Redis URL', [url]],
-      ['the master key', secretForms(Buffer.from(key.key, 'base64url'))],
+      ['the master key', secretForms(parseKeyText(key.key, 'test key'))],
     ]);
     const ring = app.get(KeyRingManager).current.active;
     for (const purpose of ['access', 'refresh'] as const)

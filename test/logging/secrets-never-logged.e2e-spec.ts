@@ -9,8 +9,10 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
   deriveKeyId,
   EnvKeyProvider,
+  formatCompactRing,
   generateKey,
   KeyRingManager,
+  parseKeyText,
   TokenService,
   type KeyProvider,
   type KeySpec,
@@ -48,8 +50,14 @@ function ringSecrets(app: INestApplication, masterKeys: readonly Buffer[]): Map<
   return secrets;
 }
 
+/** The key text the generator wrote for `spec`. */
 function keyText(spec: KeySpec): string {
-  return typeof spec.key === 'string' ? spec.key : spec.key.toString('base64url');
+  return spec.key as string;
+}
+
+/** The master key bytes inside a generated key's key text. */
+function keyBytes(spec: KeySpec): Buffer {
+  return parseKeyText(keyText(spec), spec.id);
 }
 
 interface Answer {
@@ -97,11 +105,11 @@ async function captured(adapter: AdapterName, provider: KeyProvider) {
 describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', (adapter) => {
   it('logs no key bytes at startup with a ring from the environment', async () => {
     const specs = [generateKey(), generateKey('verify-only')];
-    const ringText = specs.map((spec) => `${spec.id}:${keyText(spec)}`).join(',');
+    const ringText = formatCompactRing(specs as { id: string; key: string }[]);
     const { app, text } = await captured(adapter, new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: ringText } }));
     const secrets = ringSecrets(
       app,
-      specs.map((spec) => Buffer.from(keyText(spec), 'base64url')),
+      specs.map((spec) => keyBytes(spec)),
     );
     secrets.set('the TOKEN_AUTH_KEYS value', [ringText]);
     expect(text()).toMatch(/Nest application successfully started/);
@@ -136,7 +144,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
   it('logs invalid rings and failed loads without key bytes', async () => {
     const good = generateKey();
     const leaked = generateKey('verify-only');
-    const leakedKey = Buffer.from(keyText(leaked), 'base64url');
+    const leakedKey = keyBytes(leaked);
     const payload = JSON.stringify({ keys: [good, leaked] });
     const shortKey = randomBytes(16);
     const printableKey = Buffer.from('correct horse battery staple 1234567890');
@@ -156,7 +164,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
       ],
       good,
     );
-    const secrets = ringSecrets(app, [Buffer.from(keyText(good), 'base64url'), leakedKey, shortKey, printableKey]);
+    const secrets = ringSecrets(app, [keyBytes(good), leakedKey, shortKey, printableKey]);
     secrets.set('the provider payload', [payload]);
     expectNoSecrets(output, secrets);
   });
@@ -164,7 +172,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
   it('logs a provider error whose message quotes the secret without the secret', async () => {
     const good = generateKey();
     const leaked = generateKey('verify-only');
-    const leakedKey = Buffer.from(keyText(leaked), 'base64url');
+    const leakedKey = keyBytes(leaked);
     const payload = JSON.stringify({ keys: [good, leaked] });
     const { app, output } = await refreshFailures(
       [
@@ -176,7 +184,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
       ],
       good,
     );
-    const secrets = ringSecrets(app, [Buffer.from(keyText(good), 'base64url'), leakedKey]);
+    const secrets = ringSecrets(app, [keyBytes(good), leakedKey]);
     secrets.set('the provider payload', [payload]);
     expectNoSecrets(output, secrets);
     // Redaction keeps the rest of the message, which is what an operator needs.
@@ -189,9 +197,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
     const provider: KeyProvider = {
       description: 'test secret store',
       load: async () => {
-        throw new Error(
-          `cannot use ${keyText(leaked)} (hex ${Buffer.from(keyText(leaked), 'base64url').toString('hex')})`,
-        );
+        throw new Error(`cannot use ${keyText(leaked)} (hex ${keyBytes(leaked).toString('hex')})`);
       },
     };
     const capture = captureOutput();
@@ -200,8 +206,10 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
       () => new Error('the app started'),
       (caught: unknown) => caught as Error,
     );
-    expect(error.message).toMatch(/^cannot load the key ring from test secret store: Error: cannot use \[redacted\]/);
-    const secrets = new Map([['the key', secretForms(Buffer.from(keyText(leaked), 'base64url'))]]);
+    expect(error.message).toMatch(
+      /^cannot load the key ring from test secret store: Error: cannot use nta-key-v1\.\[redacted\]/,
+    );
+    const secrets = new Map([['the key', secretForms(keyBytes(leaked))]]);
     expectNoSecrets(`${error.message}\n${capture.text()}`, secrets);
   });
 
@@ -209,7 +217,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
     const specs = [generateKey()];
     const { app, text } = await captured(
       adapter,
-      new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: `${specs[0]!.id}:${keyText(specs[0]!)}` } }),
+      new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: formatCompactRing([specs[0]!]) } }),
     );
     const tokens = app.get(TokenService);
     const token = tokens.issue('user-1', { claims: { role: 'admin' } }).token;
@@ -241,7 +249,7 @@ describe.each<AdapterName>(['express', 'fastify'])('secrets never logged (%s)', 
     expect((await send(app, '/private', { authorization: `Bearer ${token}` })).status).toBe(200);
     const secrets = ringSecrets(
       app,
-      specs.map((spec) => Buffer.from(keyText(spec), 'base64url')),
+      specs.map((spec) => keyBytes(spec)),
     );
     for (const [name, value] of [
       ['token', token],

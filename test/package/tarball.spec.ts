@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deriveKeyId } from 'nestjs-token-auth';
 import { REPO_ROOT } from '../demo/support/built-demo.js';
 
 const LIBRARY = join(REPO_ROOT, 'libs/token-auth');
@@ -219,7 +221,23 @@ describe('the npm tarball of nestjs-token-auth', () => {
     it('keygen works', () => {
       const run = cli('keygen');
       expect(run.status).toBe(0);
-      expect(run.stdout).toMatch(/^TOKEN_AUTH_KEYS=[\w-]+:[\w-]{43}\n$/);
+      expect(run.stdout).toMatch(/^TOKEN_AUTH_KEYS=[\w-]{12}:nta-key-v1\.[\w-]{43}\.[\w-]{8},n=1\n$/);
+    });
+
+    it('wrap works', () => {
+      const bytes = createHash('sha256').update('tarball wrap').digest();
+      const ring = `${deriveKeyId(bytes)}:${bytes.toString('base64url')}`;
+      const run = spawnSync(
+        process.execPath,
+        [join(unpacked, manifest.bin['nestjs-token-auth']!), 'wrap', '--env', 'OLD'],
+        {
+          cwd: work,
+          encoding: 'utf8',
+          env: { ...process.env, OLD: ring },
+        },
+      );
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^OLD=${deriveKeyId(bytes)}:nta-key-v1\\.[\\w-]{43}\\.[\\w-]{8},n=1\n$`));
     });
   });
 });

@@ -45,6 +45,7 @@ export { MAX_TOKEN_LENGTH, TOKEN_PREFIX, type TokenPurposeName } from './format/
 export {
   KeyRing,
   deriveKeyId,
+  type KeyRingOptions,
   type KeySpec,
   type KeyState,
   type RingKey,
@@ -59,7 +60,7 @@ export {
   type TokenAuthHealthStatus,
 } from './terminus/health-summary.js';
 export { EnvKeyProvider, type EnvKeyProviderOptions } from './keys/env.key-provider.js';
-export { StaticKeyProvider } from './keys/static.key-provider.js';
+export { StaticKeyProvider, type StaticKeyProviderOptions } from './keys/static.key-provider.js';
 export { FileKeyProvider, type FileKeyProviderOptions } from './keys/file.key-provider.js';
 export {
   rotateRing,
@@ -74,4 +75,6 @@ export {
   type RotationResult,
 } from './keys/rotation/rotate-ring.js';
 export { generateKey } from './keys/generate-key.js';
-export { parseKeyRingText } from './keys/key-ring-text.js';
+export { formatCompactRing, parseKeyRingText } from './keys/key-ring-text.js';
+export { KEY_TEXT_PREFIX, parseKeyText } from './keys/key-text.js';
+export { wrapKeyRingText, type WrappedRing } from './keys/wrap-ring.js';

@@ -8,6 +8,8 @@ import { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 import { EnvKeyProvider } from './keys/env.key-provider.js';
 import { generateKey } from './keys/generate-key.js';
 import { deriveKeyId, type KeySpec } from './keys/key-ring.js';
+import { formatCompactRing } from './keys/key-ring-text.js';
+import { formatKeyText } from './keys/key-text.js';
 import { StaticKeyProvider } from './keys/static.key-provider.js';
 import { type TokenAuthModuleOptions } from './options/token-auth.options.js';
 import { TokenAuthGuard } from './token-auth.guard.js';
@@ -47,6 +49,7 @@ async function startupError(options: TokenAuthModuleOptions): Promise<unknown> {
   throw new Error('the app started');
 }
 
+/** A raw key (base64url, as written before key texts): loads only with allowRawKeys. */
 function keyOf(bytes: Buffer, state: KeySpec['state'] = 'active'): KeySpec {
   return { id: deriveKeyId(bytes), key: bytes.toString('base64url'), state };
 }
@@ -55,37 +58,86 @@ function ring(...keys: KeySpec[]): TokenAuthModuleOptions {
   return { keyProvider: new StaticKeyProvider(keys) };
 }
 
+/** Raw keys accepted: what stands between them and the ring is the length and randomness checks. */
+function rawRing(...keys: KeySpec[]): TokenAuthModuleOptions {
+  return { keyProvider: new StaticKeyProvider(keys, { allowRawKeys: true }) };
+}
+
+const threeKeys = [generateKey(), generateKey('verify-only'), generateKey('verify-only')];
+const compactThree = formatCompactRing(threeKeys);
+
 const KEYGEN = /npx nestjs-token-auth keygen/;
 
 describe('configuration errors stop the app at startup', () => {
   it.each([
     [
+      'a raw key without allowRawKeys',
+      ring(keyOf(randomBytes(32))),
+      [/the key is raw text, not a key text/, /npx nestjs-token-auth wrap/, /allowRawKeys/],
+    ],
+    [
+      'a key text cut short',
+      ring({ ...generateKey(), key: generateKey().key.slice(0, -2) }),
+      [/the key text's checksum does not match its key: it was mistyped, cut short or changed/],
+    ],
+    [
+      'a compact ring K2,K3,K1 cut at its last comma',
+      {
+        keyProvider: new EnvKeyProvider({
+          env: { TOKEN_AUTH_KEYS: compactThree.slice(0, compactThree.lastIndexOf(',')) },
+        }),
+      },
+      [/env TOKEN_AUTH_KEYS: the key ring does not say how many keys it holds \(end it with ",n=3"\)/],
+    ],
+    [
+      'a compact ring cut at a comma, its count left as it was',
+      {
+        keyProvider: new EnvKeyProvider({
+          env: { TOKEN_AUTH_KEYS: `${formatCompactRing(threeKeys.slice(0, 2)).replace(/n=2$/, 'n=3')}` },
+        }),
+      },
+      [/the key ring holds 2 keys but says it holds 3/],
+    ],
+    [
+      'the Latin-1 passphrase of issue 23, as a raw key with allowRawKeys',
+      rawRing(keyOf(Buffer.from('Grüße aus München, Passwort 2024!', 'latin1'))),
+      [/text in a one-byte encoding/, /must be random bytes/, KEYGEN],
+    ],
+    [
+      'the Latin-1 passphrase of issue 23, written as a key text',
+      ring({
+        ...keyOf(Buffer.from('Grüße aus München, Passwort 2024!', 'latin1')),
+        key: formatKeyText(Buffer.from('Grüße aus München, Passwort 2024!', 'latin1')),
+      }),
+      [/text in a one-byte encoding/, /must be random bytes/, KEYGEN],
+    ],
+    [
       'a key shorter than 32 bytes',
-      ring(keyOf(randomBytes(31))),
+      rawRing(keyOf(randomBytes(31))),
       [/31 bytes is too short/, /at least 32 random bytes/, KEYGEN],
     ],
     [
       'a key that is printable text, like a password',
-      ring(keyOf(Buffer.from('correct horse battery staple 1234567890'))),
+      rawRing(keyOf(Buffer.from('correct horse battery staple 1234567890'))),
       [/text, like a password/, /must be random bytes/, KEYGEN],
     ],
-    ['32 zero bytes', ring(keyOf(Buffer.alloc(32))), [/repeat every 1 byte/, /must be random bytes/, KEYGEN]],
+    ['32 zero bytes', rawRing(keyOf(Buffer.alloc(32))), [/repeat every 1 byte/, /must be random bytes/, KEYGEN]],
     [
       'the base64 of a passphrase and its newline (echo ... | base64)',
-      ring({
+      rawRing({
         ...keyOf(Buffer.from('correct horse battery staple 2026!\n')),
         key: Buffer.from('correct horse battery staple 2026!\n').toString('base64'),
       }),
       [/text, like a password/, /must be random bytes/, KEYGEN],
     ],
     [
-      'a password-like key text shorter than 43 characters',
-      ring({ id: 'main', key: 'MySuperSecretPassword202', state: 'active' }),
+      'a password-like raw key shorter than 43 characters',
+      rawRing({ id: 'main', key: 'MySuperSecretPassword202', state: 'active' }),
       [/18 bytes is too short/, KEYGEN],
     ],
     [
-      'a key that is not base64url',
-      ring({ id: 'main', key: 'hunter2 hunter2 hunter2 hunter2 hunter2 hunter2', state: 'active' }),
+      'a raw key that is not base64url',
+      rawRing({ id: 'main', key: 'hunter2 hunter2 hunter2 hunter2 hunter2 hunter2', state: 'active' }),
       [/not base64url/, KEYGEN],
     ],
     [
@@ -157,11 +209,23 @@ describe('configuration errors stop the app at startup', () => {
     for (const message of messages) expect((error as Error).message).toMatch(message);
   });
 
-  it('refuses any printable text shorter than 43 characters as a key (property)', async () => {
+  it('refuses any printable text as a key, whatever its length: only key texts are keys (property)', async () => {
+    const printableChar = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code));
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: printableChar, minLength: 1, maxLength: 200 }), async (text) => {
+        const error = await startupError(ring({ id: 'main', key: text, state: 'active' }));
+        expect(error).toBeInstanceOf(TokenAuthConfigError);
+        expect((error as Error).message).toMatch(/not a key text|the key text is not in the form/);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses any printable text shorter than 43 characters as a raw key, with allowRawKeys (property)', async () => {
     const printableChar = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code));
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: printableChar, minLength: 1, maxLength: 42 }), async (text) => {
-        const error = await startupError(ring({ id: 'main', key: text, state: 'active' }));
+        const error = await startupError(rawRing({ id: 'main', key: text, state: 'active' }));
         expect(error).toBeInstanceOf(TokenAuthConfigError);
         expect((error as Error).message).toMatch(/too short|not base64url|text, like a password/);
         expect((error as Error).message).toMatch(KEYGEN);
@@ -185,7 +249,7 @@ describe('configuration errors stop the app at startup', () => {
   });
 
   it('starts with the limits themselves: a 32-byte key, tolerance 300 s, TTL equal to the maximum', async () => {
-    const key = keyOf(randomBytes(32));
+    const key = generateKey();
     const app = await NestFactory.create(
       appModule(
         TokenAuthModule.forRoot({ ...ring(key), clockTolerance: 300, accessTokenTtl: 600, maxAccessTokenTtl: 600 }),
@@ -201,7 +265,7 @@ describe('configuration errors stop the app at startup', () => {
     const short = randomBytes(31);
     const printable = Buffer.from('correct horse battery staple 1234567890');
     for (const bytes of [short, printable]) {
-      const message = ((await startupError(ring(keyOf(bytes)))) as Error).message;
+      const message = ((await startupError(rawRing(keyOf(bytes)))) as Error).message;
       for (const encoding of ['base64url', 'base64', 'hex', 'latin1'] as const) {
         expect(message).not.toContain(bytes.toString(encoding));
       }

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { generateKey } from 'nestjs-token-auth';
+import { formatCompactRing, generateKey } from 'nestjs-token-auth';
 import request from 'supertest';
 import { createDemoApp } from '../../../apps/demo/src/create-demo-app.js';
 import { DEMO_ADAPTERS, loadDemoConfig, type DemoAdapter } from '../../../apps/demo/src/config/demo-config.js';
@@ -9,7 +9,7 @@ export const ADAPTERS: readonly DemoAdapter[] = DEMO_ADAPTERS;
 /** A key ring in the compact `TOKEN_AUTH_KEYS` form. */
 export function keyRingText(): string {
   const key = generateKey();
-  return `${key.id}:${key.key}`;
+  return formatCompactRing([key]);
 }
 
 export interface DemoHarness {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey } from 'nestjs-token-auth';
+import { formatCompactRing, generateKey } from 'nestjs-token-auth';
 import { BuiltDemo, cleanEnv, ensureBuilt } from '../../demo/support/built-demo.js';
 import { RedisServer } from '../../support/redis-server.js';
 
@@ -57,7 +57,7 @@ export class DemoCluster {
       dir,
       cleanEnv({
         PORT: '0',
-        TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
+        TOKEN_AUTH_KEYS: formatCompactRing([key]),
         DEMO_DB_PATH: join(dir, 'demo.sqlite'),
         LOGIN_RATE_LIMIT: '1000',
         REDIS_URL: redis.url,

@@ -14,10 +14,16 @@ export function localClient(endpoint: string, maxAttempts = 1): SecretsManagerCl
 
 export type TextKey = KeySpec & { key: string };
 
-/** A ring JSON text and its keys (the first active). */
+/** A ring JSON text with its count, and its keys (the first active). */
 export function ringOf(...states: ('active' | 'verify-only')[]): { text: string; keys: TextKey[] } {
   const keys = states.map((state) => generateKey(state));
-  return { text: JSON.stringify({ keys }), keys };
+  return { text: JSON.stringify({ count: keys.length, keys }), keys };
+}
+
+/** The ring after a new key became active, the old ones kept verify-only: a reload that loses no key in use. */
+export function successorOf(ring: { keys: TextKey[] }): { text: string; keys: TextKey[] } {
+  const keys = [generateKey('active'), ...ring.keys.map((key) => ({ ...key, state: 'verify-only' as const }))];
+  return { text: JSON.stringify({ count: keys.length, keys }), keys };
 }
 
 /** Collects what the key ring manager logs, to check it names error codes and never key bytes. */

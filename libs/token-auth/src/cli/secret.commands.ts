@@ -43,8 +43,8 @@ async function connect(options: Map<string, string>, env: NodeJS.ProcessEnv) {
 export async function rotateCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
   const options = parseOptions(
     args,
-    [...CLIENT_OPTIONS, 'grace-seconds', 'refresh-seconds', 'emergency'],
-    ['emergency'],
+    [...CLIENT_OPTIONS, 'grace-seconds', 'refresh-seconds', 'emergency', 'allow-raw-keys'],
+    ['emergency', 'allow-raw-keys'],
   );
   const gracePeriod = secondsOption(options, 'grace-seconds', DEFAULT_GRACE_SECONDS);
   const refreshInterval = secondsOption(options, 'refresh-seconds', DEFAULT_REFRESH_SECONDS);
@@ -56,6 +56,7 @@ export async function rotateCommand(args: readonly string[], env: NodeJS.Process
       gracePeriod,
       refreshInterval,
       emergency: options.has('emergency'),
+      allowRawKeys: options.has('allow-raw-keys'),
     });
     const { result } = outcome;
     return JSON.stringify(
@@ -81,17 +82,17 @@ export async function rotateCommand(args: readonly string[], env: NodeJS.Process
 }
 
 /**
- * `init --secret-id <id> [--import-env VAR]`: creates the secret with a new ring (an active key and a published
- * `next` key), or with the ring held by an environment variable (migration from `TOKEN_AUTH_KEYS`).
+ * `init --secret-id <id> [--import-env VAR] [--allow-raw-keys]`: creates the secret with a new ring (an active key
+ * and a published `next` key), or with the ring held by an environment variable (migration from `TOKEN_AUTH_KEYS`).
  */
 export async function initCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const options = parseOptions(args, [...CLIENT_OPTIONS, 'import-env']);
+  const options = parseOptions(args, [...CLIENT_OPTIONS, 'import-env', 'allow-raw-keys'], ['allow-raw-keys']);
   const variable = options.get('import-env');
   let ring: RingDocument | undefined;
   if (variable !== undefined) {
     const text = env[variable];
     if (!text) throw new UsageError(`--import-env ${variable}: the variable is not set`);
-    ring = readRingDocument(text, `env ${variable}`, new Date());
+    ring = readRingDocument(text, `env ${variable}`, new Date(), { allowRawKeys: options.has('allow-raw-keys') });
   }
   const { client, secretId, aws } = await connect(options, env);
   try {

@@ -3,7 +3,9 @@ import { Logger } from '@nestjs/common';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import { EnvKeyProvider } from './env.key-provider.js';
 import { generateKey } from './generate-key.js';
-import { KeyRing } from './key-ring.js';
+import { randomBytes } from 'node:crypto';
+import { deriveKeyId, KeyRing } from './key-ring.js';
+import { formatCompactRing } from './key-ring-text.js';
 
 async function failureOf(provider: EnvKeyProvider): Promise<Error> {
   const error = await provider.load().then(
@@ -27,17 +29,28 @@ describe('EnvKeyProvider', () => {
 
   it('reads TOKEN_AUTH_KEYS in the compact form', async () => {
     const key = generateKey();
-    const provider = new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: `${key.id}:${key.key}` } });
+    const provider = new EnvKeyProvider({ env: { TOKEN_AUTH_KEYS: formatCompactRing([key]) } });
     expect(provider.description).toBe('env TOKEN_AUTH_KEYS');
+    expect(provider.allowRawKeys).toBeUndefined();
     expect(KeyRing.from(await provider.load()).active.id).toBe(key.id);
     expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('hands raw keys over as they are, for the ring to accept only when allowRawKeys is set', async () => {
+    const bytes = randomBytes(32);
+    const env = { TOKEN_AUTH_KEYS: `${deriveKeyId(bytes)}:${bytes.toString('base64url')}` };
+    const specs = await new EnvKeyProvider({ env }).load();
+    expect(() => KeyRing.from(specs)).toThrow(/the key is raw text, not a key text/);
+    const provider = new EnvKeyProvider({ env, allowRawKeys: true });
+    expect(provider.allowRawKeys).toBe(true);
+    expect(KeyRing.from(await provider.load(), { allowRawKeys: true }).active.raw).toBe(true);
   });
 
   it('reads another variable, in the JSON form, also in production', async () => {
     const key = generateKey();
     const provider = new EnvKeyProvider({
       variable: 'API_KEYS',
-      env: { API_KEYS: JSON.stringify({ keys: [key] }), NODE_ENV: 'production' },
+      env: { API_KEYS: JSON.stringify({ count: 1, keys: [key] }), NODE_ENV: 'production' },
     });
     expect(provider.description).toBe('env API_KEYS');
     expect(KeyRing.from(await provider.load()).active.id).toBe(key.id);
@@ -80,12 +93,12 @@ describe('EnvKeyProvider', () => {
   it('reads process.env by default, at each load', async () => {
     const key = generateKey();
     const saved = process.env.TOKEN_AUTH_TEST_KEYS;
-    process.env.TOKEN_AUTH_TEST_KEYS = `${key.id}:${key.key}`;
+    process.env.TOKEN_AUTH_TEST_KEYS = formatCompactRing([key]);
     try {
       const provider = new EnvKeyProvider({ variable: 'TOKEN_AUTH_TEST_KEYS' });
       expect((await provider.load())[0]!.id).toBe(key.id);
       const next = generateKey();
-      process.env.TOKEN_AUTH_TEST_KEYS = `${next.id}:${next.key}`;
+      process.env.TOKEN_AUTH_TEST_KEYS = formatCompactRing([next]);
       expect((await provider.load())[0]!.id).toBe(next.id);
     } finally {
       if (saved === undefined) delete process.env.TOKEN_AUTH_TEST_KEYS;

@@ -15,11 +15,19 @@ export interface EnvKeyProviderOptions {
   ephemeralOutsideProduction?: boolean;
   /** Defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Accept raw keys (base64url written before key texts) besides key texts; each is logged at startup. Default
+   * false. Convert them instead with `npx nestjs-token-auth wrap --env TOKEN_AUTH_KEYS`.
+   */
+  allowRawKeys?: boolean;
 }
 
-/** Reads the ring from an environment variable, as JSON or as a compact `id:key,id:key` list (first is active). */
+/**
+ * Reads the ring from an environment variable, as JSON or as a compact `id:key,id:key,n=2` list (first is active).
+ */
 export class EnvKeyProvider implements KeyProvider {
   readonly description: string;
+  readonly allowRawKeys?: boolean;
   private readonly variable: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly ephemeral: boolean;
@@ -32,6 +40,7 @@ export class EnvKeyProvider implements KeyProvider {
     this.env = options.env ?? process.env;
     this.ephemeral = options.ephemeralOutsideProduction ?? true;
     this.description = `env ${this.variable}`;
+    if (options.allowRawKeys) this.allowRawKeys = true;
   }
 
   async load(): Promise<readonly KeySpec[]> {

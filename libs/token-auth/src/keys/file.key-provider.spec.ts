@@ -7,11 +7,24 @@ import { FileKeyProvider } from './file.key-provider.js';
 import { KeyRingManager } from './key-ring-manager.js';
 import { Logger } from '@nestjs/common';
 import { generateKey } from './generate-key.js';
+import type { KeySpec } from './key-ring.js';
+import { formatCompactRing } from './key-ring-text.js';
 
-/** A ring JSON text and its keys (the first active). */
-function ringOf(...states: ('active' | 'verify-only')[]): { text: string; keys: { id: string; key: string }[] } {
+interface Ring {
+  text: string;
+  keys: (KeySpec & { key: string })[];
+}
+
+/** A ring JSON text with its count, and its keys (the first active). */
+function ringOf(...states: ('active' | 'verify-only')[]): Ring {
   const keys = states.map((state) => generateKey(state));
-  return { text: JSON.stringify({ keys }), keys };
+  return { text: JSON.stringify({ count: keys.length, keys }), keys };
+}
+
+/** The ring after a new key became active, the old ones kept verify-only: a reload that loses no key in use. */
+function successor(ring: Ring): Ring {
+  const keys = [generateKey('active'), ...ring.keys.map((key) => ({ ...key, state: 'verify-only' as const }))];
+  return { text: JSON.stringify({ count: keys.length, keys }), keys };
 }
 
 /** Collects what the key ring manager logs, to check it never holds key bytes. */
@@ -92,7 +105,7 @@ describe('FileKeyProvider', () => {
     await m.start();
     expect(m.current.active.id).toBe(first.keys[0]!.id);
 
-    const second = ringOf('active', 'verify-only');
+    const second = successor(first);
     await volume.write(second.text);
     await until(() => m.current.active.id === second.keys[0]!.id, 5000, 'the swapped ring');
     expect(m.health().source).toBe(`file ${volume.path}`);
@@ -101,10 +114,11 @@ describe('FileKeyProvider', () => {
   it('reloads a file rewritten in place', async () => {
     const dir = await tempDir();
     const path = join(dir, 'ring.json');
-    await writeFile(path, ringOf('active').text);
+    const first = ringOf('active');
+    await writeFile(path, first.text);
     const m = manager(new FileKeyProvider({ path, pollInterval: 3600 }));
     await m.start();
-    const next = ringOf('active');
+    const next = successor(first);
     await writeFile(path, next.text);
     await until(() => m.current.active.id === next.keys[0]!.id, 5000, 'the rewritten ring');
     expect(m.current.active.id).toBe(next.keys[0]!.id);
@@ -118,6 +132,7 @@ describe('FileKeyProvider', () => {
     const m = manager(new FileKeyProvider({ path: volume.path, pollInterval: 3600 }), logger);
     await m.start();
     const invalid = ringOf('active', 'active');
+    invalid.keys.push(first.keys[0]!);
     await volume.write(invalid.text);
     await until(() => m.health().lastError !== undefined, 5000, 'the failed reload');
     expect(m.current.active.id).toBe(first.keys[0]!.id);
@@ -128,16 +143,36 @@ describe('FileKeyProvider', () => {
   it('polls as a safety net when no change event arrives', async () => {
     const dir = await tempDir();
     const path = join(dir, 'ring.json');
-    await writeFile(path, ringOf('active').text);
+    const first = ringOf('active');
+    await writeFile(path, first.text);
     const provider = new FileKeyProvider({ path, pollInterval: 0.1 });
     // As on a file system that reports no events.
     Object.defineProperty(provider, 'watch', { value: undefined });
     const m = manager(provider);
     await m.start();
-    const next = ringOf('active');
+    const next = successor(first);
     await writeFile(path, next.text);
     await until(() => m.current.active.id === next.keys[0]!.id, 5000, 'the polled ring');
     expect(m.current.active.id).toBe(next.keys[0]!.id);
+  });
+
+  it('keeps the last good ring when the file is cut short, and logs why', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'ring.txt');
+    const keys = [generateKey('active'), generateKey('verify-only'), generateKey('verify-only')];
+    const whole = formatCompactRing(keys);
+    await writeFile(path, whole);
+    const logger = new CapturingLogger();
+    const m = manager(new FileKeyProvider({ path, pollInterval: 3600 }), logger);
+    await m.start();
+    expect(m.current.keys).toHaveLength(3);
+
+    await writeFile(path, whole.slice(0, whole.lastIndexOf(',')));
+    await until(() => m.health().lastError !== undefined, 5000, 'the refused cut ring');
+    expect(m.health().lastError?.message).toContain('does not say how many keys it holds (end it with ",n=3")');
+    expect(m.current.keys.map((key) => key.id)).toEqual(keys.map((key) => key.id));
+    expect(logger.lines.join('\n')).toContain(`keeping the last good ring: TokenAuthConfigError: file ${path}: `);
+    for (const key of keys) expect(logger.lines.join('\n')).not.toContain(key.key);
   });
 
   it('stops startup when the file is missing, saying so', async () => {

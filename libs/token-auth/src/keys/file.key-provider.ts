@@ -8,7 +8,7 @@ import type { KeySpec } from './key-ring.js';
 import { parseKeyRingText } from './key-ring-text.js';
 
 export interface FileKeyProviderOptions {
-  /** The ring file: JSON `{"keys":[…]}` or the compact `id:key,…` form. */
+  /** The ring file: JSON `{"count":…,"keys":[…]}` or the compact `id:key,…,n=…` form. */
   path: string;
   /**
    * Seconds between re-reads, a safety net for changes the watcher misses (some network and overlay file systems
@@ -19,6 +19,8 @@ export interface FileKeyProviderOptions {
   maxStaleness?: number;
   /** Milliseconds to wait after a change event before reloading, so a burst of events makes one reload. Default 100. */
   debounce?: number;
+  /** Accept raw keys (written before key texts) besides key texts; each is logged at startup. Default false. */
+  allowRawKeys?: boolean;
 }
 
 /**
@@ -31,12 +33,19 @@ export class FileKeyProvider implements KeyProvider {
   readonly description: string;
   readonly refreshInterval: number;
   readonly maxStaleness?: number;
+  readonly allowRawKeys?: boolean;
   private readonly path: string;
   private readonly debounce: number;
   private readonly logger = new Logger('TokenAuth');
 
   constructor(options: FileKeyProviderOptions) {
-    const { path, pollInterval = 60, maxStaleness, debounce = 100 } = options ?? ({} as FileKeyProviderOptions);
+    const {
+      path,
+      pollInterval = 60,
+      maxStaleness,
+      debounce = 100,
+      allowRawKeys,
+    } = options ?? ({} as FileKeyProviderOptions);
     if (typeof path !== 'string' || path === '') {
       throw new TokenAuthConfigError('FileKeyProvider: path is required (the key ring file)');
     }
@@ -49,6 +58,7 @@ export class FileKeyProvider implements KeyProvider {
     this.refreshInterval = pollInterval;
     this.debounce = debounce;
     if (maxStaleness !== undefined) this.maxStaleness = maxStaleness;
+    if (allowRawKeys) this.allowRawKeys = true;
     this.description = `file ${this.path}`;
   }
 

@@ -16,6 +16,11 @@ export interface KeyProvider {
    * the last good ring is served for as long as the source is down.
    */
   readonly maxStaleness?: number;
+  /**
+   * Accept raw key bytes besides key texts (`KeyRingOptions.allowRawKeys`): the manager logs a warning naming each
+   * raw key. Default false: a raw key stops the load with a message saying how to convert it.
+   */
+  readonly allowRawKeys?: boolean;
   load(signal: AbortSignal): Promise<readonly KeySpec[]>;
   /** For push sources (a mounted file): call `onChange` to ask for a reload. Returns a function that stops watching. */
   watch?(onChange: () => void): () => void;

@@ -152,8 +152,9 @@ function predictable(bytes: Buffer): number | undefined {
  * Why `bytes` cannot be a randomly generated key, or undefined when they plausibly are. It catches text
  * (passwords, passphrases in UTF-8, in a one-byte encoding or in UTF-16, a base64 or hex string used as the bytes
  * themselves), constant and repeating patterns, counters, a few bytes stretched out, formulas and sampled curves; it
- * cannot tell a random key from one derived from a guessable secret (docs/security.md). The odds that 32 random
- * bytes are refused are below 3e-11, and `generateKey` draws again in that case.
+ * cannot tell a random key from one derived from a guessable secret (docs/security.md). It is the second line: keys
+ * are given as key texts (key-text.ts) that only the generator writes. The odds that 32 random bytes are refused
+ * are below 3e-11, and `generateKey` draws again in that case.
  */
 export function keyWeakness(bytes: Buffer): string | undefined {
   if (isText(bytes)) return 'the key bytes are text, like a password or passphrase';

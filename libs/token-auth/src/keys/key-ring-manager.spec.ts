@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import { generateKey } from './generate-key.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRingManager } from './key-ring-manager.js';
-import type { KeySpec } from './key-ring.js';
+import { deriveKeyId, type KeySpec } from './key-ring.js';
 
 /** A provider whose next answer each test decides. */
 class TestProvider implements KeyProvider {
   readonly description = 'test source';
+  allowRawKeys?: boolean;
   readonly signals: AbortSignal[] = [];
   loads = 0;
   stopped = 0;
@@ -36,7 +38,8 @@ class TestProvider implements KeyProvider {
 
 function testLogger() {
   const error = jest.fn<(message: string) => void>();
-  return { logger: { error, warn: jest.fn(), log: jest.fn() } as unknown as Logger, error };
+  const warn = jest.fn<(message: string) => void>();
+  return { logger: { error, warn, log: jest.fn() } as unknown as Logger, error, warn };
 }
 
 describe('KeyRingManager', () => {
@@ -53,10 +56,10 @@ describe('KeyRingManager', () => {
   });
 
   async function started(provider: TestProvider) {
-    const { logger, error } = testLogger();
+    const { logger, error, warn } = testLogger();
     const manager = new KeyRingManager(provider, logger);
     await manager.start();
-    return { manager, error };
+    return { manager, error, warn };
   }
 
   describe('the first load', () => {
@@ -73,7 +76,9 @@ describe('KeyRingManager', () => {
 
     it('fails startup on an invalid ring, with the ring error and without key bytes', async () => {
       const short = { id: 'x', key: Buffer.alloc(16, 9), state: 'active' as const };
-      const manager = new KeyRingManager(new TestProvider([short]), testLogger().logger);
+      const provider = new TestProvider([short]);
+      provider.allowRawKeys = true;
+      const manager = new KeyRingManager(provider, testLogger().logger);
       const error = await manager.start().then(
         () => undefined,
         (caught: unknown) => caught as Error,
@@ -157,6 +162,35 @@ describe('KeyRingManager', () => {
       provider.onChange!();
       await jest.advanceTimersByTimeAsync(0);
       expect(manager.current.active.id).toBe(second.id);
+    });
+  });
+
+  describe('raw keys', () => {
+    const bytes = randomBytes(32);
+    const raw: KeySpec = { id: deriveKeyId(bytes), key: bytes.toString('base64url'), state: 'verify-only' };
+
+    it('stops startup on a raw key without allowRawKeys, saying how to convert it', async () => {
+      const manager = new KeyRingManager(new TestProvider([first, raw]), testLogger().logger);
+      await expect(manager.start()).rejects.toThrow(
+        new RegExp(`^cannot load the key ring from test source: key "${raw.id}": the key is raw text`),
+      );
+    });
+
+    it('with allowRawKeys, loads it and warns once naming the key, never its bytes', async () => {
+      const provider = new TestProvider([first, raw]);
+      provider.allowRawKeys = true;
+      const { manager, warn } = await started(provider);
+      expect(manager.current.get(raw.id)?.raw).toBe(true);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatch(
+        new RegExp(
+          `^key ring from test source: key "${raw.id}" is raw bytes, not key texts?, accepted because allowRawKeys`,
+        ),
+      );
+      expect(warn.mock.calls[0]![0]).toContain('npx nestjs-token-auth wrap');
+      expect(warn.mock.calls[0]![0]).not.toContain(raw.key as string);
+      await manager.refresh();
+      expect(warn).toHaveBeenCalledTimes(1);
     });
   });
 

@@ -32,6 +32,8 @@ export class KeyRingManager implements OnModuleDestroy {
   private stopWatching?: () => void;
   private lastRequestedAt = -Infinity;
   private closed = false;
+  /** Raw keys (`allowRawKeys`) already named in a warning: each is named once. */
+  private readonly rawKeysWarned = new Set<string>();
 
   constructor(
     private readonly provider: KeyProvider,
@@ -51,6 +53,7 @@ export class KeyRingManager implements OnModuleDestroy {
       );
     }
     this.lastRefreshAt = new Date();
+    this.warnOfRawKeys(this.ring);
     // A change seen during a load may not be in what that load read: load again once it ends.
     this.stopWatching = this.provider.watch?.(
       () => void (this.inFlight ?? Promise.resolve()).then(() => this.refresh()),
@@ -127,7 +130,8 @@ export class KeyRingManager implements OnModuleDestroy {
       }, LOAD_TIMEOUT_MS);
     });
     try {
-      return KeyRing.from(await Promise.race([this.provider.load(controller.signal), timeout]));
+      const specs = await Promise.race([this.provider.load(controller.signal), timeout]);
+      return KeyRing.from(specs, { allowRawKeys: this.provider.allowRawKeys === true });
     } finally {
       clearTimeout(timer);
     }
@@ -138,6 +142,7 @@ export class KeyRingManager implements OnModuleDestroy {
       const ring = await this.load();
       if (this.closed) return;
       this.ring = ring;
+      this.warnOfRawKeys(ring);
       this.lastRefreshAt = new Date();
       this.lastError = undefined;
       this.failures = 0;
@@ -154,6 +159,19 @@ export class KeyRingManager implements OnModuleDestroy {
     } finally {
       this.schedule();
     }
+  }
+
+  private warnOfRawKeys(ring: KeyRing): void {
+    const raw = ring.keys.filter((key) => key.raw && !this.rawKeysWarned.has(key.id));
+    if (raw.length === 0) return;
+    for (const key of raw) this.rawKeysWarned.add(key.id);
+    const ids = raw.map((key) => `"${key.id}"`).join(', ');
+    this.logger.warn(
+      `key ring from ${this.provider.description}: ${raw.length === 1 ? 'key' : 'keys'} ${ids} ` +
+        `${raw.length === 1 ? 'is' : 'are'} raw bytes, not key texts, accepted because allowRawKeys is set. ` +
+        'A key text carries a checksum and is written only by the generator, so a password or a key cut short is ' +
+        'refused; convert with "npx nestjs-token-auth wrap" (docs/key-rotation.md#migrating-raw-keys)',
+    );
   }
 
   private schedule(): void {

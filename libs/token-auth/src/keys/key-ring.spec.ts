@@ -1,15 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHmac, randomBytes } from 'node:crypto';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
-import { deriveKeyId, KeyRing, MIN_KEY_BYTES, type KeySpec } from './key-ring.js';
+import { deriveKeyId, KeyRing, MIN_KEY_BYTES, type KeyRingOptions, type KeySpec } from './key-ring.js';
+import { formatKeyText } from './key-text.js';
 
-function spec(bytes: Buffer = randomBytes(32), state: KeySpec['state'] = 'active'): KeySpec & { key: Buffer } {
+/** A key as the generator writes it: its key text. */
+function spec(bytes: Buffer = randomBytes(32), state: KeySpec['state'] = 'active'): KeySpec & { key: string } {
+  return { id: deriveKeyId(bytes), key: formatKeyText(bytes), state };
+}
+
+/** A key given as raw bytes, which needs allowRawKeys. */
+function rawSpec(bytes: Buffer = randomBytes(32), state: KeySpec['state'] = 'active'): KeySpec & { key: Buffer } {
   return { id: deriveKeyId(bytes), key: bytes, state };
 }
 
-function messageOf(specs: unknown): string {
+const RAW: KeyRingOptions = { allowRawKeys: true };
+
+function messageOf(specs: unknown, options: KeyRingOptions = {}): string {
   try {
-    KeyRing.from(specs as KeySpec[]);
+    KeyRing.from(specs as KeySpec[], options);
   } catch (error) {
     expect(error).toBeInstanceOf(TokenAuthConfigError);
     return (error as Error).message;
@@ -41,8 +50,8 @@ describe('KeyRing', () => {
   });
 
   it('builds per-purpose MAC keys once, different from each other and from the master key', () => {
-    const key = spec();
-    const ring = KeyRing.from([key]);
+    const key = rawSpec();
+    const ring = KeyRing.from([key], RAW);
     const { access, refresh } = ring.active.macKeys;
     expect(access.type).toBe('secret');
     expect(access.export()).not.toEqual(refresh.export());
@@ -50,15 +59,61 @@ describe('KeyRing', () => {
     expect(ring.get(key.id)).toBe(ring.active);
   });
 
-  it('accepts the key as base64url text, standard base64 text or a Buffer', () => {
+  it('derives the same id and MAC keys from a key text as from its raw bytes, and marks only the raw key', () => {
     const bytes = randomBytes(32);
-    for (const text of [bytes.toString('base64url'), bytes.toString('base64')]) {
-      expect(KeyRing.from([{ id: deriveKeyId(bytes), key: text, state: 'active' }]).active.id).toBe(deriveKeyId(bytes));
+    const fromText = KeyRing.from([spec(bytes)]).active;
+    const fromBytes = KeyRing.from([rawSpec(bytes)], RAW).active;
+    expect(fromText.id).toBe(fromBytes.id);
+    expect(fromText.macKeys.access.export()).toEqual(fromBytes.macKeys.access.export());
+    expect([fromText.raw, fromBytes.raw]).toEqual([false, true]);
+  });
+
+  it('refuses raw key bytes without allowRawKeys, naming the key and how to convert it, never the key', () => {
+    const bytes = randomBytes(32);
+    for (const key of [bytes, bytes.toString('base64url'), bytes.toString('base64')]) {
+      const message = messageOf([{ id: deriveKeyId(bytes), key, state: 'active' }]);
+      expect(message).toMatch(new RegExp(`^key "${deriveKeyId(bytes)}": the key is raw .*, not a key text`));
+      expect(message).toContain('npx nestjs-token-auth wrap');
+      expect(message).toContain('allowRawKeys');
+      expect(message).not.toContain(bytes.toString('base64url'));
     }
   });
 
+  it('with allowRawKeys, accepts the key as base64url text, standard base64 text or a Buffer', () => {
+    const bytes = randomBytes(32);
+    for (const key of [bytes.toString('base64url'), bytes.toString('base64'), bytes]) {
+      const ring = KeyRing.from([{ id: deriveKeyId(bytes), key, state: 'active' }], RAW);
+      expect(ring.active).toMatchObject({ id: deriveKeyId(bytes), raw: true });
+    }
+  });
+
+  it('refuses a key text that was cut short, mistyped or is of another version, without echoing it', () => {
+    const key = spec();
+    const body = key.key.slice(0, key.key.lastIndexOf('.'));
+    const flipped = (text: string, at: number): string =>
+      text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
+    for (const [text, reason] of [
+      [key.key.slice(0, -1), /checksum does not match/],
+      [body, /not in the form nta-key-v1\.<key>\.<check>/],
+      [key.key.slice(0, 30), /not in the form/],
+      [flipped(key.key, 20), /checksum does not match/],
+      [flipped(key.key, key.key.length - 2), /checksum does not match/],
+      [key.key.replace('nta-key-v1.', 'nta-key-v2.'), /key text version "v2" is not known/],
+    ] as const) {
+      const message = messageOf([{ ...key, key: text }]);
+      expect(message).toMatch(reason);
+      expect(message).toMatch(new RegExp(`^key "${key.id}": `));
+      expect(message).not.toContain(body.slice(11, 30));
+    }
+  });
+
+  it('still refuses non-random bytes written as a key text: the randomness check is the second line', () => {
+    const passphrase = Buffer.from('correct horse battery staple, twice over!');
+    expect(messageOf([spec(passphrase)])).toContain('the key bytes are text, like a password');
+  });
+
   it('refuses a key shorter than 32 bytes, saying how long it is and how to make one', () => {
-    const message = messageOf([spec(randomBytes(31))]);
+    const message = messageOf([rawSpec(randomBytes(31))], RAW);
     expect(message).toContain('31 bytes is too short');
     expect(message).toContain(`at least ${MIN_KEY_BYTES} random bytes`);
     expect(message).toContain('keygen');
@@ -66,28 +121,31 @@ describe('KeyRing', () => {
 
   it('refuses printable text, as a password would be, even when it is long enough', () => {
     const password = Buffer.from('correct horse battery staple, twice over!', 'utf8');
-    expect(messageOf([spec(password)])).toContain('the key bytes are text, like a password');
+    expect(messageOf([rawSpec(password)], RAW)).toContain('the key bytes are text, like a password');
   });
 
-  it('refuses a password-like key text (under 43 base64url characters decodes to under 32 bytes)', () => {
-    const message = messageOf([{ id: 'x', key: 'passwordpasswordpasswordpasswordpassword0w', state: 'active' }]);
+  it('refuses a password-like raw key (under 43 base64url characters decodes to under 32 bytes)', () => {
+    const key = 'passwordpasswordpasswordpasswordpassword0w';
+    expect(messageOf([{ id: 'x', key, state: 'active' }])).toContain('not a key text');
+    const message = messageOf([{ id: 'x', key, state: 'active' }], RAW);
     expect(message).toContain('31 bytes is too short');
     expect(message).not.toContain('password0w');
   });
 
-  it('refuses key text that is not base64url, without echoing it', () => {
+  it('refuses raw key text that is not base64url, without echoing it', () => {
     const text = 'my password is hunter2 and it is long enough!!';
-    const message = messageOf([{ id: 'x', key: text, state: 'active' }]);
+    expect(messageOf([{ id: 'x', key: text, state: 'active' }])).toContain('not a key text');
+    const message = messageOf([{ id: 'x', key: text, state: 'active' }], RAW);
     expect(message).toContain('not base64url text');
     expect(message).not.toContain('hunter2');
   });
 
-  it('refuses non-canonical base64url (bits set past the last byte)', () => {
+  it('refuses non-canonical raw base64url (bits set past the last byte)', () => {
     const text = randomBytes(32).toString('base64url'); // 43 characters, the last carries 2 unused bits
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const bad = text.slice(0, -1) + alphabet[alphabet.indexOf(text.at(-1)!) | 1];
     expect(bad).not.toBe(text);
-    expect(messageOf([{ id: 'x', key: bad, state: 'active' }])).toContain('not base64url text');
+    expect(messageOf([{ id: 'x', key: bad, state: 'active' }], RAW)).toContain('not base64url text');
   });
 
   it('refuses an id that does not match the key and names the right one', () => {
@@ -122,7 +180,7 @@ describe('KeyRing', () => {
       /^key "[\w-]{12}": state must be "active" or "verify-only"$/,
     );
     expect(messageOf([spec(), null])).toBe('key #2: expected an object with id, key and state');
-    expect(messageOf([{ ...spec(), key: 42 }])).toContain('key must be a Buffer or base64url text');
+    expect(messageOf([{ ...spec(), key: 42 }])).toContain('key must be a key text (nta-key-v1.…)');
   });
 
   it('keeps createdAt and refuses one that is not a date', () => {
@@ -173,8 +231,8 @@ describe('KeyRing', () => {
   });
 
   it('describes its keys without key bytes', () => {
-    const key = spec();
-    const text = JSON.stringify(KeyRing.from([key]).describe());
+    const key = rawSpec();
+    const text = JSON.stringify([KeyRing.from([key], RAW).describe(), KeyRing.from([spec(key.key)]).describe()]);
     expect(text).not.toContain(key.key.toString('base64url'));
     expect(text).not.toContain(key.key.toString('base64'));
     expect(text).not.toContain(key.key.toString('hex'));

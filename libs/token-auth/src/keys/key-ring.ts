@@ -2,10 +2,14 @@ import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import { HKDF_INFO, KEY_ID_BYTES, type TokenPurposeName } from '../format/token-format.js';
 import { keyWeakness } from './key-randomness.js';
+import { isKeyText, parseKeyText } from './key-text.js';
 
 export type KeyState = 'active' | 'verify-only';
 
-/** One key as a provider hands it over. `key` is raw bytes, or their base64url (or base64) text. */
+/**
+ * One key as a provider hands it over. `key` is its key text (`nta-key-v1.…`, what `generateKey` and the CLI write),
+ * or, only with `allowRawKeys`, raw bytes: a Buffer, or their base64url (or base64) text.
+ */
 export interface KeySpec {
   id: string;
   key: Buffer | string;
@@ -28,6 +32,8 @@ export interface RingKey {
   readonly createdAt?: Date;
   readonly retireAfter?: Date;
   readonly signedUntil?: Date;
+  /** Given as raw bytes under `allowRawKeys`, not as a key text. */
+  readonly raw: boolean;
   readonly keyIdBytes: Buffer;
   readonly macKeys: Readonly<Record<TokenPurposeName, KeyObject>>;
   /** HMAC key of the successor ids: a refreshed pair's token ids derive from the refresh token used. */
@@ -55,6 +61,18 @@ const KEY_STATES: readonly KeyState[] = ['active', 'verify-only'];
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const KEYGEN_HINT = 'generate keys with "npx nestjs-token-auth keygen"';
+const WRAP_HINT =
+  'convert raw keys with "npx nestjs-token-auth wrap" (docs/key-rotation.md#migrating-raw-keys), or accept them ' +
+  'as they are with allowRawKeys (a key provider option; --allow-raw-keys for init and rotate)';
+
+export interface KeyRingOptions {
+  /**
+   * Accept raw key bytes (a Buffer, or base64url text that is not a key text) besides key texts: keys written before
+   * key texts, or made by another tool. They still pass the randomness check; the `KeyRingManager` logs a warning
+   * naming each one. Default false: a raw key stops the load, with a message saying how to convert it.
+   */
+  allowRawKeys?: boolean;
+}
 
 function derive(key: Buffer, info: string, length: number): Buffer {
   return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, length));
@@ -75,7 +93,25 @@ export function decodeKey(text: string, label: string): Buffer {
   return bytes;
 }
 
-function buildKey(spec: KeySpec, index: number): RingKey {
+/**
+ * The bytes of a key as a `KeySpec` gives it: a key text, or with `allowRawKeys` raw bytes or their base64url text.
+ * Throws `TokenAuthConfigError` naming `label`, never the key.
+ */
+export function readKey(key: unknown, label: string, options: KeyRingOptions = {}): { bytes: Buffer; raw: boolean } {
+  if (typeof key === 'string' && isKeyText(key)) return { bytes: parseKeyText(key, label), raw: false };
+  if (typeof key !== 'string' && !Buffer.isBuffer(key)) {
+    throw new TokenAuthConfigError(`${label}: key must be a key text (nta-key-v1.…); ${KEYGEN_HINT}`);
+  }
+  if (options.allowRawKeys !== true) {
+    throw new TokenAuthConfigError(
+      `${label}: the key is raw ${typeof key === 'string' ? 'text' : 'bytes (a Buffer)'}, not a key text ` +
+        `(nta-key-v1.…, which only the generator writes); ${WRAP_HINT}`,
+    );
+  }
+  return { bytes: typeof key === 'string' ? decodeKey(key, label) : key, raw: true };
+}
+
+function buildKey(spec: KeySpec, index: number, options: KeyRingOptions): RingKey {
   const label = `key ${typeof spec?.id === 'string' && spec.id ? `"${spec.id}"` : `#${index + 1}`}`;
   if (typeof spec !== 'object' || spec === null) {
     throw new TokenAuthConfigError(`${label}: expected an object with id, key and state`);
@@ -83,10 +119,7 @@ function buildKey(spec: KeySpec, index: number): RingKey {
   if (!KEY_STATES.includes(spec.state)) {
     throw new TokenAuthConfigError(`${label}: state must be "active" or "verify-only"`);
   }
-  const bytes = typeof spec.key === 'string' ? decodeKey(spec.key, label) : spec.key;
-  if (!Buffer.isBuffer(bytes)) {
-    throw new TokenAuthConfigError(`${label}: key must be a Buffer or base64url text`);
-  }
+  const { bytes, raw } = readKey(spec.key, label, options);
   if (bytes.length < MIN_KEY_BYTES) {
     throw new TokenAuthConfigError(
       `${label}: ${bytes.length} bytes is too short; keys must be at least ${MIN_KEY_BYTES} random bytes (${KEYGEN_HINT})`,
@@ -108,6 +141,7 @@ function buildKey(spec: KeySpec, index: number): RingKey {
   return {
     id,
     state: spec.state,
+    raw,
     createdAt,
     ...(retireAfter && { retireAfter }),
     ...(signedUntil && { signedUntil }),
@@ -160,15 +194,20 @@ export class KeyRing {
   }
 
   /** Validates the specs and derives every key once. Throws `TokenAuthConfigError` saying what to fix. */
-  static from(specs: readonly KeySpec[]): KeyRing {
+  static from(specs: readonly KeySpec[], options: KeyRingOptions = {}): KeyRing {
     if (!Array.isArray(specs) || specs.length === 0) {
       throw new TokenAuthConfigError(`key ring: no keys; ${KEYGEN_HINT}`);
     }
-    return new KeyRing(specs.map(buildKey));
+    return new KeyRing(specs.map((spec, index) => buildKey(spec, index, options)));
   }
 
   get(id: string): RingKey | undefined {
     return this.byId.get(id)?.key;
+  }
+
+  /** Every key of the ring, in the order given. */
+  get keys(): RingKey[] {
+    return [...this.byId.values()].map((entry) => entry.key);
   }
 
   /**

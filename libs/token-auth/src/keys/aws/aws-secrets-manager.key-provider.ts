@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { TokenAuthConfigError } from '../../errors/token-auth-config.error.js';
 import type { KeyProvider } from '../key-provider.interface.js';
-import { decodeKey, deriveKeyId, type KeySpec } from '../key-ring.js';
+import { deriveKeyId, readKey, type KeySpec } from '../key-ring.js';
 import { parseKeyRingText } from '../key-ring-text.js';
 import { SecretsManagerError } from './secrets-manager.error.js';
 import { secretsManagerRequest } from './secrets-manager-request.js';
@@ -16,7 +16,7 @@ export interface AwsSecretsManagerKeyProviderOptions {
   secretId: string;
   /**
    * `ring` (default): the secret's current value is the whole ring as JSON, rotated with `rotateRing`.
-   * `staged`: each secret version holds one base64url key; AWSCURRENT signs, AWSPREVIOUS and AWSPENDING verify.
+   * `staged`: each secret version holds one key text; AWSCURRENT signs, AWSPREVIOUS and AWSPENDING verify.
    */
   mode?: 'ring' | 'staged';
   /** A client you built. Otherwise one is made from `clientConfig` (region, endpoint, credentials). */
@@ -28,6 +28,11 @@ export interface AwsSecretsManagerKeyProviderOptions {
   maxStaleness?: number;
   /** Milliseconds each Secrets Manager request may take before it is aborted. Default 5000. */
   requestTimeout?: number;
+  /**
+   * Accept raw keys (base64url written before key texts) besides key texts; each is logged at startup. Default
+   * false. A ring-mode secret is converted by the next rotation run with `--allow-raw-keys` (docs/key-rotation.md).
+   */
+  allowRawKeys?: boolean;
 }
 
 const STAGE_STATE = { AWSCURRENT: 'active', AWSPENDING: 'verify-only', AWSPREVIOUS: 'verify-only' } as const;
@@ -42,6 +47,7 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
   readonly description: string;
   readonly refreshInterval: number;
   readonly maxStaleness?: number;
+  readonly allowRawKeys?: boolean;
   private readonly secretId: string;
   private readonly mode: 'ring' | 'staged';
   private readonly client: SecretsManagerClient;
@@ -58,6 +64,7 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
       refreshInterval = 300,
       maxStaleness,
       requestTimeout = 5000,
+      allowRawKeys,
     } = options ?? ({} as AwsSecretsManagerKeyProviderOptions);
     if (typeof secretId !== 'string' || secretId.trim() === '') {
       throw new TokenAuthConfigError('AwsSecretsManagerKeyProvider: secretId is required (the secret name or ARN)');
@@ -86,6 +93,7 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
     this.refreshInterval = refreshInterval;
     this.requestTimeout = requestTimeout;
     if (maxStaleness !== undefined) this.maxStaleness = maxStaleness;
+    if (allowRawKeys) this.allowRawKeys = true;
     this.description = `AWS Secrets Manager secret ${secretId}${mode === 'staged' ? ' (staged)' : ''}`;
   }
 
@@ -122,7 +130,7 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
           const out = await this.request('GetSecretValue', signal, (options) => this.client.send(command, options));
           if (typeof out.SecretString !== 'string') {
             throw new TokenAuthConfigError(
-              `${this.description}: version ${versionId} must hold its key as SecretString (base64url), not binary`,
+              `${this.description}: version ${versionId} must hold its key text as SecretString, not binary`,
             );
           }
           this.versions.set(versionId, { text: out.SecretString.trim(), createdAt: out.CreatedDate });
@@ -139,12 +147,13 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
     for (const [versionId, stages] of wanted) {
       const value = this.versions.get(versionId);
       if (value === undefined) continue;
-      const bytes = decodeKey(value.text, `${this.description} version ${versionId}`);
+      const label = `${this.description} version ${versionId}`;
+      const { bytes } = readKey(value.text, label, { allowRawKeys: this.allowRawKeys === true });
       const state = stages.includes('AWSCURRENT') ? 'active' : 'verify-only';
       const id = deriveKeyId(bytes);
       // The same key under two labels (a rotation that rewrote the value) is one key; the active label wins.
       if (specs.get(id)?.state === 'active') continue;
-      specs.set(id, { id, key: bytes, state, ...(value.createdAt && { createdAt: value.createdAt }) });
+      specs.set(id, { id, key: value.text, state, ...(value.createdAt && { createdAt: value.createdAt }) });
     }
     return [...specs.values()];
   }

@@ -30,6 +30,8 @@ export interface RotationHandlerOptions {
   /** Milliseconds per request. Default 10000. */
   requestTimeout?: number;
   clock?: () => Date;
+  /** Read a ring holding raw keys (written before key texts) and write them as key texts. Default false. */
+  allowRawKeys?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createRotationHandler(options: RotationHandlerOptions): (event: 
       const current = await readSecretRing(client, secretId, now, {
         versionStage: 'AWSCURRENT',
         requestTimeout: timeout,
+        allowRawKeys: options.allowRawKeys === true,
       });
       const { ring } = rotateRing(current.ring, {
         now,

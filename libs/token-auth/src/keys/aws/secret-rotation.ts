@@ -27,6 +27,8 @@ export interface SecretRotationOptions {
   now?: Date;
   /** Milliseconds per request. Default 10000. */
   requestTimeout?: number;
+  /** Read a ring holding raw keys (written before key texts) and write them as key texts. Default false. */
+  allowRawKeys?: boolean;
 }
 
 export interface SecretRotationOutcome {
@@ -55,7 +57,7 @@ export async function readSecretRing(
   client: SecretsManagerClient,
   secretId: string,
   now: Date,
-  options: { versionId?: string; versionStage?: string; requestTimeout?: number } = {},
+  options: { versionId?: string; versionStage?: string; requestTimeout?: number; allowRawKeys?: boolean } = {},
 ): Promise<{ versionId: string; ring: RingDocument }> {
   const command = new GetSecretValueCommand({
     SecretId: secretId,
@@ -73,13 +75,19 @@ export async function readSecretRing(
       `${secretId} holds no SecretString; expected the key ring JSON`,
     );
   }
-  return { versionId: out.VersionId, ring: readRingDocument(out.SecretString, `secret ${secretId}`, now) };
+  const ring = readRingDocument(out.SecretString, `secret ${secretId}`, now, {
+    allowRawKeys: options.allowRawKeys === true,
+  });
+  return { versionId: out.VersionId, ring };
 }
 
 /** One rotation step on a ring-mode secret: reads AWSCURRENT, rotates, writes the result as the new AWSCURRENT. */
 export async function rotateSecret(options: SecretRotationOptions): Promise<SecretRotationOutcome> {
   const { client, secretId, emergency = false, now = new Date(), requestTimeout = 10_000 } = options;
-  const current = await readSecretRing(client, secretId, now, { requestTimeout });
+  const current = await readSecretRing(client, secretId, now, {
+    requestTimeout,
+    allowRawKeys: options.allowRawKeys === true,
+  });
   const result = rotateRing(current.ring, {
     now,
     gracePeriod: options.gracePeriod,

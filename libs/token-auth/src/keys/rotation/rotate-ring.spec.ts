@@ -1,13 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
 import { generateKey } from '../generate-key.js';
-import { KeyRing } from '../key-ring.js';
+import { deriveKeyId, KeyRing } from '../key-ring.js';
+import { formatCompactRing, parseKeyRingText } from '../key-ring-text.js';
+import { formatKeyText } from '../key-text.js';
 import {
   KeyRotationError,
   createRing,
   defaultGracePeriod,
   readRingDocument,
   rotateRing,
+  serializeRing,
   type RingDocument,
 } from './rotate-ring.js';
 
@@ -79,7 +83,7 @@ describe('rotateRing', () => {
   });
 
   it('emergency on a ring without a next key signs with a fresh key', () => {
-    const ring = readRingDocument(JSON.stringify({ keys: [generateKey('active')] }), 'test', T0);
+    const ring = readRingDocument(serializeRing({ keys: [stored(generateKey('active'))] }), 'test', T0);
     const compromised = ring.keys[0]!.id;
     const result = rotateRing(ring, { now: at(1), gracePeriod: GRACE, emergency: true });
     expect(result.dropped).toEqual([compromised]);
@@ -87,16 +91,40 @@ describe('rotateRing', () => {
     expect(result.ring.keys).toHaveLength(2);
   });
 
+  it('writes the ring as JSON with its count and key texts, which loads as it is', () => {
+    const text = serializeRing(createRing(T0));
+    const parsed = JSON.parse(text) as { count: number; keys: { key: string }[] };
+    expect(Object.keys(parsed)).toEqual(['count', 'keys']);
+    expect(parsed.count).toBe(2);
+    expect(parsed.keys.every((key) => key.key.startsWith('nta-key-v1.'))).toBe(true);
+    expect(KeyRing.from(parseKeyRingText(text, 'test')).keys).toHaveLength(2);
+  });
+
+  it('a migrated ring of raw keys is refused without allowRawKeys, and converted to key texts with it', () => {
+    const [activeBytes, oldBytes] = [randomBytes(32), randomBytes(32)];
+    const text = [activeBytes, oldBytes].map((bytes) => `${deriveKeyId(bytes)}:${bytes.toString('base64url')}`).join();
+    expect(() => readRingDocument(text, 'env TOKEN_AUTH_KEYS', T0)).toThrow(
+      new RegExp(`^env TOKEN_AUTH_KEYS: key "${deriveKeyId(activeBytes)}": the key is raw text`),
+    );
+    const ring = readRingDocument(text, 'env TOKEN_AUTH_KEYS', T0, { allowRawKeys: true });
+    expect(ring.keys.map((key) => key.key)).toEqual([formatKeyText(activeBytes), formatKeyText(oldBytes)]);
+    expect(ring.keys.map((key) => key.id)).toEqual([deriveKeyId(activeBytes), deriveKeyId(oldBytes)]);
+    const weak = Buffer.from('Grüße aus München, Passwort 2024!', 'latin1');
+    expect(() =>
+      readRingDocument(`${deriveKeyId(weak)}:${weak.toString('base64url')}`, 'env', T0, { allowRawKeys: true }),
+    ).toThrow(/text in a one-byte encoding/);
+  });
+
   it('a migrated ring without a next key first only publishes one; its verify-only keys start their grace period', () => {
     const active = generateKey('active');
     const old = generateKey('verify-only');
-    const ring = readRingDocument(`${active.id}:${active.key},${old.id}:${old.key}`, 'env TOKEN_AUTH_KEYS', T0);
+    const ring = readRingDocument(formatCompactRing([active, old]), 'env TOKEN_AUTH_KEYS', T0);
     expect(ring.keys.every((key) => key.createdAt === T0.toISOString())).toBe(true);
     // The compact form's verify-only key counts as the next key: it is the only candidate.
     const first = rotateRing(ring, { now: at(REFRESH), gracePeriod: GRACE, refreshInterval: REFRESH });
     expect(first.activated).toBe(old.id);
 
-    const single = readRingDocument(`${active.id}:${active.key}`, 'env', T0);
+    const single = readRingDocument(formatCompactRing([active]), 'env', T0);
     const published = rotateRing(single, { now: at(1), gracePeriod: GRACE, refreshInterval: REFRESH });
     expect(published.activated).toBeUndefined();
     expect(published.active).toBe(active.id);
@@ -196,6 +224,10 @@ describe('rotateRing', () => {
     );
   });
 });
+
+function stored(key: ReturnType<typeof generateKey>): RingDocument['keys'][number] {
+  return { id: key.id, key: key.key, state: key.state, createdAt: String(key.createdAt) };
+}
 
 function createRingCopy(ring: RingDocument): RingDocument['keys'] {
   return JSON.parse(JSON.stringify(ring.keys)) as RingDocument['keys'];

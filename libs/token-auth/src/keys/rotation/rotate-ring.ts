@@ -5,12 +5,14 @@ import {
   DEFAULT_MAX_REFRESH_TOKEN_TTL,
 } from '../../options/defaults.js';
 import { generateKey } from '../generate-key.js';
-import { KeyRing, type KeySpec, type KeyState } from '../key-ring.js';
+import { KeyRing, readKey, type KeyRingOptions, type KeySpec, type KeyState } from '../key-ring.js';
 import { parseKeyRingText } from '../key-ring-text.js';
+import { formatKeyText } from '../key-text.js';
 
 /** One key as the ring JSON stores it (docs/key-rotation.md). */
 export interface StoredKey {
   id: string;
+  /** The key text (`nta-key-v1.…`). */
   key: string;
   state: KeyState;
   createdAt: string;
@@ -20,7 +22,7 @@ export interface StoredKey {
   signedUntil?: string;
 }
 
-/** The ring JSON held by a secret or a file: `{"keys":[…]}`. */
+/** The ring held by a secret or a file. `serializeRing` writes it as JSON with its count: `{"count":…,"keys":[…]}`. */
 export interface RingDocument {
   keys: StoredKey[];
 }
@@ -77,15 +79,17 @@ export class KeyRotationError extends Error {
 
 /**
  * Reads ring text (JSON or the compact `id:key` form) into a `RingDocument`, validated as a `KeyRing` would be.
- * Keys without `createdAt` get `now`: the clock of a migrated ring starts at its first rotation.
+ * Keys without `createdAt` get `now`: the clock of a migrated ring starts at its first rotation. With
+ * `allowRawKeys`, raw keys that pass the ring's checks (length, randomness, id) are converted to key texts, so the
+ * ring the next step writes holds key texts only.
  */
-export function readRingDocument(text: string, source: string, now: Date): RingDocument {
+export function readRingDocument(text: string, source: string, now: Date, options: KeyRingOptions = {}): RingDocument {
   const specs = parseKeyRingText(text, source);
-  validate(specs, source, false);
+  validate(specs, source, false, options);
   return {
     keys: specs.map((spec) => ({
       id: spec.id,
-      key: typeof spec.key === 'string' ? spec.key : spec.key.toString('base64url'),
+      key: keyText(spec, source, options),
       state: spec.state,
       createdAt: toIso(spec.createdAt) ?? now.toISOString(),
       ...(spec.retireAfter !== undefined && { retireAfter: toIso(spec.retireAfter) }),
@@ -183,22 +187,36 @@ export function createRing(now: Date): RingDocument {
   return { keys: [toStored(generateKey('active'), iso), toStored(generateKey('verify-only'), iso)] };
 }
 
-/** The ring as stored: indented JSON, the form every provider reads. */
+/** The ring as stored: indented JSON with its count, the form every provider reads. */
 export function serializeRing(ring: RingDocument): string {
-  return `${JSON.stringify(ring, null, 2)}\n`;
+  return `${JSON.stringify({ count: ring.keys.length, keys: ring.keys }, null, 2)}\n`;
 }
 
 function toStored(key: KeySpec & { key: string }, createdAt: string): StoredKey {
   return { id: key.id, key: key.key, state: key.state, createdAt };
 }
 
+function keyText(spec: KeySpec, source: string, options: KeyRingOptions): string {
+  try {
+    return formatKeyText(readKey(spec.key, `key "${spec.id}"`, options).bytes);
+  } catch (error) {
+    if (error instanceof TokenAuthConfigError) throw new KeyRotationError(`${source}: ${error.message}`);
+    throw error;
+  }
+}
+
 function toIso(value: string | Date | undefined): string | undefined {
   return value === undefined ? undefined : new Date(value).toISOString();
 }
 
-function validate(keys: readonly KeySpec[] | undefined, source: string, requireCreatedAt = true): void {
+function validate(
+  keys: readonly KeySpec[] | undefined,
+  source: string,
+  requireCreatedAt = true,
+  options: KeyRingOptions = {},
+): void {
   try {
-    KeyRing.from(keys as KeySpec[]);
+    KeyRing.from(keys as KeySpec[], options);
   } catch (error) {
     if (error instanceof TokenAuthConfigError) throw new KeyRotationError(`${source}: ${error.message}`);
     throw error;
