@@ -13,6 +13,14 @@ export {
 export { IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './decorators/route-metadata.js';
 export type { IssueOptions, IssuedToken, TokenPair, PairOptions } from './issuing/issued-token.js';
 export type { RevocableToken } from './sessions/token-revoker.js';
+export type { RevokeSessionOptions, SessionRevocationResult } from './sessions/token-revoker.js';
+export type {
+  ListSessionsOptions,
+  OtherSessionsRevocation,
+  SessionInfo,
+  StartedSession,
+} from './sessions/session-directory.js';
+export type { SessionDevice, SessionEntry, SessionIpMode } from './revocation/session-entry.js';
 export { TokenService } from './token.service.js';
 export {
   REVOCATION_STORE,
@@ -22,6 +30,7 @@ export {
   type RevocationStoreHealth,
   type RevocationWindow,
   type RotationOutcome,
+  type SessionOwner,
   type SessionRotation,
 } from './revocation/revocation-store.interface.js';
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.revocation-store.js';
@@ -32,6 +41,10 @@ export { WsTokenAuth, WS_CLOSE_UNAUTHORIZED, type AuthenticatedSocket } from './
 export { Public } from './decorators/public.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
+export { RequireFreshLogin } from './decorators/require-fresh-login.decorator.js';
+export { FRESH_LOGIN_KEY } from './decorators/route-metadata.js';
+export { FreshLoginRequiredError } from './errors/fresh-login-required.error.js';
+export { AUTH_TIME_CLAIM, authTimeOf } from './format/auth-time.js';
 export { TokenAuthError, type TokenAuthErrorCode } from './errors/token-auth.error.js';
 export { TokenAuthConfigError } from './errors/token-auth-config.error.js';
 export { toHttpException } from './errors/token-auth-http.exception.js';
