@@ -1,5 +1,7 @@
 // The demo page in cookie mode: tokens live in HttpOnly cookies the browser attaches by itself, so no token is
 // ever visible to this script. Every request sends the CSRF header the server requires on state-changing calls.
+import { shareLink } from './share.js';
+
 const CSRF = { 'X-CSRF-Protection': '1' };
 const REFRESH_MARGIN_MS = 30_000; // renew this long before expiry (sooner for very short lifetimes)
 
@@ -84,18 +86,35 @@ async function loadNotes() {
   $('#notes').replaceChildren(
     ...result.data.map((note) => {
       const item = document.createElement('li');
+      item.dataset.noteId = String(note.id);
       const text = document.createElement('span');
       text.textContent = note.text; // text, never HTML
+      const share = document.createElement('button');
+      share.textContent = 'Share';
+      share.className = 'share';
+      share.addEventListener('click', () => shareNote(note.id));
       const remove = document.createElement('button');
       remove.textContent = 'Delete';
       remove.className = 'delete';
       remove.addEventListener('click', async () => {
         if ((await authed('DELETE', `/notes/${note.id}`)).ok) await loadNotes();
       });
-      item.append(text, remove);
+      item.append(text, share, remove);
       return item;
     }),
   );
+}
+
+/** Makes a read-only link to one note, in this browser (share.js), and shows it. */
+async function shareNote(id) {
+  const parent = await authed('POST', '/sharing/token');
+  if (!parent.ok) return;
+  try {
+    $('#share-link').value = await shareLink(id, parent.data.access_token);
+    $('#share').hidden = false;
+  } catch {
+    status('Could not make a share link in this browser.');
+  }
 }
 
 $('#auth-form').addEventListener('submit', async (event) => {

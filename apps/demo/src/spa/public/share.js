@@ -6,15 +6,11 @@ import { attenuate } from '/assets/lib/client/index.js';
 
 export const SHARE_MINUTES = 10;
 
-/** A link to read note `id` for SHARE_MINUTES minutes, as `/shared#<token>`. */
-export async function shareLink(id) {
-  const response = await fetch('/sharing/token', {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'X-CSRF-Protection': '1' },
-  });
-  if (!response.ok) throw new Error(`could not get a token to share (${response.status})`);
-  const { access_token: parent } = await response.json();
+/**
+ * A link to read note `id` for SHARE_MINUTES minutes, as `/shared#<token>`, made from `parent`: a bearer token of this
+ * session that `POST /sharing/token` gave, which the page drops once narrowed.
+ */
+export async function shareLink(id, parent) {
   const token = await attenuate(parent, [
     { type: 'expires', at: Date.now() + SHARE_MINUTES * 60_000 },
     { type: 'methods', methods: ['GET', 'HEAD'] },
