@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readToken } from '../client/attenuate.js';
+import { encodeToken } from '../format/token-codec.js';
 import { generateKey } from '../keys/generate-key.js';
 import { deriveKeyId, KeyRing } from '../keys/key-ring.js';
 import { parseKeyRingText } from '../keys/key-ring-text.js';
@@ -30,7 +32,9 @@ async function cliWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> 
   process.argv = [argv[0]!, 'nestjs-token-auth', ...args];
   try {
     await jest.isolateModulesAsync(async () => {
-      await import('./main.js');
+      await (
+        await import('./main.js')
+      ).done;
     });
     return { out: out.join('\n'), err: err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
   } finally {
@@ -172,5 +176,25 @@ describe('nestjs-token-auth CLI', () => {
       err: expect.stringMatching(/^error: a command is required\n\nUsage:/),
     });
     expect(await cli('keyggen')).toMatchObject({ out: '', exitCode: 2, err: expect.stringContaining('Usage:') });
+  });
+
+  it('attenuate prints the token narrowed by its options, and says what is wrong with a refresh token', async () => {
+    const fields = {
+      keyId: randomBytes(9),
+      tokenId: randomBytes(16),
+      sessionId: randomBytes(16),
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+      subject: 'user-42',
+      claims: '',
+    };
+    const key = createSecretKey(randomBytes(32));
+    const access = encodeToken({ ...fields, purpose: 'access' }, key);
+    const run = await cli('attenuate', access, '--methods', 'GET', '--path', '/notes/5');
+    expect(run).toMatchObject({ exitCode: 0, out: expect.stringMatching(/^nta1c\.[\w-]+$/) });
+    expect(readToken(run.out).caveats).toMatchObject({ methods: ['GET'], pathPrefix: '/notes/5' });
+    const refused = await cli('attenuate', encodeToken({ ...fields, purpose: 'refresh' }, key), '--once');
+    expect(refused).toMatchObject({ exitCode: 2, err: expect.stringMatching(/refresh token cannot be attenuated/) });
+    expect((await cli('--help')).err).toMatch(/attenuate \[TOKEN\]/);
   });
 });

@@ -3,6 +3,7 @@ import { generateKey } from '../keys/generate-key.js';
 import { formatCompactRing } from '../keys/key-ring-text.js';
 import { serializeRing } from '../keys/rotation/rotate-ring.js';
 import { UsageError } from './args.js';
+import { ATTENUATE_USAGE, attenuateCommand } from './attenuate.command.js';
 import { DEFAULT_GRACE_SECONDS, DEFAULT_REFRESH_SECONDS, initCommand, rotateCommand } from './secret.commands.js';
 import { wrapCommand } from './wrap.command.js';
 
@@ -16,6 +17,8 @@ const USAGE = `Usage: nestjs-token-auth <command> [options]
       Print the ring held by the variable VAR or the file PATH with its raw keys (base64url, written before
       key texts) converted to key texts and its key count added, in the same form. Every key must pass the
       ring's checks (32+ random bytes, its id); ids do not change, so issued tokens stay valid.
+
+${ATTENUATE_USAGE}
 
   init --secret-id <id> [--import-env VAR] [--allow-raw-keys] [--endpoint URL] [--region R]
       Create an AWS Secrets Manager secret holding a new ring (an active key and a published next key),
@@ -47,6 +50,8 @@ async function run(command: string | undefined, args: string[]): Promise<string>
   switch (command) {
     case 'keygen':
       return keygen(args);
+    case 'attenuate':
+      return attenuateCommand(args);
     case 'wrap':
       return wrapCommand(args, process.env);
     case 'rotate':
@@ -60,7 +65,8 @@ async function run(command: string | undefined, args: string[]): Promise<string>
 }
 
 const [command, ...args] = process.argv.slice(2);
-run(command, args).then(
+/** Settles once the command has printed its output (or its error): what the CLI's tests wait for. */
+export const done = run(command, args).then(
   (output) => console.log(output),
   (error: unknown) => {
     if (error instanceof UsageError) {
