@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { TOKEN_PREFIX, type IssueOptions } from 'nestjs-token-auth';
+import { attenuatedGroup, ATTENUATED_OPERATIONS } from './attenuated-operations.js';
 import { BareNoncePool, bareIssue, bareVerify } from './bare-token.js';
 import { benchJwtSecret, benchKeys, createTokenAuth, BASIC_PASSWORD, ROLES, SUBJECT, TTL_SECONDS } from './fixtures.js';
 import type { Candidate } from './measure.js';
@@ -208,7 +209,14 @@ const passwordGroup: Group = {
   },
 };
 
-const OTHER_GROUPS: readonly Group[] = [bareGroup, nestJwtGroup, joseGroup, fastJwtGroup, passwordGroup];
+const OTHER_GROUPS: readonly Group[] = [
+  bareGroup,
+  attenuatedGroup,
+  nestJwtGroup,
+  joseGroup,
+  fastJwtGroup,
+  passwordGroup,
+];
 const ORDER = [
   FLOOR,
   BARE_VERIFY,
@@ -218,6 +226,7 @@ const ORDER = [
   `${VERIFY_COLD} (no claims)`,
   VERIFY_COLD_TWICE,
   VERIFY_UNCACHED,
+  ...ATTENUATED_OPERATIONS,
   BARE_ISSUE,
   `${BARE_ISSUE}, no claims`,
   ISSUE,
