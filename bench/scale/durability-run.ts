@@ -29,6 +29,9 @@ const ROUNDS = Number(process.env.DURABILITY_ROUNDS ?? 5);
 const LINK_DELAY_MS = Number(process.env.DURABILITY_LINK_DELAY_MS ?? 0);
 const BLOCK = 100;
 const SETTINGS = [0, 1] as const;
+/** A user of their own for every session, as in real life (the store keeps an index of each user's sessions). */
+let users = 0;
+const nextUser = () => `user-${++users}`;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface Candidate {
@@ -100,7 +103,7 @@ async function sessionsOf(c: Candidate, count: number): Promise<string[]> {
   await throughput(count, async () => {
     for (;;) {
       try {
-        sids.push((await c.tokens.refresh(c.tokens.issuePair('user-4242').refresh.token)).refresh.claims.sid);
+        sids.push((await c.tokens.refresh(c.tokens.issuePair(nextUser()).refresh.token)).refresh.claims.sid);
         return true;
       } catch {
         // 503: try another session.
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
     for (const w of SETTINGS) candidates.push(await tokenAuth(url, w));
 
     // Warm-up, then the sequential samples, interleaved in blocks.
-    const chains = candidates.map((c) => c.tokens.issuePair('user-4242').refresh.token);
+    const chains = candidates.map((c) => c.tokens.issuePair(nextUser()).refresh.token);
     for (const [i, c] of candidates.entries()) {
       for (let j = 0; j < 200; j++) chains[i] = (await c.tokens.refresh(chains[i]!)).refresh.token;
     }
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of round % 2 === 0 ? candidates : [...candidates].reverse()) {
         const r = rates.get(c)!;
-        const heads = Array.from({ length: IN_FLIGHT }, () => c.tokens.issuePair('user-4242').refresh.token);
+        const heads = Array.from({ length: IN_FLIGHT }, () => c.tokens.issuePair(nextUser()).refresh.token);
         const refreshed = await throughput(THROUGHPUT_OPS, async (i) => {
           const k = i % IN_FLIGHT;
           heads[k] = (await c.tokens.refresh(heads[k]!)).refresh.token;
