@@ -140,6 +140,21 @@ describe('AwsSecretsManagerKeyProvider, ring mode', () => {
     expect(logger.lines.join('\n')).not.toContain(bytes.toString('base64url'));
   });
 
+  it('keeps the last good ring when the secret loses a key still in use, and reports it', async () => {
+    const first = ringOf('active', 'verify-only');
+    const secretId = await createSecret(first.text);
+    const logger = new CapturingLogger();
+    const m = manager(provider(secretId), logger);
+    await m.start();
+    const [, lost] = first.keys;
+    await put(secretId, JSON.stringify({ count: 1, keys: [first.keys[0]] }));
+    await m.refresh();
+    expect(m.current.get(lost!.id)).toBeDefined();
+    expect(m.health().lastError?.message).toContain(`lacks key "${lost!.id}" (verify-only, with no retireAfter)`);
+    expect(logger.lines.join('\n')).toContain(`keeping the last good ring: TokenAuthConfigError: the ring from AWS`);
+    expectNoKeyMaterial(logger.lines, first.keys);
+  });
+
   describe('stops startup with a message naming the secret and the AWS error code', () => {
     const cases: [string, Fault, string][] = [
       [

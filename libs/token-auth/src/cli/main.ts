@@ -30,7 +30,7 @@ ${ATTENUATE_USAGE}
       One phased rotation step on the secret's ring: the next key becomes active, the old active key stays
       verify-only for the grace period (default ${DEFAULT_GRACE_SECONDS} s), a new next key is published,
       expired keys are dropped. The next key must have been published at least --refresh-seconds ago
-      (default ${DEFAULT_REFRESH_SECONDS}). --emergency drops the active key at once (it is compromised).
+      (default ${DEFAULT_REFRESH_SECONDS}). --emergency retires the active key at once (it is compromised).
       --allow-raw-keys reads a ring holding raw keys and writes them as key texts.
 
   Credentials come from the AWS SDK's default chain; --endpoint and --region default to

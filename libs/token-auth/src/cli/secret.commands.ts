@@ -70,6 +70,7 @@ export async function rotateCommand(args: readonly string[], env: NodeJS.Process
           activated: result.activated ?? null,
           published: result.published,
           retiring: result.retiring ?? null,
+          revoked: result.revoked ?? null,
           dropped: result.dropped,
         }),
       },

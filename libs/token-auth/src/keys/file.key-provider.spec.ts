@@ -156,7 +156,7 @@ describe('FileKeyProvider', () => {
     expect(m.current.active.id).toBe(next.keys[0]!.id);
   });
 
-  it('keeps the last good ring when the file is cut short, and logs why', async () => {
+  it('keeps the last good ring when the file is cut short or loses a key, and logs which key', async () => {
     const dir = await tempDir();
     const path = join(dir, 'ring.txt');
     const keys = [generateKey('active'), generateKey('verify-only'), generateKey('verify-only')];
@@ -170,8 +170,13 @@ describe('FileKeyProvider', () => {
     await writeFile(path, whole.slice(0, whole.lastIndexOf(',')));
     await until(() => m.health().lastError !== undefined, 5000, 'the refused cut ring');
     expect(m.health().lastError?.message).toContain('does not say how many keys it holds (end it with ",n=3")');
+
+    // Cut and given a count by hand: the key is still missing, and still in use.
+    await writeFile(path, formatCompactRing(keys.slice(0, 2)));
+    await until(() => /lacks key/.test(m.health().lastError?.message ?? ''), 5000, 'the refused short ring');
+    expect(m.health().lastError?.message).toContain(`lacks key "${keys[2]!.id}" (verify-only, with no retireAfter)`);
     expect(m.current.keys.map((key) => key.id)).toEqual(keys.map((key) => key.id));
-    expect(logger.lines.join('\n')).toContain(`keeping the last good ring: TokenAuthConfigError: file ${path}: `);
+    expect(logger.lines.join('\n')).toContain(`keeping the last good ring: TokenAuthConfigError: the ring from file`);
     for (const key of keys) expect(logger.lines.join('\n')).not.toContain(key.key);
   });
 

@@ -21,6 +21,13 @@ export interface KeyProvider {
    * raw key. Default false: a raw key stops the load with a message saying how to convert it.
    */
   readonly allowRawKeys?: boolean;
+  /**
+   * Keys leave this source's ring without a `retireAfter` schedule by design (AWS staged mode: a rotation moves
+   * AWSPREVIOUS off the oldest key). Unset: a reload missing a key that may still sign or verify tokens (active,
+   * the next key, or retiring and before its `retireAfter`) is refused and the last good ring stays, since such a
+   * ring has most likely lost the key by accident (a value cut short).
+   */
+  readonly unscheduledKeyRemoval?: boolean;
   load(signal: AbortSignal): Promise<readonly KeySpec[]>;
   /** For push sources (a mounted file): call `onChange` to ask for a reload. Returns a function that stops watching. */
   watch?(onChange: () => void): () => void;

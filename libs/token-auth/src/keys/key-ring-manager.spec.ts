@@ -2,14 +2,19 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
+import { tokenAuthHealthSummary } from '../terminus/health-summary.js';
 import { generateKey } from './generate-key.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRingManager } from './key-ring-manager.js';
 import { deriveKeyId, type KeySpec } from './key-ring.js';
+import { parseKeyRingText } from './key-ring-text.js';
+import { createRing, rotateRing, serializeRing, type StoredKey } from './rotation/rotate-ring.js';
 
 /** A provider whose next answer each test decides. */
 class TestProvider implements KeyProvider {
   readonly description = 'test source';
+  /** Most tests here swap whole rings, which a real source only does by design (AWS staged mode). */
+  unscheduledKeyRemoval?: boolean = true;
   allowRawKeys?: boolean;
   readonly signals: AbortSignal[] = [];
   loads = 0;
@@ -191,6 +196,124 @@ describe('KeyRingManager', () => {
       expect(warn.mock.calls[0]![0]).not.toContain(raw.key as string);
       await manager.refresh();
       expect(warn).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('a reload that loses a key still in use', () => {
+    const T0 = new Date(Date.UTC(2026, 0, 1));
+
+    /** A provider reading ring text, as the env, file and secret providers do, keeping its default rules. */
+    function textProvider(text: string): TestProvider & { text: string } {
+      const provider = Object.assign(new TestProvider([]), { text });
+      provider.unscheduledKeyRemoval = undefined;
+      provider.allowRawKeys = true;
+      provider.next = async () => parseKeyRingText(provider.text, 'test source');
+      return provider;
+    }
+
+    it('keeps the last good ring when K2,K3,K1 arrives without K1, logs it and reports it in health', async () => {
+      // Rings written before key texts hold raw keys and no count: only this check can see K1 go on a reload.
+      const entries = [0, 1, 2]
+        .map(() => randomBytes(32))
+        .map((bytes) => ({
+          id: deriveKeyId(bytes),
+          entry: `${deriveKeyId(bytes)}:${bytes.toString('base64url')}`,
+        }));
+      const ids = entries.map(({ id }) => id);
+      const whole = entries.map(({ entry }) => entry).join(',');
+      const provider = textProvider(whole);
+      const { manager, error } = await started(provider);
+      expect(manager.current.keys.map((key) => key.id)).toEqual(ids);
+
+      provider.text = whole.slice(0, whole.lastIndexOf(','));
+      await manager.refresh();
+      expect(manager.current.keys.map((key) => key.id)).toEqual(ids);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0]![0]).toMatch(
+        new RegExp(
+          '^key ring refresh from test source failed, keeping the last good ring: TokenAuthConfigError: the ring ' +
+            `from test source lacks key "${ids[2]}" \\(verify-only, with no retireAfter\\), which may still sign ` +
+            'or verify tokens, and no rotation retired it',
+        ),
+      );
+      const health = manager.health();
+      expect(health.lastError?.message).toContain(`lacks key "${ids[2]}"`);
+      expect(tokenAuthHealthSummary(health)).toMatchObject({ status: 'degraded', keyRing: 'refresh_failing' });
+
+      provider.text = whole;
+      await manager.refresh();
+      expect(manager.health().lastError).toBeUndefined();
+    });
+
+    it('refuses a ring that lost its active, next or retiring key before its retireAfter', async () => {
+      const document = rotateRing(createRing(T0), { now: T0, gracePeriod: 86_400, refreshInterval: 0 }).ring;
+      const [active, next, retiring] = document.keys;
+      const provider = textProvider(serializeRing(document));
+      const { manager, error } = await started(provider);
+      const variants: [StoredKey, StoredKey[], string][] = [
+        [active!, [{ ...next!, state: 'active' }, retiring!], 'the active key'],
+        [next!, [active!, retiring!], 'verify-only, with no retireAfter'],
+        [retiring!, [active!, next!], `retiring, verifying until ${retiring!.retireAfter}`],
+      ];
+      for (const [lost, kept, role] of variants) {
+        provider.text = serializeRing({ keys: kept });
+        await manager.refresh();
+        expect(manager.current.keys).toHaveLength(3);
+        expect(String(error.mock.calls.at(-1)![0])).toContain(`lacks key "${lost.id}" (${role})`);
+      }
+    });
+
+    it('accepts the rotation steps: a retired key dropped after its retireAfter, and an emergency', async () => {
+      const gracePeriod = 86_400;
+      const step = (ring: ReturnType<typeof createRing>, emergency = false) =>
+        rotateRing(ring, { now: new Date(Date.now()), gracePeriod, refreshInterval: 300, emergency });
+      let ring = createRing(new Date(Date.now()));
+      const provider = textProvider(serializeRing(ring));
+      const { manager, error } = await started(provider);
+      const reload = async (next: typeof ring) => {
+        provider.text = serializeRing(next);
+        await manager.refresh();
+        expect(manager.health().lastError).toBeUndefined();
+        expect(manager.current.keys.map((key) => key.id)).toEqual(next.keys.map((key) => key.id));
+      };
+      await jest.advanceTimersByTimeAsync(300_000);
+      const first = step(ring);
+      await reload((ring = first.ring));
+      await jest.advanceTimersByTimeAsync(gracePeriod * 1000);
+      const second = step(ring);
+      expect(second.dropped).toEqual([first.retiring]);
+      await reload((ring = second.ring));
+      // An emergency retires the compromised key at once, keeping it one step; the next step drops it.
+      const emergency = step(ring, true);
+      expect(emergency.ring.keys.map((key) => key.id)).toContain(emergency.revoked);
+      await reload((ring = emergency.ring));
+      await jest.advanceTimersByTimeAsync(300_000);
+      const after = step(ring);
+      expect(after.dropped).toContain(emergency.revoked);
+      await reload(after.ring);
+      expect(error).not.toHaveBeenCalled();
+    });
+
+    it("lets a key go up to 5 minutes before its retireAfter by this clock (the rotator's may be ahead)", async () => {
+      const retiring = { ...generateKey('verify-only'), retireAfter: new Date(Date.now() + 300_000).toISOString() };
+      const provider = new TestProvider([first, retiring]);
+      provider.unscheduledKeyRemoval = undefined;
+      const { manager } = await started(provider);
+      provider.next = async () => [first];
+      await manager.refresh();
+      expect(manager.current.get(retiring.id)).toBeUndefined();
+    });
+
+    it('lets a provider with unscheduledKeyRemoval drop any key (AWS staged mode)', async () => {
+      const provider = new TestProvider([first]);
+      const { manager } = await started(provider);
+      provider.next = async () => [second];
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(second.id);
+      provider.unscheduledKeyRemoval = undefined;
+      provider.next = async () => [first];
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(second.id);
     });
   });
 

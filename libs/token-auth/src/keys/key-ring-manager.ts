@@ -4,6 +4,7 @@ import { describeError } from '../errors/describe-error.js';
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRing, type KeyDescription } from './key-ring.js';
+import { checkNoLiveKeyLost } from './ring-continuity.js';
 
 /** The ring's state for health checks. Never key bytes. */
 export interface KeyRingHealth {
@@ -20,7 +21,8 @@ const UNKNOWN_KEY_REFRESH_MS = 30_000;
 
 /**
  * Holds the ring in use and keeps it fresh: one load at a time, in the background, never on a request's path.
- * A failed or invalid load keeps the last good ring and is retried with exponential backoff and full jitter.
+ * A failed or invalid load keeps the last good ring and is retried with exponential backoff and full jitter; so does
+ * a load that lost a key still in use (ring-continuity.ts), unless the provider says keys leave it unscheduled.
  */
 export class KeyRingManager implements OnModuleDestroy {
   private ring!: KeyRing;
@@ -141,6 +143,9 @@ export class KeyRingManager implements OnModuleDestroy {
     try {
       const ring = await this.load();
       if (this.closed) return;
+      if (!this.provider.unscheduledKeyRemoval) {
+        checkNoLiveKeyLost(this.ring, ring, Date.now(), this.provider.description);
+      }
       this.ring = ring;
       this.warnOfRawKeys(ring);
       this.lastRefreshAt = new Date();

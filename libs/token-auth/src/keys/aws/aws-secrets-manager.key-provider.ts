@@ -48,6 +48,8 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
   readonly refreshInterval: number;
   readonly maxStaleness?: number;
   readonly allowRawKeys?: boolean;
+  /** Staged mode: a rotation moves AWSPREVIOUS off the oldest key, which has no `retireAfter` to go by. */
+  readonly unscheduledKeyRemoval?: boolean;
   private readonly secretId: string;
   private readonly mode: 'ring' | 'staged';
   private readonly client: SecretsManagerClient;
@@ -94,6 +96,7 @@ export class AwsSecretsManagerKeyProvider implements KeyProvider {
     this.requestTimeout = requestTimeout;
     if (maxStaleness !== undefined) this.maxStaleness = maxStaleness;
     if (allowRawKeys) this.allowRawKeys = true;
+    if (mode === 'staged') this.unscheduledKeyRemoval = true;
     this.description = `AWS Secrets Manager secret ${secretId}${mode === 'staged' ? ' (staged)' : ''}`;
   }
 

@@ -5,6 +5,7 @@ import { generateKey } from '../generate-key.js';
 import { deriveKeyId, KeyRing } from '../key-ring.js';
 import { formatCompactRing, parseKeyRingText } from '../key-ring-text.js';
 import { formatKeyText } from '../key-text.js';
+import { liveKeysMissing } from '../ring-continuity.js';
 import {
   KeyRotationError,
   createRing,
@@ -72,23 +73,38 @@ describe('rotateRing', () => {
     );
   });
 
-  it('emergency: drops the compromised active key at once and promotes next whatever its age', () => {
+  it('emergency: retires the compromised active key at once, promotes next whatever its age, drops it next step', () => {
     const ring = createRing(T0);
     const [active, next] = ring.keys;
     const result = rotateRing(ring, { now: at(1), gracePeriod: GRACE, refreshInterval: REFRESH, emergency: true });
-    expect(result).toMatchObject({ active: next!.id, activated: next!.id, dropped: [active!.id] });
+    expect(result).toMatchObject({ active: next!.id, activated: next!.id, revoked: active!.id, dropped: [] });
     expect(result.retiring).toBeUndefined();
-    expect(result.ring.keys.map((key) => key.id)).not.toContain(active!.id);
-    expect(byState(result.ring)).toEqual({ active: [next!.id], 'verify-only': [result.published] });
+    // Kept one step, retired as of now: every instance refuses its tokens, and sees it retired rather than lost.
+    expect(result.ring.keys.find((key) => key.id === active!.id)).toEqual({
+      ...active,
+      state: 'verify-only',
+      retireAfter: at(1).toISOString(),
+      signedUntil: at(1).toISOString(),
+    });
+    expect(KeyRing.from(result.ring.keys).keyFor(active!.id, 'access', at(0).getTime(), at(1).getTime(), 0)).toBe(
+      undefined,
+    );
+    expect(byState(result.ring)).toEqual({
+      active: [next!.id],
+      'verify-only': [result.published],
+      retiring: [active!.id],
+    });
+    const later = rotateRing(result.ring, { now: at(1 + REFRESH), gracePeriod: GRACE, refreshInterval: REFRESH });
+    expect(later.dropped).toEqual([active!.id]);
   });
 
   it('emergency on a ring without a next key signs with a fresh key', () => {
     const ring = readRingDocument(serializeRing({ keys: [stored(generateKey('active'))] }), 'test', T0);
     const compromised = ring.keys[0]!.id;
     const result = rotateRing(ring, { now: at(1), gracePeriod: GRACE, emergency: true });
-    expect(result.dropped).toEqual([compromised]);
+    expect(result.revoked).toBe(compromised);
     expect(result.active).not.toBe(compromised);
-    expect(result.ring.keys).toHaveLength(2);
+    expect(result.ring.keys).toHaveLength(3);
   });
 
   it('writes the ring as JSON with its count and key texts, which loads as it is', () => {
@@ -190,6 +206,15 @@ describe('rotateRing', () => {
           const built = new Map<RingDocument, KeyRing>();
           const ringOf = (ring: RingDocument): KeyRing =>
             built.get(ring) ?? built.set(ring, KeyRing.from(ring.keys)).get(ring)!;
+          // Each step loses no key an instance may still need: the reload check of KeyRingManager lets it through.
+          for (let i = 1; i < rings.length; i++) {
+            const lost = liveKeysMissing(
+              ringOf(rings[i - 1]!.ring),
+              ringOf(rings[i]!.ring),
+              at(rings[i]!.at).getTime(),
+            );
+            if (lost.length > 0) return false;
+          }
           // An instance holds the ring current at time t, or, within one refresh interval of a publication, the one before.
           const heldAt = (time: number): RingDocument[] => {
             const current = rings.findLastIndex((r) => r.at <= time);

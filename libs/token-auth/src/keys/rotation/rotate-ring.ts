@@ -41,8 +41,9 @@ export interface RotateRingOptions {
    */
   refreshInterval?: number;
   /**
-   * The active key is compromised: drop it at once instead of retiring it. Every token it signed fails on each
-   * instance at that instance's next refresh. The `next` key is promoted whatever its age.
+   * The active key is compromised: retire it at once (`retireAfter` and `signedUntil` now) instead of after the grace
+   * period. Every token it signed fails on each instance at that instance's next refresh; the next step drops it.
+   * The `next` key is promoted whatever its age.
    */
   emergency?: boolean;
 }
@@ -57,8 +58,13 @@ export interface RotationResult {
   published: string;
   /** The old active key, now verify-only until `retireAfter`. */
   retiring?: string;
-  /** Keys removed: past their grace period, or compromised (emergency). */
+  /** Keys removed: past their grace period (a compromised key too, at the step after its emergency). */
   dropped: string[];
+  /**
+   * Emergency: the compromised key, kept with `retireAfter` now so that it verifies nothing from each instance's
+   * next refresh. It stays one step so that instances see it retired rather than lost (ring-continuity.ts).
+   */
+  revoked?: string;
 }
 
 /**
@@ -102,7 +108,7 @@ export function readRingDocument(text: string, source: string, now: Date, option
  * One step of phased rotation, as a pure function of the ring and the clock:
  * 1. the `next` key (the verify-only key without `retireAfter`) becomes active;
  * 2. the old active key becomes verify-only until `now + gracePeriod`, accepting only tokens issued up to
- *    `now + refreshInterval` (emergency: it is dropped at once);
+ *    `now + refreshInterval` (emergency: it is retired at once, `retireAfter` now, and dropped by the next step);
  * 3. a new `next` key is added as verify-only;
  * 4. keys whose `retireAfter` has passed are dropped.
  * A ring without a `next` key (a new or migrated ring) only gets one published; the following step promotes it.
@@ -148,8 +154,8 @@ export function rotateRing(ring: RingDocument, options: RotateRingOptions): Rota
   const kept: StoredKey[] = [];
   for (const key of ring.keys) {
     if (key === active) {
-      if (next === undefined && !emergency) kept.push(key);
-      else if (emergency) dropped.push(key.id);
+      if (emergency) kept.push({ ...key, state: 'verify-only', retireAfter: nowIso, signedUntil: nowIso });
+      else if (next === undefined) kept.push(key);
       else kept.push({ ...key, state: 'verify-only', retireAfter, signedUntil });
     } else if (key === next) {
       kept.push({ ...key, state: 'active' });
@@ -178,6 +184,7 @@ export function rotateRing(ring: RingDocument, options: RotateRingOptions): Rota
     published: published.id,
     ...(next && !emergency && { retiring: active.id }),
     dropped,
+    ...(emergency && { revoked: active.id }),
   };
 }
 
