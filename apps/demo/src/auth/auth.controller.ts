@@ -1,6 +1,7 @@
 import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { Public, TokenCookies, type HttpRequestLike, type HttpResponseLike } from 'nestjs-token-auth';
 import type { PublicUser } from '../users/user.js';
+import { deviceOf } from '../devices/device-of.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
@@ -39,7 +40,8 @@ export class AuthController {
     @Req() request: HttpRequestLike,
     @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<AccessTokenResponse | CookieSessionResponse> {
-    return sendPair(await this.auth.login(body.username, body.password), this.cookies, request, response);
+    const pair = await this.auth.login(body.username, body.password, deviceOf(request));
+    return sendPair(pair, this.cookies, request, response);
   }
 
   /**

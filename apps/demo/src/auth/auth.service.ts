@@ -1,5 +1,11 @@
 import { ConflictException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { KeyRingManager, TokenService, type RevocationResult, type TokenPair } from 'nestjs-token-auth';
+import {
+  KeyRingManager,
+  TokenService,
+  type RevocationResult,
+  type SessionDevice,
+  type TokenPair,
+} from 'nestjs-token-auth';
 import { AccountLoginLimiter } from '../throttling/account-login-limiter.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toPublicUser, type PublicUser } from '../users/user.js';
@@ -32,9 +38,10 @@ export class AuthService {
    * The only password check of a session; every later request is authenticated by its token. A stale key ring
    * answers 503 `key_ring_stale` before the scrypt: no token could be issued, so the hash would be wasted work.
    * Past the account's failed attempts, 429 `account_rate_limited` (`AccountLoginLimiter`); when the hashing queue
-   * could not start the scrypt within `HASHING_MAX_WAIT`, 503 `hashing_overloaded` at once.
+   * could not start the scrypt within `HASHING_MAX_WAIT`, 503 `hashing_overloaded` at once. The session is recorded
+   * with `device` in the user's list of sessions (`GET /auth/sessions`) before the pair is handed out.
    */
-  async login(username: string, password: string): Promise<TokenPair> {
+  async login(username: string, password: string, device: SessionDevice = {}): Promise<TokenPair> {
     this.assertCanIssue();
     const user = this.users.findByUsername(username);
     const matches = await this.accountLimiter.check(username, async () => {
@@ -43,7 +50,7 @@ export class AuthService {
       return user !== undefined && matches;
     });
     if (user === undefined || !matches) throw new UnauthorizedException(BAD_CREDENTIALS);
-    return this.issuePair(user.id);
+    return this.startSession(user.id, device);
   }
 
   /**
@@ -57,10 +64,11 @@ export class AuthService {
 
   /**
    * Ends the session of the token: its access token, its refresh token and every pair refreshed from them.
-   * `persisted: false` when only this instance enforces it yet (the shared store is down; the write is queued).
+   * `persisted: false` when only this instance enforces it yet (the shared store is down; the write is queued). With
+   * the user, the session also leaves their list of sessions at once.
    */
-  logout(sessionId: string): Promise<RevocationResult> {
-    return this.tokens.revokeSession(sessionId);
+  logout(sessionId: string, subject: string): Promise<RevocationResult> {
+    return this.tokens.revokeSession(sessionId, { subject });
   }
 
   /** Ends every session of the user, on every device; `persisted` as for `logout`. */
@@ -69,7 +77,12 @@ export class AuthService {
   }
 
   /** Checks the old password, stores the new one, ends every older session and starts a new one for this client. */
-  async changePassword(userId: number, oldPassword: string, newPassword: string): Promise<TokenPair> {
+  async changePassword(
+    userId: number,
+    oldPassword: string,
+    newPassword: string,
+    device: SessionDevice = {},
+  ): Promise<TokenPair> {
     this.assertCanIssue();
     const user = this.users.findById(userId);
     if (user === undefined) throw new UnauthorizedException('the user of this token no longer exists');
@@ -78,7 +91,7 @@ export class AuthService {
     }
     await this.users.changePassword(userId, newPassword);
     await this.tokens.revokeAllForUser(String(userId));
-    return this.issuePair(userId);
+    return this.startSession(userId, device);
   }
 
   /** Throws `key_ring_stale` (503) while the ring is past its maxStaleness. */
@@ -86,8 +99,11 @@ export class AuthService {
     void this.keyRing.current;
   }
 
-  /** The ring may go stale during the scrypt: `key_ring_stale` again, a 503 (never a 500). */
-  private issuePair(userId: number): TokenPair {
-    return this.tokens.issuePair(String(userId));
+  /**
+   * The ring may go stale during the scrypt: `key_ring_stale` again, a 503 (never a 500). Resolved once Redis
+   * holds the session (or it is queued while Redis is away), so every instance lists it at once.
+   */
+  private startSession(userId: number, device: SessionDevice): Promise<TokenPair> {
+    return this.tokens.startSession(String(userId), { device });
   }
 }

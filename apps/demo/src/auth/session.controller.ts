@@ -7,6 +7,7 @@ import {
   type RevocationResult,
 } from 'nestjs-token-auth';
 import { CurrentUserId } from '../users/current-user-id.decorator.js';
+import { deviceOf } from '../devices/device-of.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenResponse } from './dto/access-token.response.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
@@ -40,10 +41,11 @@ export class SessionController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(
     @CurrentUser('sid') sessionId: string,
+    @CurrentUser('sub') subject: string,
     @Req() request: HttpRequestLike,
     @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<Response | undefined> {
-    const result = await this.auth.logout(sessionId);
+    const result = await this.auth.logout(sessionId, subject);
     if (this.cookies.enabled) this.cookies.clear(request, response);
     return logoutAnswer(result);
   }
@@ -75,7 +77,7 @@ export class SessionController {
     @Req() request: HttpRequestLike,
     @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<AccessTokenResponse | CookieSessionResponse> {
-    const pair = await this.auth.changePassword(userId, body.old_password, body.new_password);
+    const pair = await this.auth.changePassword(userId, body.old_password, body.new_password, deviceOf(request));
     return sendPair(pair, this.cookies, request, response);
   }
 }
