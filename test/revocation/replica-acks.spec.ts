@@ -79,6 +79,22 @@ describe('RedisRevocationStore waitForReplicas', () => {
     await eventually(() => store.health().pendingWrites === 0, 'the queued revocation is acknowledged');
   });
 
+  it('covers the writes of a moment with one WAIT each round trip, not one WAIT a write', async () => {
+    const store = await stores.on(primary, { waitForReplicas: 1 });
+    const admin = new Redis(primary.port, '127.0.0.1');
+    await admin.config('RESETSTAT');
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.rotateSession(rotation(`sid-g${i}`, `G${i}`, `G${i}-next`))),
+    );
+    const stats = await admin.info('commandstats');
+    admin.disconnect();
+    expect(outcomes.every((outcome) => outcome.kind === 'rotated')).toBe(true);
+    // Each WAIT blocks the connection: one a write would complete one refresh per round trip to the replica.
+    const waits = Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    expect(waits).toBeGreaterThan(0);
+    expect(waits).toBeLessThanOrEqual(3);
+  });
+
   it('answers at once without waiting (the default), though the replica lags', async () => {
     const store = await stores.on(primary);
     replica.pause();

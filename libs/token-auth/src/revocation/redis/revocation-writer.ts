@@ -113,7 +113,7 @@ export class RevocationWriter {
         await this.client.publish(this.keys.channel, JSON.stringify(announced.map((w) => this.keys.toWire(w))));
       }
       if (this.acks.enabled) {
-        const acknowledged = await (this.client as Redis).wait(this.acks.replicas, this.acks.timeoutMs);
+        const acknowledged = await this.acks.acknowledged(this.client as Redis);
         if (!this.acks.enough(acknowledged)) throw new Error(`${this.acks.describe(acknowledged)} (waitForReplicas)`);
       }
     }

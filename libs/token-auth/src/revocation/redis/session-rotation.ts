@@ -1,4 +1,4 @@
-import type { Cluster, ChainableCommander } from 'ioredis';
+import type { Cluster, ChainableCommander, Redis } from 'ioredis';
 import { describeError } from '../../errors/describe-error.js';
 import { TokenAuthError } from '../../errors/token-auth.error.js';
 import type { RotationOutcome, SessionRotation } from '../revocation-store.interface.js';
@@ -149,9 +149,9 @@ export class RedisSessionRotation {
   }
 
   /**
-   * The script, then the user's cut-off (and `WAIT` when waiting for replicas): one pipelined round trip; on a
-   * Cluster (other slots, other masters) the read waits for the script's answer, so a cut-off written after the
-   * script is seen by the read.
+   * The script, then the user's cut-off: one pipelined round trip (then, when waiting for replicas, a `WAIT` shared
+   * with the other writes of the moment); on a Cluster (other slots, other masters) the read waits for the script's
+   * answer, so a cut-off written after the script is seen by the read.
    */
   private async ask(
     keys: string[],
@@ -167,11 +167,11 @@ export class RedisSessionRotation {
     const pipeline = this.client.pipeline() as Pipeline;
     pipeline.ntaRotateBuffer(numberOfKeys, ...keys, ...args).get(userKey);
     if (touch !== undefined) pipeline.ntaIndexTouch(3, touch.key, touch.record, userKey, ...touch.args);
-    if (this.acks.enabled) pipeline.wait(this.acks.replicas, this.acks.timeoutMs);
     const replies = (await pipeline.exec())!;
     // The index update's own failure does not fail the refresh: it only shows the session's last activity.
     const touchAt = touch === undefined ? -1 : 2;
     for (const [i, [error]] of replies.entries()) if (error && i !== touchAt) throw error;
-    return [replies[0]![1] as Buffer[], replies[1]![1] as string | null, replies[touch === undefined ? 2 : 3]?.[1]];
+    const acknowledged = this.acks.enabled ? await this.acks.acknowledged(this.client as Redis) : undefined;
+    return [replies[0]![1] as Buffer[], replies[1]![1] as string | null, acknowledged];
   }
 }
