@@ -163,10 +163,36 @@ export async function sessionIndexRun(url: string, admin: Redis): Promise<string
     refreshSamples.push(performance.now() - start);
   }
   const bigHash = Number(await admin.memory('USAGE', 'nta:revocation:d:busy-user'));
+
+  // 4. Revoking an id that is not the caller's: another user's live session, an unknown id, an id already revoked.
+  // Each is found: false after one HDEL; interleaved, so that load falls on all three alike.
+  const others = await Promise.all(Array.from({ length: 10 }, () => app.tokens.startSession('other-user')));
+  const revoked = await app.tokens.startSession('busy-user');
+  await app.tokens.revokeSession(revoked.access.claims.sid, { subject: 'busy-user' });
+  const notFound: Record<string, number[]> = {
+    "another user's session": [],
+    'an unknown id': [],
+    'an id already revoked': [],
+  };
+  const ids: Record<string, () => string> = {
+    "another user's session": () => others[Math.floor(Math.random() * others.length)]!.access.claims.sid,
+    'an unknown id': id,
+    'an id already revoked': () => revoked.access.claims.sid,
+  };
+  for (let i = 0; i < Math.min(LIST_SAMPLES, 500); i++) {
+    for (const [name, next] of Object.entries(ids)) {
+      const sid = next();
+      const start = performance.now();
+      const result = await app.tokens.revokeSession(sid, { subject: 'busy-user' });
+      notFound[name]!.push(performance.now() - start);
+      if (result.found !== false) throw new Error(`${name} was found`);
+    }
+  }
   await app.close();
 
   listSamples.sort((a, b) => a - b);
   refreshSamples.sort((a, b) => a - b);
+  for (const samples of Object.values(notFound)) samples.sort((a, b) => a - b);
   return [
     table(
       ['session index', 'value'],
@@ -204,6 +230,12 @@ export async function sessionIndexRun(url: string, admin: Redis): Promise<string
           micros(percentile(refreshSamples, 99)),
           String(refreshSamples.length),
         ],
+        ...Object.entries(notFound).map(([name, samples]) => [
+          `revokeSession(id, { subject }) answering found: false for ${name}`,
+          micros(percentile(samples, 50)),
+          micros(percentile(samples, 99)),
+          String(samples.length),
+        ]),
       ],
     ),
   ];
