@@ -426,6 +426,7 @@ const output = {
     'Every token is an attenuated access token (nta1c.) whose parent is an access token of key A, the only key of the ring.',
     'linksHex lists t0 (the parent tag, HMAC(access MAC key, body)) then each ti = HMAC(t(i-1), caveat i); the token shows the last.',
     "request is what the verifier checks caveats against: the method and the request target as received; audience is the verifier's own.",
+    'expected lists the caveats taken together (methods, pathPrefix, audience, once) and expiresAt, the effective expiry the verified claims carry.',
     'attenuate(parent, caveats) must give token byte for byte; appending caveats to an attenuated token gives what one call with all of them gives.',
   ],
   verifier: {
