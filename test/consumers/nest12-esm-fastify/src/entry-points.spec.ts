@@ -4,8 +4,17 @@ import * as main from 'nestjs-token-auth';
 import * as aws from 'nestjs-token-auth/aws';
 import * as redis from 'nestjs-token-auth/redis';
 import * as terminus from 'nestjs-token-auth/terminus';
+import { CurrentUser } from 'nestjs-token-auth';
 
 const ENTRIES = ['nestjs-token-auth', 'nestjs-token-auth/aws', 'nestjs-token-auth/redis', 'nestjs-token-auth/terminus'];
+
+/** Type-checked only (`npm run typecheck`, skipLibCheck off): `@CurrentUser()` refuses a field the user has not. */
+export class CurrentUserTypo {
+  // @ts-expect-error: 'subject' is no field of the user (it is 'sub')
+  typo(@CurrentUser('subject') subject: string) {
+    return subject;
+  }
+}
 
 describe('nestjs-token-auth entry points in an ESM app', () => {
   it('loads every entry point', () => {
@@ -25,5 +34,10 @@ describe('nestjs-token-auth entry points in an ESM app', () => {
     const require = createRequire(import.meta.url);
     for (const entry of ENTRIES)
       expect(require.resolve(entry)).toMatch(/\/node_modules\/nestjs-token-auth\/dist\/cjs\//);
+  });
+
+  it('runs on the Node version it was asked to', () => {
+    const expected = process.env.CONSUMER_NODE_MAJOR;
+    if (expected !== undefined) expect(process.versions.node.split('.')[0]).toBe(expected);
   });
 });
