@@ -1,12 +1,21 @@
-import { Injectable, Optional, type CanActivate, type ExecutionContext, type HttpException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+  type HttpException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { toHttpException } from './errors/token-auth-http.exception.js';
 import { TokenAuthError } from './errors/token-auth.error.js';
 import { ATTENUATED_MARK, ATTENUATED_MARK_INDEX } from './format/caveat-format.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
 import { FRESH_LOGIN_KEY, IS_OPTIONAL_AUTH_KEY, IS_PUBLIC_KEY } from './decorators/route-metadata.js';
+import { requestClaims } from './decorators/request-claims.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from './options/token-auth.options.js';
 import { TokenService } from './token.service.js';
-import { bearerTokenOf } from './http/authorization-header.js';
+import { authorizationTokenOf } from './http/authorization-header.js';
 import { requestOf } from './http/execution-context.js';
 import type { HttpRequestLike, HttpResponseLike } from './http/http-message.js';
 import { httpRequestFacts, type FactsRequestLike } from './http/request-facts.js';
@@ -57,8 +66,9 @@ export interface RouteAccess {
 }
 
 /**
- * Reads `Authorization: Bearer <token>` (or, in cookie mode, the access cookie), verifies it and sets
- * `request.user`. Every bad token is a 401 with an RFC 6750 challenge and a stable `code`; the token is never
+ * Reads `Authorization: Bearer <token>` (or a scheme of `authorizationSchemes`, or in cookie mode the access
+ * cookie), verifies it and sets `request.user`: the verified claims, or the app's own user when `resolveUser` is
+ * set (or `resolveUser` is overridden), awaited once per request. Every bad token is a 401 with an RFC 6750 challenge and a stable `code`; the token is never
  * echoed. Works per controller or as `APP_GUARD` with `@Public()` and `@OptionalAuth()`, on HTTP routes, GraphQL
  * resolvers (verified once per request, however many fields are guarded) and WebSocket messages (the socket's
  * token is verified again on every message, so an expired or revoked one closes the socket). Subclasses may
@@ -67,6 +77,11 @@ export interface RouteAccess {
 @Injectable()
 export class TokenAuthGuard implements CanActivate {
   private readonly routeAccess = new WeakMap<object, WeakMap<object, RouteAccess>>();
+
+  /** A property, not a constructor parameter, so subclasses that call `super(tokens, reflector, cookies)` still do. */
+  @Optional()
+  @Inject(TOKEN_AUTH_OPTIONS)
+  protected readonly options?: ResolvedTokenAuthOptions;
 
   constructor(
     protected readonly tokens: TokenService,
@@ -82,7 +97,9 @@ export class TokenAuthGuard implements CanActivate {
     const perOperation = context.getType<string>() === 'graphql';
     try {
       if (perOperation && verifiedRequests.has(request)) {
-        if (access.maxLoginAge !== undefined) this.assertFreshLogin(request.user!, access.maxLoginAge);
+        if (access.maxLoginAge !== undefined) {
+          this.assertFreshLogin(requestClaims.get(request) ?? request.user!, access.maxLoginAge);
+        }
         return true;
       }
       const token = this.extractToken(request);
@@ -97,9 +114,8 @@ export class TokenAuthGuard implements CanActivate {
       if (user.caveats !== undefined && user.caveats.once.length > 0) {
         return this.spendOnce(context, request, user, access, perOperation);
       }
-      if (perOperation) verifiedRequests.add(request);
       if (access.maxLoginAge !== undefined) this.assertFreshLogin(user, access.maxLoginAge);
-      return true;
+      return this.attachUser(context, request, user, perOperation);
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
       throw error;
@@ -127,13 +143,52 @@ export class TokenAuthGuard implements CanActivate {
   ): Promise<boolean> {
     try {
       await this.tokens.spendOnce(user);
-      if (perOperation) verifiedRequests.add(request);
       if (access.maxLoginAge !== undefined) this.assertFreshLogin(user, access.maxLoginAge);
-      return true;
+      return await this.attachUser(context, request, user, perOperation);
     } catch (error) {
       if (error instanceof TokenAuthError) throw this.reject(context, error);
       throw error;
     }
+  }
+
+  /**
+   * The user `@CurrentUser()` gives for verified `claims`: `resolveUser(claims, request)` of the options, or the
+   * claims themselves. Override it to load your user entity (it may return a promise); `undefined` or `null` refuses
+   * the request with 401 `unknown_user`.
+   */
+  protected resolveUser(claims: AuthenticatedUser, request: TokenAuthRequest): unknown {
+    const resolve = this.options?.resolveUser;
+    return resolve === undefined ? claims : resolve(claims, request);
+  }
+
+  /**
+   * Sets the resolved user as `request.user`, keeping the claims for `@CurrentUser('sub')` and later guards. A GraphQL
+   * request is marked verified only then, so no field of it runs before its user is there.
+   */
+  private attachUser(
+    context: ExecutionContext,
+    request: TokenAuthRequest,
+    claims: AuthenticatedUser,
+    perOperation: boolean,
+  ): boolean | Promise<boolean> {
+    const resolved = this.resolveUser(claims, request);
+    if (resolved === claims) {
+      if (perOperation) verifiedRequests.add(request);
+      return true;
+    }
+    const attach = (user: unknown): boolean => {
+      if (user === undefined || user === null) {
+        throw this.reject(context, new TokenAuthError('unknown_user', 'no user for this token'));
+      }
+      requestClaims.set(request, claims);
+      request.user = user as AuthenticatedUser;
+      if (perOperation) verifiedRequests.add(request);
+      return true;
+    };
+    if (typeof (resolved as PromiseLike<unknown> | undefined)?.then !== 'function') return attach(resolved);
+    return Promise.resolve(resolved).then(attach, (error: unknown) => {
+      throw error instanceof TokenAuthError ? this.reject(context, error) : error;
+    });
   }
 
   /**
@@ -175,7 +230,10 @@ export class TokenAuthGuard implements CanActivate {
    */
   protected extractToken(request: TokenAuthRequest): string | undefined {
     if (SOCKET_TOKEN in request) return request[SOCKET_TOKEN];
-    const header = bearerTokenOf(request.rawHeaders ?? request.raw?.rawHeaders ?? []);
+    const header = authorizationTokenOf(
+      request.rawHeaders ?? request.raw?.rawHeaders ?? [],
+      this.options?.authorizationSchemes,
+    );
     const cookie = this.cookies?.read(request, 'access');
     if (cookie === undefined) return header;
     if (header !== undefined) {
@@ -201,7 +259,11 @@ export class TokenAuthGuard implements CanActivate {
         .close?.(WS_CLOSE_UNAUTHORIZED, error.code);
     }
     if (context.getType() !== 'http') return exception;
-    setBearerChallenge(context.switchToHttp().getResponse<HttpResponseLike>(), error);
+    setBearerChallenge(
+      context.switchToHttp().getResponse<HttpResponseLike>(),
+      error,
+      this.options?.authorizationSchemes.challenge,
+    );
     return exception;
   }
 }

@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
 import type { AuthenticatedUser } from '../format/token-claims.js';
 import { requestOf } from '../http/execution-context.js';
+import { requestClaims } from './request-claims.js';
 
 /**
  * `@CurrentUser()`'s type, written out: inferred, the declaration would name `ParameterDecoratorOptions`, which only
@@ -11,12 +12,14 @@ export type CurrentUserDecorator = (
 ) => ParameterDecorator;
 
 /**
- * The verified user of the request (`@CurrentUser()`), or one of its fields (`@CurrentUser('sub')`), in
- * controllers, GraphQL resolvers and WebSocket gateways.
+ * The user of the request (`@CurrentUser()`): its verified claims, or the app's own user when `resolveUser` is set;
+ * or a field of the verified claims (`@CurrentUser('sub')`), either way. In controllers, GraphQL resolvers and
+ * WebSocket gateways.
  */
 export const CurrentUser: CurrentUserDecorator = createParamDecorator(
   (field: keyof AuthenticatedUser | undefined, context: ExecutionContext) => {
-    const user = requestOf<{ user?: AuthenticatedUser }>(context).user;
-    return field === undefined ? user : user?.[field];
+    const request = requestOf<{ user?: AuthenticatedUser }>(context);
+    if (field === undefined) return request.user;
+    return (requestClaims.get(request) ?? request.user)?.[field];
   },
 );

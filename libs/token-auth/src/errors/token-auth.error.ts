@@ -21,7 +21,9 @@ export type TokenAuthErrorCode =
   | 'caveat_unknown'
   | 'key_ring_stale'
   | 'revocation_unavailable'
-  | 'insufficient_user_authentication';
+  | 'insufficient_user_authentication'
+  /** A good token whose user the app's `resolveUser` did not find (deleted, disabled). */
+  | 'unknown_user';
 
 /** The message of `invalid_signature`, and of every refusal answered as one. */
 export const INVALID_SIGNATURE_MESSAGE = 'invalid token signature';

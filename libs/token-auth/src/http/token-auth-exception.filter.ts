@@ -1,4 +1,4 @@
-import { Catch, Optional, type ArgumentsHost, type ExceptionFilter, type HttpException } from '@nestjs/common';
+import { Catch, Inject, Optional, type ArgumentsHost, type ExceptionFilter, type HttpException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { toHttpException } from '../errors/token-auth-http.exception.js';
 import { TokenAuthError } from '../errors/token-auth.error.js';
@@ -15,6 +15,9 @@ interface WritableResponse extends HttpResponseLike {
   raw?: { headersSent?: boolean; end?: () => unknown };
 }
 
+/** `TOKEN_AUTH_OPTIONS`, by its `Symbol.for` key: the options sit in a folder above this one. */
+const MODULE_OPTIONS = Symbol.for('nestjs-token-auth:options');
+
 /**
  * Answers a `TokenAuthError` thrown by a route, service or pipe the way the guard answers a bad token: 401 with
  * the stable `code` and the RFC 6750 `WWW-Authenticate` challenge, or 503 for `key_ring_stale` and
@@ -25,7 +28,13 @@ interface WritableResponse extends HttpResponseLike {
 @Catch(TokenAuthError)
 export class TokenAuthExceptionFilter implements ExceptionFilter<TokenAuthError> {
   // Injected under APP_FILTER and @UseFilters(Class); `new TokenAuthExceptionFilter()` writes the response itself.
-  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
+  // The challenge names the first of the module's `authorizationSchemes` (`Bearer` when the filter is made by hand).
+  constructor(
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional()
+    @Inject(MODULE_OPTIONS)
+    private readonly options?: { authorizationSchemes?: { challenge: string } },
+  ) {}
 
   catch(error: TokenAuthError, host: ArgumentsHost): HttpException | undefined {
     const exception = toHttpException(error);
@@ -39,7 +48,7 @@ export class TokenAuthExceptionFilter implements ExceptionFilter<TokenAuthError>
       return undefined;
     }
     const status = exception.getStatus();
-    if (status === 401) setBearerChallenge(response, error);
+    if (status === 401) setBearerChallenge(response, error, this.options?.authorizationSchemes?.challenge);
     if (adapter !== undefined) adapter.reply(response, exception.getResponse(), status);
     else write(response, status, exception.getResponse());
     return undefined;

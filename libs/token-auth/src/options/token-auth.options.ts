@@ -5,6 +5,8 @@ import type { KeyProvider } from '../keys/key-provider.interface.js';
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
 import type { SessionIpMode } from '../revocation/session-entry.js';
 import { resolveAudience } from './audience-option.js';
+import { resolveAuthorizationSchemes, resolveUserOption, type ResolveUser } from './authorization-options.js';
+import type { AuthorizationSchemes } from '../http/authorization-header.js';
 import { resolveCookieOptions, type ResolvedCookieOptions, type TokenAuthCookieOptions } from './cookie-options.js';
 import { resolveMetricsOptions, type TokenAuthMetricsOptions } from './metrics-options.js';
 import {
@@ -100,6 +102,19 @@ export interface TokenAuthModuleOptions {
    * request path only increments in-memory counters either way; the instruments read them when the provider collects.
    */
   metrics?: TokenAuthMetricsOptions | false;
+  /**
+   * The schemes of `Authorization` a token is accepted under, compared case-insensitively (RFC 9110): default
+   * `['Bearer']`; `['Token', 'Bearer']` for clients that send `Authorization: Token <token>`, as RealWorld
+   * ("Conduit") apps do. The guard, GraphQL and WebSockets read every listed scheme with the same strict parsing, and
+   * a 401's `WWW-Authenticate` challenge names the first.
+   */
+  authorizationSchemes?: readonly string[];
+  /**
+   * Loads the app's own user for a verified token, once per request (the guard awaits it): `@CurrentUser()` then
+   * gives that user, while `@CurrentUser('sub')` and the other fields still read the token's claims. Returning
+   * `undefined` or `null` refuses the request with 401 `unknown_user`. Default: none, `@CurrentUser()` is the claims.
+   */
+  resolveUser?: ResolveUser;
 }
 
 /**
@@ -125,6 +140,8 @@ const OPTION_NAMES: Record<keyof TokenAuthModuleOptions, true> = {
   sessionIp: true,
   freshLoginMaxAge: true,
   metrics: true,
+  authorizationSchemes: true,
+  resolveUser: true,
 };
 
 function rejectUnknownOptions(options: object): void {
@@ -162,6 +179,9 @@ export interface ResolvedTokenAuthOptions {
   freshLoginMaxAge: number;
   /** `{}`: the global meter provider, if any. */
   metrics: TokenAuthMetricsOptions | false;
+  authorizationSchemes: AuthorizationSchemes;
+  /** Undefined: `@CurrentUser()` is the verified claims. */
+  resolveUser: ResolveUser | undefined;
 }
 
 function seconds(options: TokenAuthModuleOptions, name: keyof TokenAuthModuleOptions, fallback: number): number {
@@ -280,5 +300,7 @@ export function resolveOptions(options: TokenAuthModuleOptions): ResolvedTokenAu
     sessionIp,
     freshLoginMaxAge: seconds(options, 'freshLoginMaxAge', DEFAULT_FRESH_LOGIN_MAX_AGE),
     metrics: resolveMetricsOptions(options.metrics),
+    authorizationSchemes: resolveAuthorizationSchemes(options.authorizationSchemes),
+    resolveUser: resolveUserOption(options.resolveUser),
   };
 }

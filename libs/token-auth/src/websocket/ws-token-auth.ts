@@ -1,9 +1,10 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import type { AuthenticatedUser } from '../format/token-claims.js';
 import { TokenCookies } from '../cookies/token-cookies.js';
-import { bearerTokenOf } from '../http/authorization-header.js';
+import { authorizationTokenOf } from '../http/authorization-header.js';
+import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import type { VerificationFacts } from '../verification/attenuated-tokens.js';
 import { TokenVerifier } from '../verification/token-verifier.js';
 
@@ -29,8 +30,8 @@ export interface AuthenticatedSocket {
 
 /**
  * Authenticates a WebSocket at its handshake. Call it from a gateway's `handleConnection(client, request)`:
- * it reads `Authorization: Bearer` from the upgrade request, or in cookie mode the access cookie, attaches the user
- * to the socket and returns it; a missing or bad token closes the socket with 4401 and the error's public code as
+ * it reads `Authorization: Bearer` (or a scheme of `authorizationSchemes`) from the upgrade request, or in cookie
+ * mode the access cookie, attaches the user to the socket and returns it; a missing or bad token closes the socket with 4401 and the error's public code as
  * reason.
  * Cookies are accepted only from a same-origin page (`Origin` equals the handshake's scheme, host and port) or
  * one of `cookie.allowedOrigins`, since a browser attaches them to cross-site WebSocket handshakes and no CSRF
@@ -41,6 +42,7 @@ export class WsTokenAuth {
   constructor(
     private readonly tokens: TokenVerifier,
     @Optional() private readonly cookies?: TokenCookies,
+    @Optional() @Inject(TOKEN_AUTH_OPTIONS) private readonly options?: ResolvedTokenAuthOptions,
   ) {}
 
   connect(client: AuthenticatedSocket, request: IncomingMessage): AuthenticatedUser | undefined {
@@ -63,7 +65,7 @@ export class WsTokenAuth {
   }
 
   private tokenOf(request: IncomingMessage): string | undefined {
-    const header = bearerTokenOf(request.rawHeaders);
+    const header = authorizationTokenOf(request.rawHeaders, this.options?.authorizationSchemes);
     const cookie = this.cookies?.read(request, 'access');
     if (header !== undefined && cookie !== undefined) {
       throw new TokenAuthError('token_ambiguous', 'token sent both in the Authorization header and a cookie');

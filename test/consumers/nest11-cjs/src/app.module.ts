@@ -4,14 +4,21 @@ import { TerminusModule } from '@nestjs/terminus';
 import { generateKey, StaticKeyProvider, TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
 import { RedisRevocationStore } from 'nestjs-token-auth/redis';
 import { TokenAuthHealthIndicator } from 'nestjs-token-auth/terminus';
+import { authOptions } from './auth-options';
 import { AuthController } from './auth.controller';
 import { HealthController } from './health.controller';
+import { UsersModule } from './users.module';
+import { UsersService } from './users.service';
 
 @Module({
   imports: [
+    UsersModule,
     TokenAuthModule.forRootAsync({
       isGlobal: true,
-      useFactory: () => ({
+      imports: [UsersModule],
+      inject: [UsersService],
+      useFactory: (users: UsersService) => ({
+        ...authOptions(users),
         keyProvider: new StaticKeyProvider([generateKey('active')]),
         // Without REDIS_URL the module's in-memory store is used (one instance).
         revocationStore: process.env.REDIS_URL

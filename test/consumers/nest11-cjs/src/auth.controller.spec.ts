@@ -1,31 +1,37 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { generateKey, StaticKeyProvider, TokenAuthError, TokenAuthModule, TokenService } from 'nestjs-token-auth';
+import { ManualClock, TokenAuthError, TokenAuthModule, TokenService } from 'nestjs-token-auth';
+import { authOptions, TOKEN_LIFETIME } from './auth-options';
 import { AuthController } from './auth.controller';
+import { UsersService } from './users.service';
 
 describe('AuthController', () => {
   let moduleRef: TestingModule;
   let controller: AuthController;
   let tokens: TokenService;
+  let clock: ManualClock;
 
   beforeEach(async () => {
+    const users = new UsersService();
+    // The testing module: a fresh key, the memory store and a ManualClock, with the app's own options.
     moduleRef = await Test.createTestingModule({
-      imports: [TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider([generateKey('active')]) })],
+      imports: [TokenAuthModule.forTesting(authOptions(users))],
       controllers: [AuthController],
+      providers: [{ provide: UsersService, useValue: users }],
     }).compile();
     controller = moduleRef.get(AuthController);
     tokens = moduleRef.get(TokenService);
+    clock = moduleRef.get(ManualClock);
   });
 
   afterEach(() => moduleRef.close());
 
-  it('login issues an access token for the user that TokenService verifies', () => {
+  it('login issues a token that lives 60 days, as the RealWorld API expects, and no longer', () => {
     const answer = controller.login({ username: 'ada' });
-    expect(tokens.verify(answer.access_token)).toMatchObject({
-      sub: 'ada',
-      purpose: 'access',
-      claims: { role: 'reader' },
-    });
-    expect(answer.expires_in).toBe(900);
+    expect(answer).toMatchObject({ token_type: 'Token', expires_in: TOKEN_LIFETIME });
+    clock.advance((TOKEN_LIFETIME - 1) * 1000);
+    expect(tokens.verify(answer.access_token)).toMatchObject({ sub: 'u-ada', claims: { role: 'reader' } });
+    clock.advance(60_000); // past the lifetime and the 30 s clock tolerance
+    expect(() => tokens.verify(answer.access_token)).toThrow(expect.objectContaining({ code: 'token_expired' }));
   });
 
   it('logout revokes the session of the token', async () => {
@@ -34,8 +40,8 @@ describe('AuthController', () => {
     expect(() => tokens.verify(access_token)).toThrow(TokenAuthError);
   });
 
-  it('me answers with the fields of the verified user', () => {
-    const user = tokens.verify(controller.login({ username: 'grace' }).access_token);
-    expect(controller.me(user)).toEqual({ id: 'grace', role: 'reader' });
+  it('me answers with the app user and the token subject', () => {
+    const user = { id: 'u-grace', username: 'grace', bio: 'b' };
+    expect(controller.me(user, 'u-grace')).toEqual({ ...user, subject: 'u-grace' });
   });
 });

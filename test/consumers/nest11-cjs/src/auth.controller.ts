@@ -1,16 +1,21 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { CurrentUser, Public, TokenService, type AuthenticatedUser } from 'nestjs-token-auth';
+import { CurrentUser, Public, TokenService } from 'nestjs-token-auth';
+import { UsersService, type User } from './users.service';
 
 @Controller()
 export class AuthController {
-  constructor(private readonly tokens: TokenService) {}
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly users: UsersService,
+  ) {}
 
   @Public()
   @Post('auth/login')
   @HttpCode(200)
   login(@Body() body: { username: string }) {
-    const { access, refresh } = this.tokens.issuePair(body.username, { claims: { role: 'reader' } });
-    return { access_token: access.token, refresh_token: refresh.token, expires_in: access.expiresIn };
+    const user = this.users.register(body.username);
+    const { token, expiresIn } = this.tokens.issue(user.id, { claims: { role: 'reader' } });
+    return { access_token: token, token_type: 'Token', expires_in: expiresIn };
   }
 
   @Post('auth/logout')
@@ -19,8 +24,9 @@ export class AuthController {
     await this.tokens.revokeSession(sessionId);
   }
 
+  // @CurrentUser() is the app's user (resolveUser); a field such as 'sub' still reads the token.
   @Get('me')
-  me(@CurrentUser() user: AuthenticatedUser) {
-    return { id: user.sub, role: user.claims.role };
+  me(@CurrentUser() user: User, @CurrentUser('sub') subject: string) {
+    return { id: user.id, username: user.username, bio: user.bio, subject };
   }
 }
