@@ -1,19 +1,22 @@
 import { randomInt } from 'node:crypto';
 import { fuzzAttenuated } from './attenuated.fuzz.js';
 import { fuzzHttp, type HttpFuzzResult } from './http.fuzz.js';
+import { fuzzKeyRing } from './key-ring.fuzz.js';
 import type { MemoryReading } from './memory.js';
 import { Random } from './random.js';
 import { checkTiming } from './timing.js';
 import { fuzzVerify } from './verify.fuzz.js';
 
 /**
- * `npm run fuzz`: mutated and random tokens through TokenService.verify and through the demo's HTTP guard, then the
- * timing check. FUZZ_SEED repeats a run; FUZZ_VERIFY and FUZZ_HTTP change the counts. Exits 1 on any finding.
+ * `npm run fuzz`: mutated and random tokens through TokenService.verify and through the demo's HTTP guard, mutated
+ * key texts and key rings through the ring's parser, then the timing check. FUZZ_SEED repeats a run; FUZZ_VERIFY,
+ * FUZZ_HTTP and FUZZ_KEYS change the counts. Exits 1 on any finding.
  */
 const seed = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
 const verifyCount = Number(process.env.FUZZ_VERIFY ?? 1_000_000);
 const httpCount = Number(process.env.FUZZ_HTTP ?? 20_000);
 const attenuatedCount = Number(process.env.FUZZ_ATTENUATED ?? 200_000);
+const keyCount = Number(process.env.FUZZ_KEYS ?? 50_000);
 
 function table(rows: (string | number)[][]): string {
   const text = rows.map((row) => row.map(String));
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
   for (const adapter of ['express', 'fastify'] as const) {
     http.push(await fuzzHttp(new Random(seed + 1), adapter, httpCount));
   }
+  const keys = fuzzKeyRing(new Random(seed + 3), keyCount);
   const timing = await checkTiming(new Random(seed + 2));
 
   const verifyFlat = heapGrowthMb(verify.memory) < FLAT_HEAP_MB;
@@ -141,7 +145,31 @@ async function main(): Promise<void> {
       ok ? 'PASS' : 'FAIL',
     ]);
   }
+  const keysOk = keys.accepted.length === 0 && keys.crashes.length === 0 && keys.refusedRandom.length === 0;
+  failed ||= !keysOk;
+  rows.push([
+    'key texts and rings',
+    keys.inputs.toLocaleString('en'),
+    keys.accepted.length,
+    '-',
+    keys.crashes.length,
+    '-',
+    keysOk ? 'PASS' : 'FAIL',
+  ]);
   console.log(table(rows));
+  console.log();
+  console.log(
+    `key texts and rings: ${keys.inputs.toLocaleString('en')} inputs in ${keys.seconds.toFixed(1)} s; ` +
+      `${keys.sameRing} mutations loaded as the ring they came from (whitespace, JSON spelling), ` +
+      `${keys.accepted.length} as another; ` +
+      `random keys refused by the randomness check: ${keys.refusedRandom.length}`,
+  );
+  console.log(
+    table([
+      ['key input kind', 'count'],
+      ...Object.entries(keys.byKind).map(([kind, n]) => [kind, n.toLocaleString('en')]),
+    ]),
+  );
   console.log();
   for (const result of http) {
     console.log(
@@ -176,6 +204,9 @@ async function main(): Promise<void> {
   for (const finding of [
     ...verify.accepted,
     ...verify.crashes,
+    ...keys.accepted,
+    ...keys.crashes,
+    ...keys.refusedRandom,
     ...http.flatMap((r) => [...r.accepted, ...r.crashes]),
   ].slice(0, 20)) {
     console.log(`finding: ${finding}`);
