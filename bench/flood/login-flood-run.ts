@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { generateKey } from 'nestjs-token-auth';
+import { formatCompactRing, generateKey } from 'nestjs-token-auth';
 import { table } from '../support/markdown.js';
 
 /** The builds to run, as `label=path` (or a path alone, its own label). */
@@ -82,7 +82,7 @@ async function startDemo(main: string, dir: string): Promise<{ url: URL; stop: (
       PORT: '0',
       DEMO_ADAPTER: ADAPTER,
       DEMO_DB_PATH: join(dir, 'demo.sqlite'),
-      TOKEN_AUTH_KEYS: `${key.id}:${key.key}`,
+      TOKEN_AUTH_KEYS: formatCompactRing([key]),
       NO_COLOR: '1',
     },
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey } from 'nestjs-token-auth';
+import { formatCompactRing, generateKey } from 'nestjs-token-auth';
 import { BuiltDemo, cleanEnv, ensureBuilt } from '../demo/support/built-demo.js';
 import { DemoCluster, PASSWORD, type Instance } from '../revocation/support/demo-instances.js';
 
@@ -66,7 +66,7 @@ async function startBuiltDemo(env: NodeJS.ProcessEnv): Promise<{ demo: BuiltDemo
   const dir = mkdtempSync(join(tmpdir(), 'nta-flood-'));
   const key = generateKey();
   const demo = new BuiltDemo(
-    cleanEnv({ PORT: '0', TOKEN_AUTH_KEYS: `${key.id}:${key.key}`, DEMO_DB_PATH: join(dir, 'demo.sqlite'), ...env }),
+    cleanEnv({ PORT: '0', TOKEN_AUTH_KEYS: formatCompactRing([key]), DEMO_DB_PATH: join(dir, 'demo.sqlite'), ...env }),
     dir,
   );
   return { demo, url: (await demo.listening()).replace('[::1]', '127.0.0.1'), dir };
