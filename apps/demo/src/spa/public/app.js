@@ -1,7 +1,5 @@
 // The demo page in cookie mode: tokens live in HttpOnly cookies the browser attaches by itself, so no token is
 // ever visible to this script. Every request sends the CSRF header the server requires on state-changing calls.
-import { shareLink } from './share.js';
-
 const CSRF = { 'X-CSRF-Protection': '1' };
 const REFRESH_MARGIN_MS = 30_000; // renew this long before expiry (sooner for very short lifetimes)
 
@@ -110,6 +108,8 @@ async function shareNote(id) {
   const parent = await authed('POST', '/sharing/token');
   if (!parent.ok) return;
   try {
+    // Loaded on first use: the page works without it, only sharing needs nestjs-token-auth/client.
+    const { shareLink } = await import('./share.js');
     $('#share-link').value = await shareLink(id, parent.data.access_token);
     $('#share').hidden = false;
   } catch {
