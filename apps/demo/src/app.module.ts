@@ -2,12 +2,15 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TokenAuthExceptionFilter, TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
 import { RedisRevocationStore } from 'nestjs-token-auth/redis';
+import { ActivityModule } from './activity/activity.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { DEMO_CONFIG, type DemoConfig } from './config/demo-config.js';
 import { DemoConfigModule } from './config/demo-config.module.js';
 import { keyProviderFromEnv } from './config/key-provider.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { DemoMetrics } from './metrics/demo-metrics.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { SpaModule } from './spa/spa.module.js';
@@ -24,11 +27,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         DemoConfigModule.forRoot(config),
+        MetricsModule.forRoot(config.env),
         ShutdownModule,
         TokenAuthModule.forRootAsync({
           isGlobal: true,
-          inject: [DEMO_CONFIG],
-          useFactory: async (demo: DemoConfig) => ({
+          inject: [DEMO_CONFIG, DemoMetrics],
+          useFactory: async (demo: DemoConfig, metrics: DemoMetrics) => ({
             keyProvider: await keyProviderFromEnv(demo.env),
             accessTokenTtl: demo.accessTokenTtl,
             refreshReplayWindow: demo.refreshReplayWindow,
@@ -44,12 +48,15 @@ export class AppModule {
               }),
             // The page at / signs in with HttpOnly cookies; API clients keep using bearer tokens.
             cookie: { sameSite: 'strict' },
+            // With METRICS_PORT: OpenTelemetry metrics, scraped at GET /metrics on that port. Without: none.
+            metrics: metrics.meterProvider ? { meterProvider: metrics.meterProvider } : false,
           }),
         }),
         DatabaseModule,
         UsersModule,
         AuthModule,
         NotesModule,
+        ActivityModule,
         HealthModule,
         SpaModule,
       ],

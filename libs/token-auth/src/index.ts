@@ -91,3 +91,36 @@ export { generateKey } from './keys/generate-key.js';
 export { formatCompactRing, parseKeyRingText } from './keys/key-ring-text.js';
 export { KEY_TEXT_PREFIX, parseKeyText } from './keys/key-text.js';
 export { wrapKeyRingText, type WrappedRing } from './keys/wrap-ring.js';
+export { SecurityEvents, type SecurityEventDeliveryStats } from './events/security-events.js';
+export {
+  SECURITY_EVENT_TYPES,
+  type SecurityEvent,
+  type SecurityEventType,
+  type SecurityEventSink,
+  type RevokedBy,
+  type RevocationKind,
+  type SignInDevice,
+  type SignedInEvent,
+  type RefreshedEvent,
+  type RefreshReplayedEvent,
+  type ReuseDetectedEvent,
+  type SessionRevokedEvent,
+  type TokenRevokedEvent,
+  type UserSessionsRevokedEvent,
+  type RevocationQueuedEvent,
+  type RevocationWrittenEvent,
+  type RevocationLostEvent,
+  type StoreStaleEvent,
+  type StoreRecoveredEvent,
+  type StoreResetEvent,
+  type KeyRingRefreshedEvent,
+  type KeyRingRefreshFailedEvent,
+  type KeyRingStaleEvent,
+  type KeyRotatedEvent,
+  type KeyRetiredEvent,
+} from './events/security-event.js';
+export { SECURITY_EVENT_PREFIX } from './events/event-emitter-bridge.js';
+export type { TokenAuthCountersSnapshot, RefreshOutcome } from './events/token-auth-counters.js';
+export type { RevocationContext } from './sessions/token-revoker.js';
+export type { MeterProviderLike, TokenAuthMetricsOptions } from './options/metrics-options.js';
+export { METRIC as TOKEN_AUTH_METRICS, ATTRIBUTE as TOKEN_AUTH_METRIC_ATTRIBUTES } from './metrics/metric-names.js';

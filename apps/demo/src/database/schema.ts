@@ -13,4 +13,13 @@ CREATE TABLE IF NOT EXISTS notes (
   created_at TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS notes_user_id ON notes (user_id);
+CREATE TABLE IF NOT EXISTS activity (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  kind       TEXT    NOT NULL,
+  at         TEXT    NOT NULL,
+  session_id TEXT,
+  device     TEXT
+);
+CREATE INDEX IF NOT EXISTS activity_user_id ON activity (user_id, id);
 `;

@@ -78,7 +78,9 @@ export class SessionRefresher {
         this.logger.warn(
           `refresh token reused (its successor was used, or it came back after the replay window); revoking session ${used.sid}`,
         );
+        const revoking = performance.now();
         const { persisted } = await this.revoker.endSession(used.sid, used.sub);
+        this.counters.revocation('session', persisted, (performance.now() - revoking) / 1000);
         this.events.emit({
           type: 'session.reuse_detected',
           time: this.options.clock(),

@@ -33,9 +33,10 @@ export function decodeEntry(sid: string, value: string): SessionEntry | undefine
   if (typeof expiresAt !== 'number' || typeof createdAt !== 'number' || typeof lastActiveAt !== 'number') {
     return undefined;
   }
-  const text = (field: unknown) => (typeof field === 'string' && field !== '' ? field : undefined);
-  const device = { userAgent: text(userAgent), label: text(label), ip: text(ip) };
-  for (const name of ['userAgent', 'label', 'ip'] as const) if (device[name] === undefined) delete device[name];
+  const device: SessionEntry['device'] = {};
+  if (typeof userAgent === 'string' && userAgent !== '') device.userAgent = userAgent;
+  if (typeof label === 'string' && label !== '') device.label = label;
+  if (typeof ip === 'string' && ip !== '') device.ip = ip;
   return { sid, createdAt, lastActiveAt, expiresAt, device };
 }
 
