@@ -65,6 +65,7 @@ function signedOut(message) {
   $('#signed-in').hidden = true;
   $('#signed-out').hidden = false;
   $('#notes').replaceChildren();
+  $('#activity').replaceChildren();
   status(message);
 }
 
@@ -76,6 +77,7 @@ async function signedIn() {
   $('#signed-in').hidden = false;
   status('');
   await loadNotes();
+  await loadActivity();
 }
 
 async function loadNotes() {
@@ -98,6 +100,47 @@ async function loadNotes() {
         if ((await authed('DELETE', `/notes/${note.id}`)).ok) await loadNotes();
       });
       item.append(text, share, remove);
+      return item;
+    }),
+  );
+}
+
+const ACTIVITY_TEXT = {
+  signed_in: 'Signed in',
+  reuse_detected: 'A refresh token was used twice: that session was signed out (a stolen copy?)',
+  signed_out: 'Signed out',
+  device_signed_out: 'A device was signed out',
+  signed_out_by_admin: 'Signed out by an administrator',
+  signed_out_everywhere: 'Signed out everywhere',
+  password_changed: 'Password changed: every other session was signed out',
+};
+
+function deviceText(device) {
+  if (device === undefined) return '';
+  return [device.label, device.userAgent, device.ip].filter(Boolean).join(' · ');
+}
+
+async function loadActivity() {
+  const result = await authed('GET', '/me/activity');
+  if (!result.ok) return;
+  $('#activity').replaceChildren(
+    ...result.data.map((entry) => {
+      const item = document.createElement('li');
+      item.dataset.kind = entry.kind;
+      const what = document.createElement('span');
+      what.textContent = ACTIVITY_TEXT[entry.kind] ?? entry.kind; // text, never HTML
+      if (entry.kind === 'reuse_detected') what.className = 'alert';
+      const at = document.createElement('time');
+      at.dateTime = entry.at;
+      at.textContent = new Date(entry.at).toLocaleString();
+      item.append(what, at);
+      const device = deviceText(entry.device);
+      if (device !== '') {
+        const from = document.createElement('span');
+        from.className = 'device';
+        from.textContent = device;
+        item.append(from);
+      }
       return item;
     }),
   );
