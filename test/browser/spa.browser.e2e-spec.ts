@@ -44,9 +44,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A browser context: one device. With `frozenTimers`, the page's own timers (its silent refresh) never fire. */
-async function device(frozenTimers = false): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
+/**
+ * A browser context: one device. With `frozenTimers`, the page's own timers (its silent refresh) never fire;
+ * `userAgent` is what it sends as its User-Agent.
+ */
+async function device(frozenTimers = false, userAgent?: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(userAgent === undefined ? {} : { userAgent });
   context.setDefaultTimeout(STEP_TIMEOUT);
   if (frozenTimers) await context.clock.install();
   const page = await context.newPage();
@@ -54,9 +57,9 @@ async function device(frozenTimers = false): Promise<{ context: BrowserContext; 
   return { context, page };
 }
 
-async function signIn(page: Page, action: 'login' | 'register'): Promise<void> {
+async function signIn(page: Page, action: 'login' | 'register', username = 'ada'): Promise<void> {
   await page.locator('#signed-out').waitFor({ state: 'visible' });
-  await page.fill('input[name=username]', 'ada');
+  await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', PASSWORD);
   await page.click(`#${action}`);
   await page.locator('#signed-in').waitFor({ state: 'visible' });
@@ -130,6 +133,49 @@ describe('the demo page in Chromium (cookie mode)', () => {
       await phone.page.locator('#signed-out').waitFor({ state: 'visible' });
       await phone.page.reload();
       await phone.page.locator('#signed-out').waitFor({ state: 'visible' });
+    } finally {
+      await laptop.context.close();
+      await phone.context.close();
+    }
+  }, 90_000);
+
+  it('"Your devices" lists every session of the account as text, and "Sign out" ends that device only', async () => {
+    // A user agent made to look like HTML: the page must show it as text, never as markup.
+    const hostile = 'Mozilla/5.0 <img src=x onerror="document.body.dataset.pwned=1"> Evil/1.0';
+    const laptop = await device(false, 'Laptop-Browser/1.0');
+    const phone = await device(true, hostile);
+    try {
+      await signIn(laptop.page, 'register', 'grace');
+      await signIn(phone.page, 'login', 'grace');
+      await laptop.page.reload();
+      await laptop.page.locator('#devices li').nth(1).waitFor();
+      const items = laptop.page.locator('#devices li');
+      expect(await items.count()).toBe(2);
+      // The laptop's own session first, marked, with no sign-out button.
+      await expect(items.nth(0).locator('.device').textContent()).resolves.toBe('Laptop-Browser/1.0');
+      await expect(items.nth(0).textContent()).resolves.toContain('this device');
+      expect(await items.nth(0).locator('button.sign-out').count()).toBe(0);
+      // The phone's, its user agent as plain text.
+      await expect(items.nth(1).locator('.device').textContent()).resolves.toBe(hostile);
+      expect(await laptop.page.locator('#devices img').count()).toBe(0);
+      expect(await laptop.page.evaluate('document.body.dataset.pwned')).toBeUndefined();
+      await expect(items.nth(1).textContent()).resolves.toMatch(/127\.0\.0\.0|0:0:0::/);
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await laptop.page.screenshot({ path: `${ARTIFACTS}spa-devices.png`, fullPage: true });
+
+      // Sign the phone out from the laptop: the list shows the laptop alone...
+      await items.nth(1).locator('button.sign-out').click();
+      await laptop.page.locator('#devices li').nth(1).waitFor({ state: 'detached' });
+      expect(await laptop.page.locator('#devices li').count()).toBe(1);
+      // ...the phone's next request fails and it shows the sign-in form, and the laptop carries on.
+      await phone.page.fill('#note-form input[name=text]', 'written after being signed out');
+      await phone.page.click('#add-note');
+      await phone.page.locator('#signed-out').waitFor({ state: 'visible' });
+      await laptop.page.fill('#note-form input[name=text]', 'still signed in');
+      await laptop.page.click('#add-note');
+      await laptop.page.locator('#notes li', { hasText: 'still signed in' }).waitFor();
+      expect(await noteTexts(laptop.page)).toEqual(['still signed in']);
     } finally {
       await laptop.context.close();
       await phone.context.close();

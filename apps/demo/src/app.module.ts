@@ -3,11 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TokenAuthExceptionFilter, TokenAuthGuard, TokenAuthModule } from 'nestjs-token-auth';
 import { RedisRevocationStore } from 'nestjs-token-auth/redis';
 import { ActivityModule } from './activity/activity.module.js';
+import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { DEMO_CONFIG, type DemoConfig } from './config/demo-config.js';
 import { DemoConfigModule } from './config/demo-config.module.js';
 import { keyProviderFromEnv } from './config/key-provider.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DevicesModule } from './devices/devices.module.js';
 import { HealthModule } from './health/health.module.js';
 import { DemoMetrics } from './metrics/demo-metrics.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -48,6 +50,8 @@ export class AppModule {
               }),
             // The page at / signs in with HttpOnly cookies; API clients keep using bearer tokens.
             cookie: { sameSite: 'strict' },
+            // DELETE /account needs a login this recent (@RequireFreshLogin()).
+            freshLoginMaxAge: demo.stepUpMaxAge,
             // With METRICS_PORT: OpenTelemetry metrics, scraped at GET /metrics on that port. Without: none.
             metrics: metrics.meterProvider ? { meterProvider: metrics.meterProvider } : false,
           }),
@@ -55,6 +59,8 @@ export class AppModule {
         DatabaseModule,
         UsersModule,
         AuthModule,
+        DevicesModule,
+        AccountModule,
         NotesModule,
         ActivityModule,
         HealthModule,

@@ -18,6 +18,7 @@ describe('loadDemoConfig', () => {
       hashingMaxWait: 1000,
       requirePersistedRevocations: false,
       shutdownDrainTimeout: 10,
+      stepUpMaxAge: 300,
       env,
     });
   });
@@ -36,6 +37,7 @@ describe('loadDemoConfig', () => {
       HASHING_MAX_WAIT: '250',
       SHUTDOWN_DRAIN_TIMEOUT: '0',
       REVOCATION_REQUIRE_PERSISTED: 'true',
+      STEP_UP_MAX_AGE: '60',
     };
     expect(loadDemoConfig(env)).toEqual({
       port: 8080,
@@ -50,6 +52,7 @@ describe('loadDemoConfig', () => {
       hashingMaxWait: 250,
       requirePersistedRevocations: true,
       shutdownDrainTimeout: 0,
+      stepUpMaxAge: 60,
       env,
     });
   });
@@ -122,6 +125,7 @@ describe('loadDemoConfig', () => {
     ['DEMO_ADAPTER', 'koa'],
     ['SHUTDOWN_DRAIN_TIMEOUT', '-1'],
     ['REVOCATION_REQUIRE_PERSISTED', 'yes'],
+    ['STEP_UP_MAX_AGE', '86401'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadDemoConfig({ [name]: value })).toThrow(DemoConfigError);
     expect(() => loadDemoConfig({ [name]: value })).toThrow(new RegExp(`^${name} must be`));

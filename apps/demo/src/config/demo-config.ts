@@ -55,6 +55,11 @@ export interface DemoConfig {
    * before their connections are cut; 0 cuts them at once.
    */
   shutdownDrainTimeout: number;
+  /**
+   * `STEP_UP_MAX_AGE` in seconds, default 300: how recent a login `DELETE /account` needs (the module's
+   * `freshLoginMaxAge`, read by `@RequireFreshLogin()`); an older one is 401 `insufficient_user_authentication`.
+   */
+  stepUpMaxAge: number;
   /** The environment the key ring is read from (`TOKEN_AUTH_KEYS`). */
   env: NodeJS.ProcessEnv;
 }
@@ -124,6 +129,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     redis: redis(env),
     requirePersistedRevocations: flag(env, 'REVOCATION_REQUIRE_PERSISTED'),
     shutdownDrainTimeout: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT', 10, 0, 3_600),
+    stepUpMaxAge: integer(env, 'STEP_UP_MAX_AGE', 300, 0, 86_400),
     env,
   };
 }

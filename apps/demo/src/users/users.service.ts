@@ -23,6 +23,7 @@ export class UsersService {
   private readonly byUsername: Database.Statement<[string], UserRow>;
   private readonly byId: Database.Statement<[number], UserRow>;
   private readonly updateHash: Database.Statement<[string, number]>;
+  private readonly deleteById: Database.Statement<[number]>;
 
   constructor(
     @Inject(DATABASE) db: Database.Database,
@@ -32,6 +33,8 @@ export class UsersService {
     this.byUsername = db.prepare('SELECT * FROM users WHERE username = ?');
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
     this.updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
+    // Their notes (and every other row of theirs) go with them: ON DELETE CASCADE, foreign keys on.
+    this.deleteById = db.prepare('DELETE FROM users WHERE id = ?');
   }
 
   /** Stores a new user with a scrypt hash of the password; throws `UsernameTakenError` if the name exists. */
@@ -53,6 +56,11 @@ export class UsersService {
   async changePassword(id: number, password: string): Promise<boolean> {
     const passwordHash = await this.hasher.hash(password);
     return this.updateHash.run(passwordHash, id).changes === 1;
+  }
+
+  /** Deletes the user and everything of theirs in the database; false when there was no such user. */
+  delete(id: number): boolean {
+    return this.deleteById.run(id).changes === 1;
   }
 
   findByUsername(username: string): User | undefined {

@@ -65,6 +65,7 @@ function signedOut(message) {
   $('#signed-in').hidden = true;
   $('#signed-out').hidden = false;
   $('#notes').replaceChildren();
+  $('#devices').replaceChildren();
   $('#activity').replaceChildren();
   status(message);
 }
@@ -77,6 +78,7 @@ async function signedIn() {
   $('#signed-in').hidden = false;
   status('');
   await loadNotes();
+  await loadDevices();
   await loadActivity();
 }
 
@@ -160,6 +162,42 @@ async function shareNote(id) {
   }
 }
 
+/** "Your devices": every session of the account, this one first; each other one can be signed out. */
+async function loadDevices() {
+  const result = await authed('GET', '/auth/sessions');
+  if (!result.ok) return;
+  $('#devices').replaceChildren(
+    ...result.data.map((session) => {
+      const item = document.createElement('li');
+      item.dataset.sessionId = session.id;
+      const about = document.createElement('span');
+      const name = document.createElement('span');
+      name.className = 'device';
+      // Text the client sent at login: set as text, never as HTML.
+      name.textContent = session.label ?? session.user_agent ?? 'Unknown device';
+      const details = document.createElement('small');
+      const seen = new Date(session.last_active_at).toLocaleString();
+      details.textContent = `${session.ip ?? 'unknown address'} · last active ${seen}`;
+      about.append(name, document.createElement('br'), details);
+      item.append(about);
+      if (session.current) {
+        const here = document.createElement('strong');
+        here.textContent = 'this device';
+        item.append(here);
+      } else {
+        const signOut = document.createElement('button');
+        signOut.textContent = 'Sign out';
+        signOut.className = 'sign-out';
+        signOut.addEventListener('click', async () => {
+          if ((await authed('DELETE', `/auth/sessions/${encodeURIComponent(session.id)}`)).ok) await loadDevices();
+        });
+        item.append(signOut);
+      }
+      return item;
+    }),
+  );
+}
+
 $('#auth-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
@@ -189,6 +227,10 @@ $('#note-form').addEventListener('submit', async (event) => {
 // really revoked and its cookies cleared.
 $('#logout').addEventListener('click', async () => {
   if ((await authed('POST', '/auth/logout')).ok) signedOut('Signed out.');
+});
+
+$('#logout-others').addEventListener('click', async () => {
+  if ((await authed('DELETE', '/auth/sessions')).ok) await loadDevices();
 });
 
 $('#logout-all').addEventListener('click', async () => {
