@@ -70,8 +70,25 @@ describe.each(ADAPTERS)('a refresh token replayed past its window (%s)', (adapte
       return activity.length >= 3;
     }, 'the activity log holds the second sign-in');
     expect(activity.map((entry) => entry.kind)).toEqual(['signed_in', 'reuse_detected', 'signed_in']);
-    const reuse = activity.find((entry) => entry.kind === 'reuse_detected')!;
-    expect(Date.parse(reuse.at)).not.toBeNaN();
+    // Each sign-in with its device, and the reuse with the device of the session it ended.
+    for (const entry of activity) expect(entry.device?.userAgent).toBe(USER_AGENT);
+    expect(Date.parse(activity[1]!.at)).not.toBeNaN();
+
+    // A password change ends every other session: the log says so, not "signed out everywhere".
+    const changed = await http()
+      .post('/auth/password')
+      .set('Authorization', bearer)
+      .send({ old_password: PASSWORD, new_password: `${PASSWORD} 2` })
+      .expect(200);
+    tokens.push(changed.body.access_token, changed.body.refresh_token);
+    await eventually(async () => {
+      const response = await http()
+        .get('/me/activity')
+        .set('Authorization', `Bearer ${changed.body.access_token}`)
+        .expect(200);
+      activity = response.body as Entry[];
+      return activity[0]?.kind === 'signed_in' && activity[1]?.kind === 'password_changed';
+    }, 'the password change is in the activity log');
 
     // The metrics: the reuse is a refresh outcome, the refused replay counted there, not as an event per request.
     const metrics = await (await fetch(metricsUrl)).text();

@@ -49,12 +49,13 @@ import { testingModuleOptions, withManualClock, type TokenAuthTestingOptions } f
     },
     {
       provide: KeyRingManager,
-      useFactory: async (provider: KeyProvider) => {
+      useFactory: async (provider: KeyProvider, events: SecurityEventBus) => {
         const manager = new KeyRingManager(provider);
+        manager.observe(events);
         await manager.start();
         return manager;
       },
-      inject: [KEY_PROVIDER],
+      inject: [KEY_PROVIDER, SecurityEventBus],
     },
     {
       // The store's replica is loaded before the first request; what the store lives through is a security event.

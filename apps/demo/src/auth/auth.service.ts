@@ -90,7 +90,8 @@ export class AuthService {
       throw new ForbiddenException('the old password is wrong');
     }
     await this.users.changePassword(userId, newPassword);
-    await this.tokens.revokeAllForUser(String(userId));
+    // The reason goes into the security event: the activity log shows a password change, not a "sign out everywhere".
+    await this.tokens.revokeAllForUser(String(userId), { reason: 'password_changed' });
     return this.startSession(userId, device);
   }
 

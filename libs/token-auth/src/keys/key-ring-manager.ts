@@ -2,8 +2,10 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { TokenAuthConfigError } from '../errors/token-auth-config.error.js';
 import { describeError } from '../errors/describe-error.js';
 import { TokenAuthError } from '../errors/token-auth.error.js';
+import type { SecurityEventSink } from '../events/security-event.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRing, type KeyDescription } from './key-ring.js';
+import { ringChangeEvents } from './key-ring-events.js';
 import { checkNoLiveKeyLost } from './ring-continuity.js';
 
 /** The ring's state for health checks. Never key bytes. */
@@ -29,6 +31,10 @@ export class KeyRingManager implements OnModuleDestroy {
   private lastRefreshAt = new Date(0);
   private lastError?: { message: string; at: string };
   private failures = 0;
+  /** Where reloads are reported as security events (the module's bus), once connected. */
+  private events?: SecurityEventSink;
+  /** The ring went stale since the last good load, and that was reported. */
+  private staleReported = false;
   private inFlight?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopWatching?: () => void;
@@ -41,6 +47,11 @@ export class KeyRingManager implements OnModuleDestroy {
     private readonly provider: KeyProvider,
     private readonly logger = new Logger('TokenAuth'),
   ) {}
+
+  /** The module connects its security events: reloads (refreshed, rotated, retired keys), failures, staleness. */
+  observe(sink: SecurityEventSink): void {
+    this.events = sink;
+  }
 
   /** The first load, awaited during bootstrap: no valid ring, no app. */
   async start(): Promise<void> {
@@ -146,23 +157,42 @@ export class KeyRingManager implements OnModuleDestroy {
       if (!this.provider.unscheduledKeyRemoval) {
         checkNoLiveKeyLost(this.ring, ring, Date.now(), this.provider.description);
       }
+      const previous = this.ring;
       this.ring = ring;
       this.warnOfRawKeys(ring);
       this.lastRefreshAt = new Date();
       this.lastError = undefined;
       this.failures = 0;
+      this.staleReported = false;
+      if (this.events !== undefined) {
+        for (const event of ringChangeEvents(previous, ring, this.provider.description, Date.now())) {
+          this.events.emit(event);
+        }
+      }
     } catch (error) {
       this.failures++;
       const message = describeError(error);
       this.lastError = { message, at: new Date().toISOString() };
+      const stale = this.isStale();
       this.logger.error(
-        this.isStale()
+        stale
           ? `key ring refresh from ${this.provider.description} failed and the ring is older than maxStaleness: ` +
               `refusing tokens until a refresh succeeds: ${message}`
           : `key ring refresh from ${this.provider.description} failed, keeping the last good ring: ${message}`,
       );
+      this.reportFailure(message, stale);
     } finally {
       this.schedule();
+    }
+  }
+
+  private reportFailure(reason: string, stale: boolean): void {
+    const source = this.provider.description;
+    const time = Date.now();
+    this.events?.emit({ type: 'key_ring.refresh_failed', time, source, reason, failures: this.failures });
+    if (stale && !this.staleReported) {
+      this.staleReported = true;
+      this.events?.emit({ type: 'key_ring.stale', time, source, reason });
     }
   }
 
