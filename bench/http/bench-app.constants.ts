@@ -44,3 +44,8 @@ export interface FreshTokensRequest {
 export interface FreshTokensReply {
   tokens: string[];
 }
+
+/** Asked of an app started with `--metrics`: one collection of every instrument, as a Prometheus scrape makes. */
+export interface ScrapeRequest {
+  scrape: true;
+}

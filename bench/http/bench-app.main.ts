@@ -11,7 +11,9 @@ import {
   type FreshTokensReply,
   type FreshTokensRequest,
   type Platform,
+  type ScrapeRequest,
 } from './bench-app.constants.js';
+import { benchMeterProvider } from './bench-metrics.js';
 import { BenchAppModule } from './bench-app.module.js';
 import { settle, SETTLE } from '../instructions/callgrind.js';
 
@@ -20,8 +22,9 @@ import { settle, SETTLE } from '../instructions/callgrind.js';
  * http.bench.ts with the platform as argument; reports its port and credentials over IPC, answers CPU-usage
  * requests (so the runner can tell what each request cost the server), exits on disconnect.
  */
-async function main(platform: Platform): Promise<void> {
-  const module = BenchAppModule.register(benchKeys(), benchJwtSecret());
+async function main(platform: Platform, withMetrics: boolean): Promise<void> {
+  const metrics = withMetrics ? benchMeterProvider() : undefined;
+  const module = BenchAppModule.register(benchKeys(), benchJwtSecret(), metrics?.meterProvider);
   const app =
     platform === 'fastify'
       ? await NestFactory.create(module, new FastifyAdapter(), { logger: ['error'] })
@@ -45,6 +48,9 @@ async function main(platform: Platform): Promise<void> {
   const tokens = app.get(TokenService);
   process.on('message', (message: unknown) => {
     if (message === CPU_USAGE_REQUEST) process.send!({ cpuUsage: process.cpuUsage() } satisfies CpuUsageReply);
+    if ((message as Partial<ScrapeRequest>)?.scrape) {
+      void (metrics?.scrape() ?? Promise.resolve(0)).then((scopes) => process.send!({ scopes }));
+    }
     if ((message as Partial<typeof SETTLE>)?.settle) {
       void settle().then(() => process.send!({ settled: true }));
     }
@@ -60,9 +66,9 @@ async function main(platform: Platform): Promise<void> {
   process.send!(ready);
 }
 
-const platform = process.argv[2];
-if (platform !== 'fastify' && platform !== 'express') {
-  console.error('usage: node bench-app.main.js fastify|express (started by http.bench.js)');
+const [platform, flag] = process.argv.slice(2);
+if ((platform !== 'fastify' && platform !== 'express') || (flag !== undefined && flag !== '--metrics')) {
+  console.error('usage: node bench-app.main.js fastify|express [--metrics] (started by http.bench.js)');
   process.exit(2);
 }
-await main(platform);
+await main(platform, flag === '--metrics');

@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule, JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import bcrypt from 'bcrypt';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { KeyRingManager, StaticKeyProvider, TokenAuthModule, type KeySpec } from 'nestjs-token-auth';
 import { BASIC_PASSWORD, BASIC_USER } from '../support/fixtures.js';
 import { AllowAllGuard } from './allow-all.guard.js';
@@ -30,12 +31,17 @@ const APP_TOKEN_TTL_SECONDS = 4 * 60 * 60;
 /** One app with every way of authenticating, each module configured as its docs show. */
 @Module({})
 export class BenchAppModule {
-  static register(keys: KeySpec[], jwtSecret: string): DynamicModule {
+  /** `meterProvider`: the module's OpenTelemetry metrics on (as the demo's `METRICS_PORT` turns them on). */
+  static register(keys: KeySpec[], jwtSecret: string, meterProvider?: MeterProvider): DynamicModule {
     const keyObject = createSecretKey(Buffer.from(jwtSecret));
     return {
       module: BenchAppModule,
       imports: [
-        TokenAuthModule.forRoot({ keyProvider: new StaticKeyProvider(keys), accessTokenTtl: APP_TOKEN_TTL_SECONDS }),
+        TokenAuthModule.forRoot({
+          keyProvider: new StaticKeyProvider(keys),
+          accessTokenTtl: APP_TOKEN_TTL_SECONDS,
+          ...(meterProvider && { metrics: { meterProvider } }),
+        }),
         JwtModule.register({ global: true, secret: jwtSecret, signOptions: { expiresIn: APP_TOKEN_TTL_SECONDS } }),
         PassportModule,
       ],
