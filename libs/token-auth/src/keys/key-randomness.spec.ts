@@ -39,7 +39,7 @@ const ISSUE_23: [string, Buffer, RegExp][] = [
   [
     "UTF-16LE text, as PowerShell's [Text.Encoding]::Unicode writes it",
     Buffer.from('The quick brown fox jumps!', 'utf16le'),
-    /every second byte takes only 1 values \(text in UTF-16/,
+    /every second byte takes only 1 value \(text in UTF-16/,
   ],
   [
     '(i*i*7+3) % 251',

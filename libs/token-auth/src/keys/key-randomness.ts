@@ -74,7 +74,11 @@ function structure(bytes: Buffer): string | undefined {
     for (let phase = 0; phase < stride; phase++) {
       const every = bytes.filter((_, i) => i % stride === phase);
       if (fewValues(every)) {
-        return `every ${stride === 2 ? 'second' : 'third'} byte takes only ${distinct(every)} values (text in UTF-16, or bytes spread out)`;
+        const values = distinct(every);
+        return (
+          `every ${stride === 2 ? 'second' : 'third'} byte takes only ${values} value${values === 1 ? '' : 's'} ` +
+          '(text in UTF-16, or bytes spread out)'
+        );
       }
     }
   }
