@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { UnauthorizedException } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { Test } from '@nestjs/testing';
@@ -6,6 +6,8 @@ import { OptionalAuth } from './decorators/optional-auth.decorator.js';
 import { Public } from './decorators/public.decorator.js';
 import { TokenAuthGuard } from './token-auth.guard.js';
 import { TokenAuthModule } from './token-auth.module.js';
+import { TokenService } from './token.service.js';
+import { SOCKET_TOKEN, WS_CLOSE_UNAUTHORIZED } from './websocket/ws-token-auth.js';
 
 class NotesController {
   list() {}
@@ -52,5 +54,19 @@ describe('TokenAuthGuard route metadata', () => {
       expect(anonymous(tokenGuard, NotesController, list)).toBeInstanceOf(UnauthorizedException);
       expect(anonymous(tokenGuard, NotesController, feed)).toBe(true);
     }
+  });
+});
+
+describe('TokenAuthGuard on a WebSocket message', () => {
+  it("closes the socket with the public code: a token of a key the ring lacks gets a forged signature's", async () => {
+    const tokenGuard = await guard();
+    const stranger = await Test.createTestingModule({ imports: [TokenAuthModule.forTesting()] }).compile();
+    const close = jest.fn<(code: number, reason: string) => void>();
+    const socket = { [SOCKET_TOKEN]: stranger.get(TokenService).issue('u').token, close };
+    const { list } = NotesController.prototype;
+    const context = new ExecutionContextHost([socket, {}], NotesController as never, list as never);
+    context.setType('ws');
+    expect(() => tokenGuard.canActivate(context)).toThrow(UnauthorizedException);
+    expect(close).toHaveBeenCalledWith(WS_CLOSE_UNAUTHORIZED, 'invalid_signature');
   });
 });

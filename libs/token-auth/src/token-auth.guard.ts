@@ -247,7 +247,7 @@ export class TokenAuthGuard implements CanActivate {
    * Builds the 401 and, over HTTP, sets its `WWW-Authenticate` challenge (RFC 6750 section 3). A stale key ring
    * (`key_ring_stale`) or an unreachable revocation store past its `maxStaleness` (`revocation_unavailable`) is
    * the server's fault, not the token's: 503, so clients retry instead of logging out.
-   * A WebSocket is closed with code 4401 and the error code as reason.
+   * A WebSocket is closed with code 4401 and the error's public code as reason (`unknown_key` is `invalid_signature`).
    */
   protected reject(context: ExecutionContext, error: TokenAuthError): HttpException {
     const exception = toHttpException(error);
@@ -256,7 +256,7 @@ export class TokenAuthGuard implements CanActivate {
       context
         .switchToWs()
         .getClient<{ close?: (code: number, reason: string) => void }>()
-        .close?.(WS_CLOSE_UNAUTHORIZED, error.code);
+        .close?.(WS_CLOSE_UNAUTHORIZED, error.publicCode);
     }
     if (context.getType() !== 'http') return exception;
     setBearerChallenge(
