@@ -336,6 +336,26 @@ describe('KeyRingManager', () => {
     });
   });
 
+  describe('requestRefresh with a refresh interval', () => {
+    it('reloads at once, then at most once per refresh interval, however often it is asked', async () => {
+      // The schedule's delays at their longest: T after each load.
+      jest.spyOn(Math, 'random').mockReturnValue(0.999);
+      const provider = new TestProvider([first], 300);
+      const { manager } = await started(provider);
+      manager.requestRefresh();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(provider.loads).toBe(2);
+      // Twenty minutes of tokens naming unknown keys, one a second.
+      for (let second = 0; second < 1200; second++) {
+        manager.requestRefresh();
+        await jest.advanceTimersByTimeAsync(1000);
+      }
+      // At most one load per interval for the unknown keys, besides the schedule's one (at 30 s, it was 40).
+      expect(provider.loads - 2).toBeLessThanOrEqual(2 * (1200 / 300));
+      manager.onModuleDestroy();
+    });
+  });
+
   describe('schedule', () => {
     it('reloads every T/2 to T seconds after a success', async () => {
       const provider = new TestProvider([first], 60);

@@ -88,10 +88,15 @@ export class KeyRingManager implements OnModuleDestroy {
     return this.inFlight;
   }
 
-  /** Asks for a reload because a token named an unknown key; at most one per 30 s, whatever clients send. */
+  /**
+   * Asks for a reload because a token named a key the ring does not accept: at most one per refresh interval (per
+   * 30 s without one, or with a shorter one), whatever clients send, so tokens naming unknown keys add at most one
+   * load per interval to the provider's schedule.
+   */
   requestRefresh(): void {
     const now = Date.now();
-    if (this.closed || now - this.lastRequestedAt < UNKNOWN_KEY_REFRESH_MS) return;
+    const gap = Math.max(UNKNOWN_KEY_REFRESH_MS, (this.provider.refreshInterval ?? 0) * 1000);
+    if (this.closed || now - this.lastRequestedAt < gap) return;
     this.lastRequestedAt = now;
     void this.refresh();
   }
