@@ -197,6 +197,9 @@ describe('session index on Redis', () => {
     });
     // Like a logout: enforced here at once, queued for Redis.
     expect(await tokens.revokeSession(lost.access.claims.sid, { subject: 'hal' })).toEqual({ persisted: false });
+    // A logout by the verified claims asks Redis nothing first either.
+    const own = await tokens.startSession('hal');
+    expect(await tokens.revokeSession(tokens.verify(own.access.token))).toEqual({ persisted: false });
     expect(() => tokens.verify(lost.access.token)).toThrow(expect.objectContaining({ code: 'revoked_token' }));
     // A login while Redis is away is valid, and recorded once Redis is back.
     const during = await tokens.startSession('hal', { device: { label: 'during' } });

@@ -13,7 +13,7 @@ export {
 export { IS_PUBLIC_KEY, IS_OPTIONAL_AUTH_KEY } from './decorators/route-metadata.js';
 export type { IssueOptions, IssuedToken, TokenPair, PairOptions } from './issuing/issued-token.js';
 export type { RevocableToken } from './sessions/token-revoker.js';
-export type { RevokeSessionOptions, SessionRevocationResult } from './sessions/token-revoker.js';
+export type { RevokeSessionOptions, SessionRevocationResult, VerifiedSession } from './sessions/token-revoker.js';
 export type {
   ListSessionsOptions,
   OtherSessionsRevocation,

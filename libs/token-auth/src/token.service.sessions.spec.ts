@@ -179,6 +179,20 @@ describe('revoking sessions from the list', () => {
     expect(await tokens.listSessions('grace')).toHaveLength(1);
   });
 
+  it('a logout given the verified claims leaves the list at once, with nothing asked of the store first', async () => {
+    const { tokens, store } = await fixture();
+    const laptop = tokens.issuePair('ada');
+    const phone = tokens.issuePair('ada');
+    let asked = 0;
+    const forget = store.forgetSession.bind(store);
+    store.forgetSession = (sub, sid) => (asked++, forget(sub, sid));
+    const user = tokens.verify(phone.access.token);
+    expect(await tokens.revokeSession(user)).toEqual({ persisted: true });
+    expect(asked).toBe(0);
+    expect(() => tokens.verify(phone.access.token)).toThrow(expect.objectContaining({ code: 'revoked_token' }));
+    expect((await tokens.listSessions('ada')).map((s) => s.id)).toEqual([laptop.access.claims.sid]);
+  });
+
   it('a logout given the subject leaves the list at once; without it the session is revoked all the same', async () => {
     const { tokens } = await fixture();
     const a = tokens.issuePair('ada');

@@ -18,6 +18,7 @@ import {
   type RevokeSessionOptions,
   type SessionRevocationResult,
   type RevocationContext,
+  type VerifiedSession,
 } from './sessions/token-revoker.js';
 import type { VerificationFacts } from './verification/attenuated-tokens.js';
 import { TokenVerifier } from './verification/token-verifier.js';
@@ -115,13 +116,18 @@ export class TokenService {
 
   /**
    * Rejects every token of a session (a login and everything refreshed from it): logout, or signing a device out.
-   * With `subject`, only a session of that user's (`found: false` otherwise: another user's, unknown, malformed or
-   * already revoked, all alike), and it leaves the user's list of sessions at once; pass it whenever it is known.
-   * When the store cannot be asked whose session it is, the session is revoked anyway, like a logout
-   * (`persisted: false`, no `found`).
+   * Given the verified claims of one of its tokens (`@CurrentUser()`: a logout), the session also leaves its user's
+   * list of sessions, with nothing asked of the store first. Given an id with `subject` (a device picked from the
+   * list), only a session of that user's is revoked (`found: false` otherwise: another user's, unknown, malformed or
+   * already revoked, all alike), and it leaves the list; when the store cannot be asked whose session it is, the
+   * session is revoked anyway, like a logout (`persisted: false`, no `found`). An id alone revokes the session
+   * everywhere, but the list keeps showing it until it expires.
    */
-  revokeSession(sessionId: string, options: RevokeSessionOptions = {}): Promise<SessionRevocationResult> {
-    return this.revoker.revokeSession(sessionId, options);
+  revokeSession(
+    session: string | VerifiedSession,
+    options: RevokeSessionOptions = {},
+  ): Promise<SessionRevocationResult> {
+    return this.revoker.revokeSession(session, options);
   }
 
   /**
