@@ -125,6 +125,14 @@ describe.each(ADAPTERS)('demo: your devices and account deletion (%s)', (adapter
     expect((await list(laptop)).map((s) => s.id)).toEqual([laptop.sid]);
   });
 
+  it('a logout leaves the list at once', async () => {
+    await demo.register('dev-lou');
+    const laptop = await login('dev-lou');
+    const phone = await login('dev-lou', PHONE);
+    await demo.http().post('/auth/logout').set('Authorization', `Bearer ${phone.access_token}`).expect(204);
+    expect((await list(laptop)).map((s) => s.id)).toEqual([laptop.sid]);
+  });
+
   it("another user's session, an unknown, a malformed or an already signed-out id: the same 404", async () => {
     await demo.register('dev-cat');
     await demo.register('dev-dan');

@@ -4,6 +4,7 @@ import {
   TokenService,
   type RevocationResult,
   type SessionDevice,
+  type VerifiedSession,
   type TokenPair,
 } from 'nestjs-token-auth';
 import { AccountLoginLimiter } from '../throttling/account-login-limiter.js';
@@ -64,11 +65,11 @@ export class AuthService {
 
   /**
    * Ends the session of the token: its access token, its refresh token and every pair refreshed from them.
-   * `persisted: false` when only this instance enforces it yet (the shared store is down; the write is queued). With
-   * the user, the session also leaves their list of sessions at once.
+   * `persisted: false` when only this instance enforces it yet (the shared store is down; the write is queued). The
+   * token's own claims name the session and its user: it leaves their list of sessions at once.
    */
-  logout(sessionId: string, subject: string): Promise<RevocationResult> {
-    return this.tokens.revokeSession(sessionId, { subject });
+  logout(session: VerifiedSession): Promise<RevocationResult> {
+    return this.tokens.revokeSession(session);
   }
 
   /** Ends every session of the user, on every device; `persisted` as for `logout`. */

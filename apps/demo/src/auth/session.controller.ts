@@ -2,6 +2,7 @@ import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, Res, UseFilt
 import {
   CurrentUser,
   TokenCookies,
+  type AuthenticatedUser,
   type HttpRequestLike,
   type HttpResponseLike,
   type RevocationResult,
@@ -40,12 +41,11 @@ export class SessionController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(
-    @CurrentUser('sid') sessionId: string,
-    @CurrentUser('sub') subject: string,
+    @CurrentUser() user: AuthenticatedUser,
     @Req() request: HttpRequestLike,
     @Res({ passthrough: true }) response: HttpResponseLike,
   ): Promise<Response | undefined> {
-    const result = await this.auth.logout(sessionId, subject);
+    const result = await this.auth.logout(user);
     if (this.cookies.enabled) this.cookies.clear(request, response);
     return logoutAnswer(result);
   }
