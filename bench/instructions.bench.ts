@@ -19,6 +19,10 @@ import {
   FAST_JWT_CACHE,
   FLOOR,
   ISSUE,
+  REFUSALS,
+  REFUSE_FORGED,
+  REFUSE_MALFORMED,
+  REFUSE_UNKNOWN_KEY,
   SLOW_TO_COUNT,
   VERIFY,
   VERIFY_COLD,
@@ -43,11 +47,11 @@ const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /**
  * Calls per in-process count: n, then 2n, after a warm-up of n, in one process (fewer for the slow ones; more for
- * the cold verifies, whose tokens (and, verified twice, cache entries) are collected by major GCs, and a count
- * must be long enough to hold several of them for their share to come out per call).
+ * the cold verifies and the refusals, whose tokens, errors and (verified twice) cache entries are collected by major
+ * GCs, and a count must be long enough to hold several of them for their share to come out per call).
  */
 export const OPERATION_CALLS = { n: 20_000, churn: 100_000, slow: 200, quick: 20 } as const;
-const CACHE_CHURN: readonly string[] = [VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_COLD_TWICE];
+const CACHE_CHURN: readonly string[] = [VERIFY_COLD, `${VERIFY_COLD} (no claims)`, VERIFY_COLD_TWICE, ...REFUSALS];
 /** Counting processes run at a time: callgrind is single-threaded per process, the figures do not depend on load. */
 const PARALLEL = 2;
 
@@ -236,6 +240,19 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       `${formatCount(op(VERIFY_COLD + suffix))} vs ${formatCount(op(BARE_VERIFY))}`,
     );
   }
+  // Issue 23: a refused token costs the server no more than a token's first verification.
+  for (const [name, what] of [
+    [REFUSE_FORGED, 'a forged token (a random tag)'],
+    [REFUSE_UNKNOWN_KEY, 'a token of a key not in the ring'],
+    [REFUSE_MALFORMED, 'a malformed token'],
+  ] as const) {
+    target(
+      `refusing ${what} <= 1.00x a token's first verification`,
+      op(name) / op(VERIFY_COLD),
+      1,
+      `${formatCount(op(name))} vs ${formatCount(op(VERIFY_COLD))}`,
+    );
+  }
   // The verified-token cache takes a token on its second verification: what that one costs beyond the first.
   const secondVerification = op(VERIFY_COLD_TWICE) - op(VERIFY_COLD);
   target(
@@ -281,8 +298,9 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
       '(`bench/instructions/ops-counter.main.ts`: the floor and the bare format load node:crypto, our operations ' +
       'one Nest context, each peer only its library), so no other heap is collected during its counts; warm-up ' +
       `n calls, n = ${OPERATION_CALLS.n} (${OPERATION_CALLS.slow} for the string-secret \`@nestjs/jwt\` verify, ` +
-      `which creates a KeyObject per call; ${OPERATION_CALLS.churn} for the cold verifies, so that the major GCs ` +
-      'collecting their garbage (and, verified twice, what the cache evicts) fall in each count in proportion), ' +
+      `which creates a KeyObject per call; ${OPERATION_CALLS.churn} for the cold verifies and the refusals, so that ` +
+      'the major GCs collecting their garbage (and, verified twice, what the cache evicts) fall in each count in ' +
+      'proportion; a refusal is counted with its error caught), ' +
       'two processes at a time. `node dist/bench/instructions/count-operations.js --repeats 2` counts each ' +
       'operation twice, in fresh processes, to show how close two counts come. **Per HTTP request**: one app ' +
       `process per platform; every route is first warmed up with ${limits.warmup} requests, in rounds of ` +
@@ -305,6 +323,12 @@ export async function run({ quick, instructions = true }: BenchOptions): Promise
     `A new token's second verification, which caches it: ${formatCount(secondVerification)} ` +
       `instructions (${formatRatio(secondVerification / op(BARE_VERIFY))} the bare verify), ` +
       'the twice-in-a-row row less the every-token-new row.',
+    '',
+    "Refusals against a token's first verification (the every-token-new row): " +
+      REFUSALS.map(
+        (name) => `${name.replace('TokenService.verify refusing ', '')} ${formatRatio(op(name) / op(VERIFY_COLD))}`,
+      ).join('; ') +
+      '. Each refusal throws a `TokenAuthError`, caught by the counting loop.',
     '',
     ...PLATFORMS.flatMap((platform) => {
       const counts = http.get(platform)!;

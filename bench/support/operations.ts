@@ -1,5 +1,11 @@
 import { createHmac, createSecretKey, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { TOKEN_PREFIX, type IssueOptions } from 'nestjs-token-auth';
+import {
+  generateKey,
+  TOKEN_PREFIX,
+  TokenAuthError,
+  type IssueOptions,
+  type TokenAuthErrorCode,
+} from 'nestjs-token-auth';
 import { attenuatedGroup, ATTENUATED_OPERATIONS } from './attenuated-operations.js';
 import { BareNoncePool, bareIssue, bareVerify } from './bare-token.js';
 import { benchJwtSecret, benchKeys, createTokenAuth, BASIC_PASSWORD, ROLES, SUBJECT, TTL_SECONDS } from './fixtures.js';
@@ -10,6 +16,14 @@ export const VERIFY = 'TokenService.verify';
 export const VERIFY_COLD = 'TokenService.verify, every token new';
 export const VERIFY_COLD_TWICE = 'TokenService.verify, every token new, twice in a row (the second caches it)';
 export const VERIFY_UNCACHED = 'TokenService.verify, verifyCache: false';
+export const REFUSE_FORGED =
+  "TokenService.verify refusing a forged token (the ring's key id, a random tag), every token new";
+export const REFUSE_UNKNOWN_KEY =
+  'TokenService.verify refusing a token of a key not in the ring (a random tag), every token new';
+export const REFUSE_MALFORMED =
+  'TokenService.verify refusing a malformed token (a character outside base64url), every token new';
+/** The refusals counted beside verify: each costs at most a token's first verification (BENCHMARKS.md). */
+export const REFUSALS: readonly string[] = [REFUSE_FORGED, REFUSE_UNKNOWN_KEY, REFUSE_MALFORMED];
 export const ISSUE = 'TokenService.issue';
 export const BARE_ISSUE = 'bare issue: nonces, fields, HMAC, encode, ids as strings (no checks, no returned claims)';
 export const BARE_VERIFY = 'bare verify: decode, length check, HMAC, timingSafeEqual, expiry (no fields returned)';
@@ -31,6 +45,27 @@ const SCRYPT = 'scrypt verify, N=16384 r=8 p=1';
  */
 export const COLD_TOKENS = 4096;
 const COLD_CACHE_ENTRIES = 256;
+
+/** `token`'s bytes with `edit` applied, as a token again: a forgery of it. */
+function forge(token: string, edit: (bytes: Buffer) => void): string {
+  const bytes = Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url');
+  edit(bytes);
+  return TOKEN_PREFIX + bytes.toString('base64url');
+}
+
+/**
+ * A call of `verify` that must refuse its token with `code`: the refusal (error and all) is what is counted, so an
+ * accepted token or another code stops the run rather than counting something else.
+ */
+function refusal(verify: () => unknown, code: TokenAuthErrorCode): TokenAuthError {
+  try {
+    verify();
+  } catch (error) {
+    if (error instanceof TokenAuthError && error.code === code) return error;
+    throw error;
+  }
+  throw new Error(`a token meant to be refused with ${code} was accepted`);
+}
 
 /** One operation of the per-operation benchmark. */
 export type Operation = Candidate;
@@ -84,6 +119,7 @@ const tokenServiceGroup = {
     `${VERIFY_COLD} (no claims)`,
     VERIFY_COLD_TWICE,
     VERIFY_UNCACHED,
+    ...REFUSALS,
     ISSUE,
     `${ISSUE} (no claims)`,
   ],
@@ -101,6 +137,14 @@ const tokenServiceGroup = {
     // Tokens of their own: the 256 this operation leaves cached are never presented by the others, which the
     // wall-clock suite runs in the same process, so those stay first verifications.
     const coldTwice = coldTokens({ claims });
+    // Refused tokens, each as long as `cold`'s and presented once a turn like them: random tags under the ring's
+    // key id; the same under a key id the ring does not hold; a character no base64url holds in the body.
+    const randomTag = (bytes: Buffer) => randomBytes(32).copy(bytes, bytes.length - 32);
+    const forged = cold.map((token) => forge(token, randomTag));
+    const strangerId = Buffer.from(generateKey().id, 'base64url');
+    // The key id is bytes 2 to 10 of the body (docs/token-format.md).
+    const unknownKey = cold.map((token) => forge(token, (bytes) => (strangerId.copy(bytes, 2), randomTag(bytes))));
+    const malformed = cold.map((token) => `${token.slice(0, 40)}*${token.slice(41)}`);
     let next = 0;
     let nextTwice = 0;
     return {
@@ -122,6 +166,18 @@ const tokenServiceGroup = {
         },
         // The same ring, without the cache: every call verifies from the bytes and keeps nothing.
         { name: VERIFY_UNCACHED, fn: () => uncached.tokens.verify(cold[next++ & (COLD_TOKENS - 1)]!) },
+        {
+          name: REFUSE_FORGED,
+          fn: () => refusal(() => tokens.verify(forged[next++ & (COLD_TOKENS - 1)]!), 'invalid_signature'),
+        },
+        {
+          name: REFUSE_UNKNOWN_KEY,
+          fn: () => refusal(() => tokens.verify(unknownKey[next++ & (COLD_TOKENS - 1)]!), 'unknown_key'),
+        },
+        {
+          name: REFUSE_MALFORMED,
+          fn: () => refusal(() => tokens.verify(malformed[next++ & (COLD_TOKENS - 1)]!), 'token_malformed'),
+        },
         { name: ISSUE, fn: () => tokens.issue(SUBJECT, { claims }) },
         { name: `${ISSUE} (no claims)`, fn: () => tokens.issue(SUBJECT) },
       ] satisfies Operation[],
@@ -226,6 +282,7 @@ const ORDER = [
   `${VERIFY_COLD} (no claims)`,
   VERIFY_COLD_TWICE,
   VERIFY_UNCACHED,
+  ...REFUSALS,
   ...ATTENUATED_OPERATIONS,
   BARE_ISSUE,
   `${BARE_ISSUE}, no claims`,
