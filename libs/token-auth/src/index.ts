@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The declarations use Node's types (Buffer, node:crypto, node:http): an app with a restricted `types` list still
+// gets them.
 export { TokenAuthModule } from './token-auth.module.js';
 export { ManualClock, MANUAL_CLOCK_START } from './testing/manual-clock.js';
 export type { TokenAuthTestingOptions } from './testing/testing-module.js';
@@ -40,7 +43,8 @@ export type { TokenAuthCookieOptions } from './options/cookie-options.js';
 export { WsTokenAuth, WS_CLOSE_UNAUTHORIZED, type AuthenticatedSocket } from './websocket/ws-token-auth.js';
 export { Public } from './decorators/public.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
-export { CurrentUser } from './decorators/current-user.decorator.js';
+export { CurrentUser, CurrentClaims, type CurrentUserDecorator } from './decorators/current-user.decorator.js';
+export type { ResolveUser } from './options/authorization-options.js';
 export { RequireFreshLogin } from './decorators/require-fresh-login.decorator.js';
 export { FRESH_LOGIN_KEY } from './decorators/route-metadata.js';
 export { FreshLoginRequiredError } from './errors/fresh-login-required.error.js';

@@ -3,7 +3,7 @@ import { UnauthorizedException, type HttpException } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { Test } from '@nestjs/testing';
-import { CurrentUser } from './decorators/current-user.decorator.js';
+import { CurrentClaims, CurrentUser } from './decorators/current-user.decorator.js';
 import type { AuthenticatedUser } from './format/token-claims.js';
 import type { TokenAuthTestingOptions } from './testing/testing-module.js';
 import { TokenAuthGuard, type TokenAuthRequest } from './token-auth.guard.js';
@@ -14,7 +14,7 @@ import { WsTokenAuth, type AuthenticatedSocket } from './websocket/ws-token-auth
 // This spec imports the root module, which is allowed for specs: it is what users call, through @nestjs/testing.
 
 class ArticlesController {
-  feed(@CurrentUser() _user: unknown, @CurrentUser('sub') _sub: string) {}
+  feed(@CurrentUser() _user: unknown, @CurrentUser('sub') _sub: string, @CurrentClaims() _claims: unknown) {}
 }
 
 interface Answer {
@@ -24,6 +24,7 @@ interface Answer {
   challenge?: string;
   user?: unknown;
   sub?: unknown;
+  claims?: unknown;
 }
 
 async function setUp(options: TokenAuthTestingOptions = {}) {
@@ -44,10 +45,10 @@ async function setUp(options: TokenAuthTestingOptions = {}) {
         string,
         { index: number; data: unknown; factory: (data: unknown, context: ExecutionContextHost) => unknown }
       >;
-      const [user, sub] = Object.values(args)
+      const [user, sub, claims] = Object.values(args)
         .sort((a, b) => a.index - b.index)
         .map(({ factory, data }) => factory(data, context));
-      return { allowed, user, sub };
+      return { allowed, user, sub, claims };
     } catch (error) {
       const exception = error as HttpException;
       if (!(exception instanceof UnauthorizedException)) throw error;
@@ -62,7 +63,12 @@ describe('TokenAuthGuard authorizationSchemes', () => {
   it('reads only Bearer by default, and says so', async () => {
     const { moduleRef, tokens, request } = await setUp();
     const { token } = tokens.issue('user-1');
-    expect(await request(`bearer ${token}`)).toMatchObject({ allowed: true, sub: 'user-1' });
+    expect(await request(`bearer ${token}`)).toMatchObject({
+      allowed: true,
+      sub: 'user-1',
+      user: expect.objectContaining({ sub: 'user-1' }),
+      claims: expect.objectContaining({ sub: 'user-1' }),
+    });
     expect(await request(`Token ${token}`)).toMatchObject({ status: 401, code: 'token_malformed' });
     expect((await request()).challenge).toBe('Bearer');
     await moduleRef.close();
@@ -140,6 +146,8 @@ describe('TokenAuthGuard resolveUser', () => {
       allowed: true,
       user: { id: 1, name: 'Ada' },
       sub: 'user-1',
+      // @CurrentClaims() is still the token's, for revokeSession(claims) and the like.
+      claims: expect.objectContaining({ sub: 'user-1', purpose: 'access' }),
     });
     expect(seen).toHaveLength(1);
     expect(seen[0]![0].sub).toBe('user-1');

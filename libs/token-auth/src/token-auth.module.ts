@@ -1,6 +1,3 @@
-/// <reference types="node" preserve="true" />
-// The main entry's declarations (it exports this module first) use Node's types (Buffer, node:crypto, node:http): an
-// app with a restricted `types` list still gets them. The other entry points reference them in their index.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterBridge } from './events/event-emitter-bridge.js';
 import { SecurityEventBus } from './events/security-event-bus.js';

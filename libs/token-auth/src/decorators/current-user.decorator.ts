@@ -23,3 +23,14 @@ export const CurrentUser: CurrentUserDecorator = createParamDecorator(
     return (requestClaims.get(request) ?? request.user)?.[field];
   },
 );
+
+/**
+ * The verified claims of the request's token (`@CurrentClaims()`), whatever `resolveUser` made `@CurrentUser()`:
+ * what `TokenService.revokeSession(claims)` and `assertFreshLogin` take.
+ */
+export const CurrentClaims: () => ParameterDecorator = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => {
+    const request = requestOf<{ user?: AuthenticatedUser }>(context);
+    return requestClaims.get(request) ?? request.user;
+  },
+);
