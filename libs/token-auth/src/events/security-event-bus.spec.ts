@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
-import { filter, firstValueFrom, map } from 'rxjs';
+import { filter, firstValueFrom, map, take } from 'rxjs';
 import type { SecurityEvent } from './security-event.js';
 import { SecurityEventBus } from './security-event-bus.js';
 
@@ -89,6 +89,33 @@ describe('SecurityEventBus', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+
+  it("RxJS's three-callback form keeps its complete callback, and its next is isolated", async () => {
+    const logger = new Lines();
+    const bus = new SecurityEventBus({ logger });
+    const seen: number[] = [];
+    let completed = false;
+    const once = bus.stream.pipe(take(1));
+    const subscribe = once.subscribe.bind(once) as (
+      next: (event: SecurityEvent) => void,
+      error: null,
+      complete: () => void,
+    ) => unknown;
+    subscribe(
+      (event) => {
+        seen.push(event.time);
+        throw new Error('next bug');
+      },
+      null,
+      () => (completed = true),
+    );
+    bus.emit(refreshed(1));
+    bus.emit(refreshed(2));
+    await nextTurn();
+    expect(seen).toEqual([1]);
+    expect(completed).toBe(true);
+    expect(logger.lines.filter((line) => line.includes('next bug'))).toHaveLength(1);
   });
 
   it('a subscriber that never returns (a promise that never settles) holds up neither emit nor the others', async () => {

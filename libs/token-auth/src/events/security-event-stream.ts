@@ -36,10 +36,17 @@ export class IsolatingObservable<T> extends Observable<T> {
     return observable;
   }
 
-  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null): Subscription {
+  override subscribe(
+    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
+    // RxJS's deprecated form, `subscribe(next, error, complete)`, still works: its callbacks are isolated too.
+    ...callbacks: [error?: ((error: unknown) => void) | null, complete?: (() => void) | null]
+  ): Subscription {
     if (isSubscriber(observerOrNext)) return super.subscribe(observerOrNext as Subscriber<T>);
+    const [error, complete] = callbacks;
     const observer: Partial<Observer<T>> =
-      typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+      typeof observerOrNext === 'function' || (observerOrNext == null && callbacks.length > 0)
+        ? { next: observerOrNext ?? undefined, error: error ?? undefined, complete: complete ?? undefined }
+        : (observerOrNext ?? {});
     const report = this.report;
     return super.subscribe({
       next(value) {
