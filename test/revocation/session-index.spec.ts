@@ -131,6 +131,29 @@ describe('session index on Redis', () => {
     await eventually(async () => (await admin.exists(key)) === 0, 'the index key expired', 5000);
   });
 
+  it('a user with many sessions: a refresh walks their hash only once an entry may have expired', async () => {
+    const { tokens } = await instance({ refreshTokenTtl: 3, clockTolerance: 0 });
+    const key = `${PREFIX}d:mani`;
+    await Promise.all(Array.from({ length: 40 }, () => tokens.startSession('mani')));
+    await sleep(1500);
+    let active: TokenPair = await tokens.startSession('mani', { device: { label: 'active' } });
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 10; i++) active = await tokens.refresh(active.refresh.token);
+    // Nothing in the hash can have expired yet: ten refreshes and not one walk of the 41 entries.
+    expect((await commandCounts()).hgetall ?? 0).toBe(0);
+    const listed = await tokens.listSessions('mani');
+    expect(listed).toHaveLength(41);
+    expect(Number(await admin.hget(key, '~'))).toBe(Math.min(...listed.map((s) => s.expiresAt)));
+    // A session id never names the field that holds the earliest expiry.
+    expect(await tokens.revokeSession('~', { subject: 'mani' })).toEqual({ persisted: true, found: false });
+    await sleep(1700);
+    // The idle ones expired: the first refresh after walks the hash once and leaves the live session alone.
+    await admin.config('RESETSTAT');
+    active = await tokens.refresh(active.refresh.token);
+    expect((await commandCounts()).hgetall).toBe(1);
+    expect(await admin.hkeys(key)).toEqual([active.access.claims.sid]);
+  });
+
   it('revoking one session with its subject removes its entry; a logout-all removes every entry before its cut-off', async () => {
     const { tokens } = await instance();
     const one = await tokens.startSession('dora');

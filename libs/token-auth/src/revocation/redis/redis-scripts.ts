@@ -1,27 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
+import { INDEX_CUT, INDEX_RECORD, INDEX_TOUCH } from './session-index-scripts.js';
+import { TIME_HELPERS } from './lua-time-helpers.js';
 
 export type Client = Redis | Cluster;
-
-/** Redis's clock in ms, and 6-byte big-endian times as tokens and session records carry them. */
-const TIME_HELPERS = `
-local function redisNow()
-  local t = redis.call('TIME')
-  return t[1] * 1000 + math.floor(t[2] / 1000)
-end
-local function six(ms)
-  local bytes = {}
-  for i = 6, 1, -1 do
-    bytes[i] = string.char(ms % 256)
-    ms = math.floor(ms / 256)
-  end
-  return table.concat(bytes)
-end
-local function unsix(text)
-  local ms = 0
-  for i = 1, 6 do ms = ms * 256 + string.byte(text, i) end
-  return ms
-end
-`;
 
 /**
  * `b:a:e` under `{prefix}[tsu]:{id}`: the cut-off (`issuedBefore`), until when access-token checks need the entry
@@ -133,86 +114,6 @@ end
 local ttl = tonumber(ARGV[1]) - tonumber(ARGV[2])
 if ttl <= 0 then return 0 end
 redis.call('SET', KEYS[1], '-', 'PX', ttl)
-return 1
-`;
-
-/**
- * A user's session index, `{prefix}d:{sub}`: a hash of session id to `[expiresAt,createdAt,lastActiveAt,...device]`
- * (compact JSON, times in ms on Redis's clock, the expiry first so a script reads it without decoding the rest).
- * Every write for the user first drops the entries past their expiry (and, for a user's cut-off, those started
- * before it), then sets the key to expire with the latest entry left: the hash holds the live sessions only, never
- * grows with refreshes, and goes when the last one expires.
- */
-const INDEX_HELPERS = `
-local function pruned(key, now, before)
-  local all = redis.call('HGETALL', key)
-  local latest = 0
-  for i = 1, #all, 2 do
-    local e, c = string.match(all[i + 1], '^%[(%d+),(%d+)')
-    e, c = tonumber(e), tonumber(c)
-    if not e or not c or e <= now or c < before then
-      redis.call('HDEL', key, all[i])
-    elseif e > latest then
-      latest = e
-    end
-  end
-  return latest
-end
-local function keepUntil(key, latest)
-  if latest > 0 then redis.call('PEXPIREAT', key, latest) end
-end
-`;
-
-/** A login: ARGV[1] the session id, ARGV[2] its entry, ARGV[3] the entry's expiry. Returns 1, or 0 if expired. */
-const INDEX_RECORD = `${TIME_HELPERS}${INDEX_HELPERS}
-local expiry = tonumber(ARGV[3])
-local now = redisNow()
-if expiry <= now then return 0 end
-local latest = pruned(KEYS[1], now, 0)
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-keepUntil(KEYS[1], math.max(latest, expiry))
-return 1
-`;
-
-/**
- * A refresh: the entry's last activity and expiry move on (an entry is made, without device fields, for a session
- * started before the index existed). Outside a Cluster, KEYS[2] and KEYS[3] are the session's record and the user's
- * cut-off, read after the rotation in the same pipeline: nothing is written unless the record shows the token
- * ARGV[2] (raw id) spent by this rotation (or an earlier one, replayed) and no cut-off covers the token (issued at
- * ARGV[7]), so a revoked session is never listed again; the times are the record's. On a Cluster (other slots) the
- * caller sends it only after the rotation answered, with usedAt ARGV[3] and startedAt ARGV[4]. ARGV[5]: how long the
- * entry outlives this use, ARGV[6]: the session's maximum lifetime from its start (ms). Returns 1 when written.
- */
-const INDEX_TOUCH = `${TIME_HELPERS}${INDEX_HELPERS}
-local sid, ttl, lifetime = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6])
-local usedAt, startedAt = tonumber(ARGV[3]), tonumber(ARGV[4])
-if #KEYS > 1 then
-  local record = redis.call('GET', KEYS[2])
-  if not record or #record ~= 44 or string.sub(record, 1, 16) ~= ARGV[2] then return 0 end
-  usedAt, startedAt = unsix(string.sub(record, 33, 38)), unsix(string.sub(record, 39, 44))
-  local cutoff = tonumber(string.match(redis.call('GET', KEYS[3]) or '', '^(%d+):') or '0')
-  if tonumber(ARGV[7]) < cutoff then return 0 end
-end
-local expiry = math.min(usedAt + ttl, startedAt + lifetime)
-local now = redisNow()
-if expiry <= now then return 0 end
-local latest = pruned(KEYS[1], now, 0)
-local current = redis.call('HGET', KEYS[1], sid)
-local e, c, l, rest
-if current then e, c, l, rest = string.match(current, '^%[(%d+),(%d+),(%d+)(.*)$') end
-if e then
-  expiry = math.max(tonumber(e), expiry)
-  redis.call('HSET', KEYS[1], sid, string.format('[%d,%s,%d%s', expiry, c, math.max(tonumber(l), usedAt), rest))
-else
-  redis.call('HSET', KEYS[1], sid, string.format('[%d,%d,%d]', expiry, startedAt, usedAt))
-end
-keepUntil(KEYS[1], math.max(latest, expiry))
-return 1
-`;
-
-/** A user's cut-off (ARGV[1]): drops the user's sessions started before it, with the expired ones. */
-const INDEX_CUT = `${TIME_HELPERS}${INDEX_HELPERS}
-keepUntil(KEYS[1], pruned(KEYS[1], redisNow(), tonumber(ARGV[1])))
 return 1
 `;
 
