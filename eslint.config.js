@@ -79,7 +79,7 @@ export default tseslint.config(
     // tsconfig.client.json checks the same at compile time.
     files: [
       'libs/token-auth/src/client/*.ts',
-      'libs/token-auth/src/format/{attenuated-layout,base64url,caveat-format,caveats,token-format}.ts',
+      'libs/token-auth/src/format/{attenuated-layout,base64url,caveat-format,caveats,request-path,token-format}.ts',
     ],
     ignores: ['**/*.spec.ts'],
     rules: {

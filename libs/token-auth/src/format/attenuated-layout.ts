@@ -16,50 +16,66 @@ export interface TokenLayout {
 }
 
 /**
- * The v1 body's lengths in the first `length` bytes, if its subject and claims fields fit with `after` more bytes
- * (caveats and the tag) within them; undefined otherwise.
+ * The length of the v1 body at the start of the first `length` bytes, if its subject and claims fields fit with
+ * `after` more bytes (caveats and the tag) within them; -1 otherwise. The subject's length is its length byte, the
+ * claims' what is left of the body.
  */
-function bodyLayout(
-  bytes: Uint8Array,
-  length: number,
-  after: number,
-): { bodyLength: number; subjectLength: number; claimsLength: number } | undefined {
-  if (length <= OFFSET_SUBJECT_LENGTH) return undefined;
+export function bodyLengthOf(bytes: Uint8Array, length: number, after: number): number {
+  if (length <= OFFSET_SUBJECT_LENGTH) return -1;
   const subjectLength = bytes[OFFSET_SUBJECT_LENGTH]!;
   const claimsLengthOffset = OFFSET_SUBJECT + subjectLength;
-  if (subjectLength === 0 || claimsLengthOffset + 2 + after > length) return undefined;
+  if (subjectLength === 0 || claimsLengthOffset + 2 + after > length) return -1;
   const claimsLength = (bytes[claimsLengthOffset]! << 8) | bytes[claimsLengthOffset + 1]!;
   const bodyLength = claimsLengthOffset + 2 + claimsLength;
-  if (claimsLength > MAX_CLAIMS_BYTES || bodyLength + after > length) return undefined;
-  return { bodyLength, subjectLength, claimsLength };
+  if (claimsLength > MAX_CLAIMS_BYTES || bodyLength + after > length) return -1;
+  return bodyLength;
+}
+
+/**
+ * How many caveats lie in `bytes[start, end)`: 1 to MAX_CAVEATS, each a length byte (1 to MAX_CAVEAT_BYTES) and
+ * that many bytes, the last ending exactly at `end`; -1 otherwise. Offsets only: the verifier walks them again.
+ */
+export function caveatCountOf(bytes: Uint8Array, start: number, end: number): number {
+  let count = 0;
+  for (let at = start; at < end; at += 1 + bytes[at]!) {
+    const caveatLength = bytes[at]!;
+    if (caveatLength === 0 || caveatLength > MAX_CAVEAT_BYTES || at + 1 + caveatLength > end) return -1;
+    if (++count > MAX_CAVEATS) return -1;
+  }
+  return count === 0 ? -1 : count;
+}
+
+function layoutOf(bytes: Uint8Array, bodyLength: number, caveatEnd: number): TokenLayout {
+  const subjectLength = bytes[OFFSET_SUBJECT_LENGTH]!;
+  const caveatStarts: number[] = [];
+  const caveatLengths: number[] = [];
+  for (let at = bodyLength; at < caveatEnd; at += 1 + bytes[at]!) {
+    caveatStarts.push(at + 1);
+    caveatLengths.push(bytes[at]!);
+  }
+  return {
+    bodyLength,
+    subjectLength,
+    claimsLength: bodyLength - OFFSET_SUBJECT - subjectLength - 2,
+    caveatStarts,
+    caveatLengths,
+  };
 }
 
 /** The layout of a v1 token's `length` bytes (no caveats), if the body and tag fill them exactly. */
 export function plainLayout(bytes: Uint8Array, length: number): TokenLayout | undefined {
-  const body = bodyLayout(bytes, length, TAG_BYTES);
-  if (body === undefined || body.bodyLength + TAG_BYTES !== length) return undefined;
-  return { ...body, caveatStarts: [], caveatLengths: [] };
+  const bodyLength = bodyLengthOf(bytes, length, TAG_BYTES);
+  if (bodyLength === -1 || bodyLength + TAG_BYTES !== length) return undefined;
+  return layoutOf(bytes, bodyLength, bodyLength);
 }
 
 /**
- * The layout of an attenuated token's `length` bytes: the body, then 1 to MAX_CAVEATS caveats, each a length byte
- * (1 to MAX_CAVEAT_BYTES) and that many bytes, ending exactly where the 32-byte tag starts; undefined otherwise.
+ * The layout of an attenuated token's `length` bytes: the body, then its caveats (`caveatCountOf`), ending exactly
+ * where the 32-byte tag starts; undefined otherwise.
  */
 export function attenuatedLayout(bytes: Uint8Array, length: number): TokenLayout | undefined {
   // At least one caveat: its length byte and one byte.
-  const body = bodyLayout(bytes, length, 2 + TAG_BYTES);
-  if (body === undefined) return undefined;
-  const end = length - TAG_BYTES;
-  const caveatStarts: number[] = [];
-  const caveatLengths: number[] = [];
-  let at = body.bodyLength;
-  while (at < end) {
-    const caveatLength = bytes[at]!;
-    if (caveatLength === 0 || caveatLength > MAX_CAVEAT_BYTES || at + 1 + caveatLength > end) return undefined;
-    if (caveatStarts.length === MAX_CAVEATS) return undefined;
-    caveatStarts.push(at + 1);
-    caveatLengths.push(caveatLength);
-    at += 1 + caveatLength;
-  }
-  return { ...body, caveatStarts, caveatLengths };
+  const bodyLength = bodyLengthOf(bytes, length, 2 + TAG_BYTES);
+  if (bodyLength === -1 || caveatCountOf(bytes, bodyLength, length - TAG_BYTES) === -1) return undefined;
+  return layoutOf(bytes, bodyLength, length - TAG_BYTES);
 }

@@ -9,6 +9,7 @@ import { ManualClock } from '../testing/manual-clock.js';
 import { TokenAuthModule } from '../token-auth.module.js';
 import { TokenService } from '../token.service.js';
 import { bodyTagOf, chainMatches, parseAttenuatedToken } from './attenuated-codec.js';
+import { attenuatedLayout } from './attenuated-layout.js';
 import { MAX_ATTENUATED_TOKEN_LENGTH, MAX_CAVEAT_BYTES, MAX_CAVEATS } from './caveat-format.js';
 
 interface Request {
@@ -93,9 +94,10 @@ describe('attenuated token test vectors (docs/test-vectors/attenuated-v1.json)',
       const t0 = bodyTagOf(parsed, createSecretKey(Buffer.from(keyA.accessMacKey, 'hex')));
       expect(t0.toString('hex')).toBe(vector.linksHex[0]);
       expect(chainMatches(parsed, t0)).toBe(true);
-      expect(
-        parsed.caveatStarts.map((start, i) => parsed.bytes.toString('hex', start, start + parsed.caveatLengths[i]!)),
-      ).toEqual(vector.caveatsHex);
+      const { caveatStarts, caveatLengths } = attenuatedLayout(parsed.bytes, parsed.length)!;
+      expect(caveatStarts.map((start, i) => parsed.bytes.toString('hex', start, start + caveatLengths[i]!))).toEqual(
+        vector.caveatsHex,
+      );
     });
 
     it('verifies against its request, with the caveats expected', () => {

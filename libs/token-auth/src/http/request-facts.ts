@@ -1,4 +1,4 @@
-import type { RequestFacts } from '../format/caveats.js';
+import type { RequestFacts } from '../format/request-path.js';
 
 /** What an HTTP request shows a caveat: Express's, Fastify's (with its raw Node request) or a bare Node one. */
 export interface FactsRequestLike {

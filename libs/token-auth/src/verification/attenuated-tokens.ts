@@ -1,13 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import { bodyTagOf, caveatsOf, chainMatches, type ParsedAttenuatedToken } from '../format/attenuated-codec.js';
-import {
-  CaveatFormatError,
-  effectiveCaveats,
-  unmetCaveat,
-  type EffectiveCaveats,
-  type RequestFacts,
-} from '../format/caveats.js';
+import { CaveatFormatError, effectiveCaveats, type EffectiveCaveats } from '../format/caveats.js';
+import type { RequestFacts } from '../format/request-path.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
@@ -64,10 +59,10 @@ export class AttenuatedTokens {
    * chain matched.
    */
   chainMatches(parsed: ParsedAttenuatedToken, ring: KeyRing, macKey: KeyObject): boolean {
-    const cached = this.parentTags.get(ring, parsed.bytes, parsed.bodyLength);
+    const cached = this.parentTags.get(ring, parsed.view, parsed.bodyLength);
     const bodyTag = cached ?? bodyTagOf(parsed, macKey);
     if (!chainMatches(parsed, bodyTag)) return false;
-    if (cached === undefined) this.parentTags.set(ring, parsed.bytes, parsed.bodyLength, bodyTag);
+    if (cached === undefined) this.parentTags.set(ring, parsed.view, parsed.bodyLength, bodyTag);
     return true;
   }
 }
@@ -88,31 +83,5 @@ export function caveatsOfToken(parsed: ParsedAttenuatedToken): EffectiveCaveats 
           ? 'token_malformed'
           : 'caveat_unmet';
     throw new TokenAuthError(code, error.message);
-  }
-}
-
-/**
- * The claims of an attenuated token: its parent's, with `expiresAt` the earlier of the parent's and the expires
- * caveats', and `caveats`. An expires caveat at or before the issue time is `token_expired`.
- */
-export function attenuatedClaims(parent: TokenClaims, caveats: EffectiveCaveats): TokenClaims {
-  const expiresAt = Math.min(parent.expiresAt, caveats.expiresAt ?? parent.expiresAt);
-  if (expiresAt <= parent.issuedAt) throw new TokenAuthError('token_expired', 'token expired by its expires caveat');
-  return Object.freeze({ ...parent, expiresAt, caveats });
-}
-
-/**
- * Checks a verified attenuated token's caveats against the request: its method, path and this service's audience
- * (`caveat_unmet` when one is not met, or when a fact is missing), and that someone spends its one-time ids.
- */
-export function checkCaveats(
-  caveats: EffectiveCaveats,
-  facts: VerificationFacts | undefined,
-  audience: string | undefined,
-): void {
-  const unmet = unmetCaveat(caveats, facts, audience);
-  if (unmet !== undefined) throw new TokenAuthError('caveat_unmet', unmet);
-  if (caveats.once.length > 0 && facts?.spendsOnce !== true) {
-    throw new TokenAuthError('caveat_unmet', 'a one-time token is accepted only where its use is recorded');
   }
 }

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { attenuate } from '../client/attenuate.js';
 import { TokenAuthError } from '../errors/token-auth.error.js';
+import { TokenAuthCounters } from '../events/token-auth-counters.js';
 import { TokenAuthModule } from '../token-auth.module.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { TokenService } from '../token.service.js';
@@ -15,7 +16,11 @@ const share = [
 
 async function service(options: { audience?: string; verifyCache?: false } = {}) {
   const moduleRef = await Test.createTestingModule({ imports: [TokenAuthModule.forTesting(options)] }).compile();
-  return { tokens: moduleRef.get(TokenService), clock: moduleRef.get(ManualClock) };
+  return {
+    tokens: moduleRef.get(TokenService),
+    clock: moduleRef.get(ManualClock),
+    counters: moduleRef.get(TokenAuthCounters),
+  };
 }
 
 function codeOf(verify: () => unknown): string | undefined {
@@ -69,6 +74,54 @@ describe('TokenService.verify of attenuated tokens', () => {
     for (let i = 0; i < 3; i++) expect(codeOf(() => tokens.verify(child, GET_NOTE))).toBeUndefined();
     expect(codeOf(() => tokens.verify(child, { method: 'DELETE', path: '/notes/5' }))).toBe('caveat_unmet');
     expect(codeOf(() => tokens.verify(child))).toBe('caveat_unmet');
+  });
+
+  it('refuses, once its text is cached, every request outside its caveats, however the path is spelt', async () => {
+    const { tokens: cachedTokens, counters } = await service({ audience: 'notes-api' });
+    const child = await attenuate(cachedTokens.issue('user-42').token, share);
+    // The second verification caches it; from the third on, it is answered from the cache.
+    for (let i = 0; i < 3; i++) expect(codeOf(() => cachedTokens.verify(child, GET_NOTE))).toBeUndefined();
+    const hits = counters.cacheHits;
+    expect(hits).toBeGreaterThan(0);
+    for (const path of ['/notes/5', '/notes/5/', '/notes/5/comments', '/notes/5?x=/../6', '/notes/5/a%20b']) {
+      expect([path, codeOf(() => cachedTokens.verify(child, { method: 'HEAD', path }))]).toEqual([path, undefined]);
+    }
+    for (const path of [
+      '/notes/6',
+      '/notes/50',
+      '/notes',
+      '/notes/5/../6',
+      '/notes/5/%2e%2e/6',
+      '/notes/5%2F..%2F6',
+      '/notes/5%2f..%2f6',
+      '/notes/5/..%2F6',
+      '/notes/5\\..\\6',
+      '/notes//5',
+      '//notes/5',
+      '/./notes/5',
+      'notes/5',
+      '',
+    ]) {
+      expect([path, codeOf(() => cachedTokens.verify(child, { method: 'GET', path }))]).toEqual([path, 'caveat_unmet']);
+    }
+    for (const method of ['POST', 'DELETE', 'get', 'TRACE', undefined]) {
+      const facts = { method, path: '/notes/5' } as VerificationFacts;
+      expect([method, codeOf(() => cachedTokens.verify(child, facts))]).toEqual([method, 'caveat_unmet']);
+    }
+    expect(codeOf(() => cachedTokens.verify(child, { method: 'GET' }))).toBe('caveat_unmet');
+    expect(codeOf(() => cachedTokens.verify(child))).toBe('caveat_unmet');
+    // All of these were cache hits: the checks kept with the entry refused them.
+    expect(counters.cacheHits).toBe(hits + 5 + 14 + 5 + 2);
+  });
+
+  it('keeps a one-time token’s rule on the cached path: accepted only where its use is spent', async () => {
+    const { tokens: cachedTokens, counters } = await service();
+    const child = await attenuate(cachedTokens.issue('user-42').token, [...share, { type: 'once' }]);
+    const spent = { ...GET_NOTE, spendsOnce: true };
+    for (let i = 0; i < 3; i++) expect(codeOf(() => cachedTokens.verify(child, spent))).toBeUndefined();
+    const hits = counters.cacheHits;
+    expect(codeOf(() => cachedTokens.verify(child, GET_NOTE))).toBe('caveat_unmet');
+    expect(counters.cacheHits).toBe(hits + 1);
   });
 
   it('is revoked with its parent token, session or user', async () => {

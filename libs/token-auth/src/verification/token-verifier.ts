@@ -4,6 +4,7 @@ import { INVALID_SIGNATURE_MESSAGE, TokenAuthError } from '../errors/token-auth.
 import { TokenAuthCounters } from '../events/token-auth-counters.js';
 import { parseAttenuatedToken } from '../format/attenuated-codec.js';
 import { ATTENUATED_MARK, ATTENUATED_MARK_INDEX } from '../format/caveat-format.js';
+import type { EffectiveCaveats } from '../format/caveats.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import {
   expiresAtOf,
@@ -20,13 +21,8 @@ import type { KeyRing } from '../keys/key-ring.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
-import {
-  AttenuatedTokens,
-  attenuatedClaims,
-  caveatsOfToken,
-  checkCaveats,
-  type VerificationFacts,
-} from './attenuated-tokens.js';
+import { AttenuatedTokens, caveatsOfToken, type VerificationFacts } from './attenuated-tokens.js';
+import { CaveatChecks } from './caveat-checks.js';
 import { claimsOf, keyIdOf } from './decoded-fields.js';
 import { KeyRefusalLog } from './key-refusal-log.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -113,18 +109,20 @@ export class TokenVerifier {
 
   private verifyCounted(token: string, facts: VerificationFacts | undefined): TokenClaims | TokenAuthError {
     const maxLifetimeMs = this.options.maxAccessTokenTtlMs;
-    const cached = this.cache?.get(token);
-    if (cached !== undefined) {
+    const { cache } = this;
+    const at = cache === undefined ? -1 : cache.find(token);
+    if (at !== -1) {
       const ring = this.keys.current;
       // Cached under this ring, the tag matching one of its keys; or under the ring before it, whose keys this one
       // holds unchanged (a reload that changed nothing). Otherwise the cache was emptied and the token is verified
       // from its bytes.
-      if (ring === this.cache!.ring || this.cache!.follow(ring)) {
+      if (ring === cache!.ring || cache!.follow(ring)) {
         this.counters.cacheHits++;
+        const cached = cache!.claimsAt(at);
         const refusal = this.useRefusal(ring, cached, maxLifetimeMs, this.now());
         if (refusal !== undefined) return refusal;
-        if (cached.caveats !== undefined) checkCaveats(cached.caveats, facts, this.options.audience);
-        return cached;
+        // An attenuated token's caveats, against this request.
+        return cache!.checksAt(at)?.refusal(facts) ?? cached;
       }
     }
     // `nta1c.`, not `nta1.`: the fifth character tells them apart.
@@ -195,15 +193,21 @@ export class TokenVerifier {
     const chainMatched = this.attenuated.chainMatches(parsed, ring, macKey ?? DECOY_KEY);
     if (macKey === undefined) return this.keyRefusal(ring, kid, issuedAt, now);
     if (!chainMatched) return new TokenAuthError('invalid_signature', INVALID_SIGNATURE_MESSAGE);
-    const expiresAt = expiresAtOf(parsed);
-    const parentLifetime = this.lifetimeRefusal(issuedAt, expiresAt, maxLifetimeMs, now);
+    const parentExpiresAt = expiresAtOf(parsed);
+    const parentLifetime = this.lifetimeRefusal(issuedAt, parentExpiresAt, maxLifetimeMs, now);
     if (parentLifetime !== undefined) return parentLifetime;
-    const claims = attenuatedClaims(toClaims(parsed, 'access', kid, issuedAt, expiresAt), caveatsOfToken(parsed));
-    const lifetime = this.lifetimeRefusal(issuedAt, claims.expiresAt, maxLifetimeMs, now);
+    const caveats = caveatsOfToken(parsed);
+    // The earlier of the parent's expiry and the caveats'; an expires caveat at or before the issue time expires it.
+    const expiresAt = Math.min(parentExpiresAt, caveats.expiresAt ?? parentExpiresAt);
+    if (expiresAt <= issuedAt) return new TokenAuthError('token_expired', 'token expired by its expires caveat');
+    const lifetime = this.lifetimeRefusal(issuedAt, expiresAt, maxLifetimeMs, now);
     if (lifetime !== undefined) return lifetime;
+    const claims = toClaims(parsed, 'access', kid, issuedAt, expiresAt, caveats);
     if (this.revocations.isRevoked(claims)) return revoked();
-    checkCaveats(claims.caveats!, facts, this.options.audience);
-    this.cache?.add(token, claims, ring);
+    const checks = new CaveatChecks(caveats, this.options.audience);
+    const unmet = checks.refusal(facts);
+    if (unmet !== undefined) return unmet;
+    this.cache?.add(token, claims, ring, checks);
     return claims;
   }
 
@@ -261,22 +265,22 @@ function revoked(): TokenAuthError {
   return new TokenAuthError('revoked_token', 'token revoked');
 }
 
-/** Frozen: the cache hands the same object to every request carrying the token. */
+/** Frozen: the cache hands the same object to every request carrying the token. `caveats`: an attenuated token's. */
 function toClaims(
   parsed: ParsedToken,
   purpose: TokenPurposeName,
   kid: string,
   issuedAt: number,
   expiresAt: number,
+  caveats?: EffectiveCaveats,
 ): TokenClaims {
-  return Object.freeze({
-    sub: subjectOf(parsed),
-    jti: tokenIdOf(parsed),
-    sid: sessionIdOf(parsed),
-    purpose,
-    kid,
-    issuedAt,
-    expiresAt,
-    claims: claimsOf(parsed),
-  });
+  const sub = subjectOf(parsed);
+  const jti = tokenIdOf(parsed);
+  const sid = sessionIdOf(parsed);
+  const claims = claimsOf(parsed);
+  return Object.freeze(
+    caveats === undefined
+      ? { sub, jti, sid, purpose, kid, issuedAt, expiresAt, claims }
+      : { sub, jti, sid, purpose, kid, issuedAt, expiresAt, claims, caveats },
+  );
 }

@@ -2,6 +2,7 @@ import type { TokenClaims } from '../format/token-claims.js';
 import { MIN_TOKEN_LENGTH } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { ResolvedVerifyCacheOptions } from '../options/verify-cache-options.js';
+import type { CaveatChecks } from './caveat-checks.js';
 
 /**
  * Bytes an entry is counted for: the token text (never counted shorter than the shortest token), the strings and
@@ -61,6 +62,8 @@ export class VerifiedTokenCache {
   private readonly positions = new Map<number, number>();
   private readonly tokens: (string | undefined)[] = [];
   private readonly claims: (TokenClaims | undefined)[] = [];
+  /** An attenuated token's caveats as the checks each request passes, made when it was verified. */
+  private readonly checks: (CaveatChecks | undefined)[] = [];
   private head = 0;
   private count = 0;
   private heldBytes = 0;
@@ -98,17 +101,34 @@ export class VerifiedTokenCache {
 
   /** The claims cached for exactly `token`: it passed verification under `ring`. */
   get(token: string): TokenClaims | undefined {
+    const at = this.find(token);
+    return at === -1 ? undefined : this.claims[at];
+  }
+
+  /** The position of exactly `token`, for `claimsAt` and `checksAt`, or -1. */
+  find(token: string): number {
     // Not a string: a caller's bug, which verification answers with token_missing.
-    if (typeof token !== 'string') return undefined;
+    if (typeof token !== 'string') return -1;
     const at = this.positions.get(slotOf(token));
-    return at !== undefined && this.tokens[at] === token ? this.claims[at] : undefined;
+    return at !== undefined && this.tokens[at] === token ? at : -1;
+  }
+
+  /** The claims at a position `find` gave (the cache unchanged since). */
+  claimsAt(at: number): TokenClaims {
+    return this.claims[at]!;
+  }
+
+  /** The caveat checks at a position `find` gave: undefined for a token without caveats. */
+  checksAt(at: number): CaveatChecks | undefined {
+    return this.checks[at];
   }
 
   /**
-   * `token` passed verification with a key of `ring`, giving `claims`. On its second such verification they are
-   * kept, dropping the oldest entries to stay within both bounds; on its first, only its slot number is noted.
+   * `token` passed verification with a key of `ring`, giving `claims` (and `checks`, for an attenuated token). On
+   * its second such verification they are kept, dropping the oldest entries to stay within both bounds; on its
+   * first, only its slot number is noted.
    */
-  add(token: string, claims: TokenClaims, ring: KeyRing): void {
+  add(token: string, claims: TokenClaims, ring: KeyRing, checks?: CaveatChecks): void {
     if (ring !== this.verifiedUnder) this.follow(ring);
     const slot = slotOf(token);
     if (!this.admission.admit(slot)) return;
@@ -121,6 +141,7 @@ export class VerifiedTokenCache {
       this.heldBytes += bytes - entryBytes(this.tokens[held]!);
       this.tokens[held] = token;
       this.claims[held] = claims;
+      this.checks[held] = checks;
       while (this.heldBytes > maxBytes) this.dropOldest();
       return;
     }
@@ -130,6 +151,7 @@ export class VerifiedTokenCache {
     if (at >= this.capacity) at -= this.capacity;
     this.tokens[at] = token;
     this.claims[at] = claims;
+    this.checks[at] = checks;
     this.positions.set(slot, at);
     this.count++;
     this.heldBytes += bytes;
@@ -147,6 +169,7 @@ export class VerifiedTokenCache {
     this.positions.clear();
     this.tokens.length = 0;
     this.claims.length = 0;
+    this.checks.length = 0;
     this.head = 0;
     this.count = 0;
     this.heldBytes = 0;
@@ -157,6 +180,7 @@ export class VerifiedTokenCache {
     this.positions.delete(slotOf(token));
     this.tokens[this.head] = undefined;
     this.claims[this.head] = undefined;
+    this.checks[this.head] = undefined;
     this.heldBytes -= entryBytes(token);
     if (++this.head === this.capacity) this.head = 0;
     this.count--;

@@ -1,0 +1,99 @@
+import { TokenAuthError } from '../errors/token-auth.error.js';
+import { HTTP_METHODS } from '../format/caveat-format.js';
+import type { EffectiveCaveats } from '../format/caveats.js';
+import { isRequestPathUnder } from '../format/request-path.js';
+import type { VerificationFacts } from './attenuated-tokens.js';
+
+/** Every method bit: a token without a methods caveat allows them all. */
+const ANY_METHOD = (1 << HTTP_METHODS.length) - 1;
+
+/** The bit of a method the caveat language names (caveat-format.ts, bit 0 first), 0 for any other. */
+function methodBit(method: string | undefined): number {
+  switch (method) {
+    case 'GET':
+      return 1;
+    case 'HEAD':
+      return 2;
+    case 'POST':
+      return 4;
+    case 'PUT':
+      return 8;
+    case 'PATCH':
+      return 16;
+    case 'DELETE':
+      return 32;
+    case 'OPTIONS':
+      return 64;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * An authentic attenuated token's caveats, made into the checks each request passes (docs/token-format.md,
+ * section 9.4, step 15): made once, when the token is first verified, and kept with it in the verified-token
+ * cache, so that a cached token's request is checked without allocating or normalising anything. The audience is
+ * this service's, fixed when the checks are made; expiry is the claims' `expiresAt`, checked with the lifetime.
+ */
+export class CaveatChecks {
+  /** The methods allowed, by bit. */
+  private readonly methods: number;
+  /** The path prefix the request's normalised path must be under; undefined: any path. */
+  private readonly pathPrefix: string | undefined;
+  /** Why the caveats refuse every request to this service (an audience caveat naming another), if they do. */
+  private readonly audienceRefusal: string | undefined;
+  private readonly spendsOnce: boolean;
+  /**
+   * The last request target found under the path prefix: the same text is under it again (a string's text never
+   * changes), so a token's repeated requests for one path compare it rather than scan it.
+   */
+  private lastPathUnder: string | undefined;
+
+  constructor(
+    private readonly caveats: EffectiveCaveats,
+    audience: string | undefined,
+  ) {
+    let methods = ANY_METHOD;
+    if (caveats.methods !== undefined) {
+      methods = 0;
+      for (const method of caveats.methods) methods |= methodBit(method);
+    }
+    this.methods = methods;
+    this.pathPrefix = caveats.pathPrefix;
+    this.audienceRefusal =
+      caveats.audience !== undefined && caveats.audience !== audience
+        ? "the token's audience caveat names another service"
+        : undefined;
+    this.spendsOnce = caveats.once.length > 0;
+  }
+
+  /**
+   * The request against the caveats: its method, its path and this service's audience (`caveat_unmet` when one is
+   * not met, or when a fact is missing), and that someone spends the token's one-time ids. Undefined when met.
+   */
+  refusal(facts: VerificationFacts | undefined): TokenAuthError | undefined {
+    if (this.methods !== ANY_METHOD && (methodBit(facts?.method) & this.methods) === 0) {
+      return unmet(`the token's caveats allow only ${this.caveats.methods!.join(', ')}`);
+    }
+    const { pathPrefix } = this;
+    if (pathPrefix !== undefined) {
+      const path = facts?.path;
+      if (path === undefined) return unmet("the token's path caveat needs the request path");
+      if (path !== this.lastPathUnder) {
+        if (!isRequestPathUnder(path, pathPrefix)) {
+          return unmet("the request path is outside the token's path caveat, or not in normal form");
+        }
+        this.lastPathUnder = path;
+      }
+    }
+    if (this.audienceRefusal !== undefined) return unmet(this.audienceRefusal);
+    if (this.spendsOnce && facts?.spendsOnce !== true) {
+      return unmet('a one-time token is accepted only where its use is recorded');
+    }
+    return undefined;
+  }
+}
+
+function unmet(message: string): TokenAuthError {
+  return new TokenAuthError('caveat_unmet', message);
+}
