@@ -129,6 +129,12 @@ describe('caveats', () => {
       once: [ID],
     });
     expect(Object.isFrozen(effective) && Object.isFrozen(effective.list[0])).toBe(true);
+    // One caveat of each kind: every array in the result is frozen, those the caveats hold too.
+    const single = effectiveCaveats([{ type: 'methods', methods: ['GET'] }]);
+    for (const part of [single, single.list, single.list[0], single.methods, single.once]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(single).toEqual({ list: [{ type: 'methods', methods: ['GET'] }], methods: ['GET'], once: [] });
     // The order of two nested prefixes does not matter.
     expect(
       effectiveCaveats([

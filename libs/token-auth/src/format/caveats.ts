@@ -209,23 +209,26 @@ function isCleanText(text: string): boolean {
   return true;
 }
 
+const NO_ONCE: readonly string[] = Object.freeze([]);
+
 /**
  * Everything the caveats allow, taken together; `unsatisfiable` when no request could meet them all (two
- * audiences, methods with nothing in common, path prefixes of which neither is under the other).
+ * audiences, methods with nothing in common, path prefixes of which neither is under the other). The list, a new
+ * one from the decoder, and its caveats are frozen and kept, not copied.
  */
-export function effectiveCaveats(list: readonly Caveat[]): EffectiveCaveats {
+export function effectiveCaveats(list: Caveat[]): EffectiveCaveats {
   let expiresAt: number | undefined;
-  let methods: HttpMethod[] | undefined;
+  let methods: readonly HttpMethod[] | undefined;
   let pathPrefix: string | undefined;
   let audience: string | undefined;
-  const once: string[] = [];
+  let once: string[] | undefined;
   for (const caveat of list) {
     switch (caveat.type) {
       case 'expires':
         expiresAt = expiresAt === undefined ? caveat.at : Math.min(expiresAt, caveat.at);
         break;
       case 'methods':
-        methods = methods === undefined ? [...caveat.methods] : methods.filter((m) => caveat.methods.includes(m));
+        methods = methods === undefined ? caveat.methods : methods.filter((m) => caveat.methods.includes(m));
         if (methods.length === 0) throw unsatisfiable('its methods caveats allow no method together');
         break;
       case 'path':
@@ -239,21 +242,21 @@ export function effectiveCaveats(list: readonly Caveat[]): EffectiveCaveats {
         audience = caveat.audience;
         break;
       case 'once':
-        if (!once.includes(caveat.id)) once.push(caveat.id);
+        if (once === undefined) once = [caveat.id];
+        else if (!once.includes(caveat.id)) once.push(caveat.id);
         break;
     }
   }
-  const frozen: Caveat[] = [];
-  for (const caveat of list) frozen.push(Object.freeze(caveat));
+  for (const caveat of list) Object.freeze(caveat);
   // Only the fields that apply, in this order: built up rather than spread, which costs more than the rest.
   const effective: { -readonly [K in keyof EffectiveCaveats]: EffectiveCaveats[K] } = {
-    list: Object.freeze(frozen),
+    list: Object.freeze(list),
   } as EffectiveCaveats;
   if (expiresAt !== undefined) effective.expiresAt = expiresAt;
   if (methods !== undefined) effective.methods = Object.freeze(methods);
   if (pathPrefix !== undefined) effective.pathPrefix = pathPrefix;
   if (audience !== undefined) effective.audience = audience;
-  effective.once = Object.freeze(once);
+  effective.once = once === undefined ? NO_ONCE : Object.freeze(once);
   return Object.freeze(effective);
 }
 
