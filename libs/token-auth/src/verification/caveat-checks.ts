@@ -44,10 +44,12 @@ export class CaveatChecks {
   private readonly audienceRefusal: string | undefined;
   private readonly spendsOnce: boolean;
   /**
-   * The last request target found under the path prefix: the same text is under it again (a string's text never
-   * changes), so a token's repeated requests for one path compare it rather than scan it.
+   * The method and target of the last request the caveats allowed, when nothing else can refuse one (no audience
+   * refusal, no one-time id): the same method and the same text are allowed again, since a string's text never
+   * changes. Null until then, which no fact equals. A token's repeated requests compare them and scan nothing.
    */
-  private lastPathUnder: string | undefined;
+  private lastMethod: string | undefined | null = null;
+  private lastPath: string | undefined | null = null;
 
   constructor(
     private readonly caveats: EffectiveCaveats,
@@ -70,26 +72,34 @@ export class CaveatChecks {
   /**
    * The request against the caveats: its method, its path and this service's audience (`caveat_unmet` when one is
    * not met, or when a fact is missing), and that someone spends the token's one-time ids. Undefined when met.
+   * Small on purpose: it is inlined into every cached verification, and the full check is a call of its own.
    */
   refusal(facts: VerificationFacts | undefined): TokenAuthError | undefined {
-    if (this.methods !== ANY_METHOD && (methodBit(facts?.method) & this.methods) === 0) {
+    if (facts !== undefined && facts.method === this.lastMethod && facts.path === this.lastPath) return undefined;
+    return this.check(facts);
+  }
+
+  private check(facts: VerificationFacts | undefined): TokenAuthError | undefined {
+    const method = facts?.method;
+    if (this.methods !== ANY_METHOD && (methodBit(method) & this.methods) === 0) {
       return unmet(`the token's caveats allow only ${this.caveats.methods!.join(', ')}`);
     }
+    const path = facts?.path;
     const { pathPrefix } = this;
     if (pathPrefix !== undefined) {
-      const path = facts?.path;
       if (path === undefined) return unmet("the token's path caveat needs the request path");
-      if (path !== this.lastPathUnder) {
-        if (!isRequestPathUnder(path, pathPrefix)) {
-          return unmet("the request path is outside the token's path caveat, or not in normal form");
-        }
-        this.lastPathUnder = path;
+      if (!isRequestPathUnder(path, pathPrefix)) {
+        return unmet("the request path is outside the token's path caveat, or not in normal form");
       }
     }
     if (this.audienceRefusal !== undefined) return unmet(this.audienceRefusal);
-    if (this.spendsOnce && facts?.spendsOnce !== true) {
-      return unmet('a one-time token is accepted only where its use is recorded');
+    if (this.spendsOnce) {
+      return facts?.spendsOnce === true
+        ? undefined
+        : unmet('a one-time token is accepted only where its use is recorded');
     }
+    this.lastMethod = method;
+    this.lastPath = path;
     return undefined;
   }
 }
