@@ -294,6 +294,33 @@ describe('KeyRingManager', () => {
       expect(error).not.toHaveBeenCalled();
     });
 
+    it('takes a ring that moved on through rotations it missed: two emergencies within one refresh interval', async () => {
+      const now = () => new Date(Date.now());
+      const held = createRing(now());
+      const provider = textProvider(serializeRing(held));
+      const { manager, error, warn } = await started(provider);
+      const first = rotateRing(held, { now: now(), refreshInterval: 300, emergency: true });
+      const second = rotateRing(first.ring, { now: now(), refreshInterval: 300, emergency: true });
+      // The ring this instance holds signs with the key the first emergency retired and the second dropped.
+      expect(second.dropped).toEqual([held.keys[0]!.id]);
+      provider.text = serializeRing(second.ring);
+      await manager.refresh();
+      expect(manager.current.active.id).toBe(second.active);
+      expect(manager.current.get(held.keys[0]!.id)).toBeUndefined();
+      expect(error).not.toHaveBeenCalled();
+      expect(String(warn.mock.calls.at(-1)![0])).toContain(`"${held.keys[0]!.id}" left the ring before a rotation`);
+    });
+
+    it('refuses a ring that shares no key with the one in use (a wrong source)', async () => {
+      const provider = textProvider(serializeRing(createRing(T0)));
+      const { manager, error } = await started(provider);
+      const before = manager.current.keys.map((key) => key.id);
+      provider.text = serializeRing(createRing(T0));
+      await manager.refresh();
+      expect(manager.current.keys.map((key) => key.id)).toEqual(before);
+      expect(String(error.mock.calls.at(-1)![0])).toContain('which may still sign or verify tokens');
+    });
+
     it("lets a key go up to 5 minutes before its retireAfter by this clock (the rotator's may be ahead)", async () => {
       const retiring = { ...generateKey('verify-only'), retireAfter: new Date(Date.now() + 300_000).toISOString() };
       const provider = new TestProvider([first, retiring]);

@@ -6,7 +6,7 @@ import type { SecurityEventSink } from '../events/security-event.js';
 import type { KeyProvider } from './key-provider.interface.js';
 import { KeyRing, type KeyDescription } from './key-ring.js';
 import { ringChangeEvents } from './key-ring-events.js';
-import { checkNoLiveKeyLost } from './ring-continuity.js';
+import { checkNoLiveKeyLost, keysDroppedEarly } from './ring-continuity.js';
 
 /** The ring's state for health checks. Never key bytes. */
 export interface KeyRingHealth {
@@ -164,6 +164,7 @@ export class KeyRingManager implements OnModuleDestroy {
       }
       const previous = this.ring;
       this.ring = ring;
+      this.warnOfEarlyDrops(previous, ring);
       this.warnOfRawKeys(ring);
       this.lastRefreshAt = new Date();
       this.lastError = undefined;
@@ -199,6 +200,17 @@ export class KeyRingManager implements OnModuleDestroy {
       this.staleReported = true;
       this.events?.emit({ type: 'key_ring.stale', time, source, reason });
     }
+  }
+
+  /** A reload accepted although it dropped keys before their retireAfter (an edit, or rotations missed): say so. */
+  private warnOfEarlyDrops(previous: KeyRing, ring: KeyRing): void {
+    const dropped = keysDroppedEarly(previous, ring, Date.now());
+    if (dropped.length === 0) return;
+    this.logger.warn(
+      `key ring from ${this.provider.description}: ${dropped.map((key) => `"${key.id}"`).join(', ')} left the ring ` +
+        'before a rotation retired them (rotations this instance missed); ' +
+        'tokens they signed are refused from now on',
+    );
   }
 
   private warnOfRawKeys(ring: KeyRing): void {

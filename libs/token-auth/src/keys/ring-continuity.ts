@@ -14,14 +14,33 @@ function role(key: RingKey): string {
 }
 
 /**
+ * Whether `next` descends from `previous` through rotations this instance did not see: its active key is new to
+ * `previous` and it still holds one of `previous`'s keys (two emergency rotations within one refresh interval, or
+ * an instance cut off from its source across rotations). Refusing such a ring would pin the instance
+ * to keys the others dropped, a compromised one among them. A ring sharing no key is not one (a wrong source).
+ */
+function movedOn(previous: KeyRing, next: KeyRing): boolean {
+  return previous.get(next.active.id) === undefined && previous.keys.some((key) => next.get(key.id) !== undefined);
+}
+
+/**
  * The keys of `previous` that `next` lacks although they may still sign or verify tokens: active, verify-only
- * without a `retireAfter` (the next key), or retiring with a `retireAfter` still ahead (less the margin).
+ * without a `retireAfter` (the next key), or retiring with a `retireAfter` still ahead (less the margin). None when
+ * `next` moved on through rotations this instance missed.
  */
 export function liveKeysMissing(previous: KeyRing, next: KeyRing, now: number): RingKey[] {
+  if (movedOn(previous, next)) return [];
   return previous.keys.filter(
     (key) =>
       next.get(key.id) === undefined &&
       (key.retireAfter === undefined || key.retireAfter.getTime() > now + RETIREMENT_MARGIN_MS),
+  );
+}
+
+/** The keys of `previous` that `next` lacks and whose `retireAfter` had not passed: their tokens are refused now. */
+export function keysDroppedEarly(previous: KeyRing, next: KeyRing, now: number): RingKey[] {
+  return previous.keys.filter(
+    (key) => next.get(key.id) === undefined && (key.retireAfter === undefined || key.retireAfter.getTime() > now),
   );
 }
 
