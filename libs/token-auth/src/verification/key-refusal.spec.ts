@@ -8,6 +8,7 @@ import { OFFSET_KEY_ID, TAG_BYTES, TOKEN_PREFIX } from '../format/token-format.j
 import { bearerChallenge } from '../http/bearer-challenge.js';
 import { generateKey } from '../keys/generate-key.js';
 import { KeyRing } from '../keys/key-ring.js';
+import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { StaticKeyProvider } from '../keys/static.key-provider.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { TokenAuthModule } from '../token-auth.module.js';
@@ -54,7 +55,14 @@ async function ringWithRetiringKeys() {
     ],
   }).compile();
   const tokens = moduleRef.get(TokenService);
-  return { tokens, active, stoppedSigning, retired, own: tokens.issue('user-42').token };
+  return {
+    tokens,
+    manager: moduleRef.get(KeyRingManager),
+    active,
+    stoppedSigning,
+    retired,
+    own: tokens.issue('user-42').token,
+  };
 }
 
 describe('a token refused for its key', () => {
@@ -92,6 +100,16 @@ describe('a token refused for its key', () => {
       status: 401,
       challenge: 'Bearer error="invalid_token", error_description="invalid token signature"',
     });
+  });
+
+  it('asks for a reload only for a key id the ring lacks, not for a key it holds but no longer accepts', async () => {
+    const { tokens, manager, stoppedSigning, retired, own } = await ringWithRetiringKeys();
+    const requestRefresh = jest.spyOn(manager, 'requestRefresh');
+    refusalOf(tokens, withKeyAndRandomTag(own, retired.id));
+    refusalOf(tokens, withKeyAndRandomTag(own, stoppedSigning.id));
+    expect(requestRefresh).not.toHaveBeenCalled();
+    refusalOf(tokens, withKeyAndRandomTag(own, generateKey().id));
+    expect(requestRefresh).toHaveBeenCalledTimes(1);
   });
 
   it('logs its reason at debug level, never the token', async () => {

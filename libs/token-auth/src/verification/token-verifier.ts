@@ -236,10 +236,11 @@ export class TokenVerifier {
    * The refusal of a token whose key `ring` does not accept now (`KeyRing.keyFor`: the id is not in the ring, the key
    * is retired, or the token claims an issue time after the key stopped signing): `unknown_key`, which callers are
    * told as `invalid_signature` (`TokenAuthError.publicCode`) with its message, the reason going to the debug log.
-   * The ring may be missing a key published since it was loaded: a reload is requested.
+   * A key id the ring lacks may be a key published since it was loaded: a reload is requested for it, and only for
+   * it (a reload cannot help a key the ring holds, and asking for one would let a caller time which case it hit).
    */
   private keyRefusal(ring: KeyRing, kid: string, issuedAt: number, now: number): TokenAuthError {
-    this.keys.requestRefresh();
+    if (ring.get(kid) === undefined) this.keys.requestRefresh();
     this.keyRefusals.refused(ring, kid, issuedAt, now, this.options.clockToleranceMs);
     return new TokenAuthError('unknown_key', INVALID_SIGNATURE_MESSAGE);
   }
