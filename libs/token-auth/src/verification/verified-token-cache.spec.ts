@@ -132,22 +132,20 @@ describe('VerifiedTokenCache', () => {
     expect(cache.bytes).toBe(entryBytes('t4997') * 3);
   });
 
-  it('empties itself when a token verified under a ring without one of its keys, or with other bytes for one, is added', () => {
-    const bytes = randomBytes(32);
-    const first = ringOf({ k1: createSecretKey(bytes), k2: secret() });
-    for (const reloaded of [ringOf({ k1: createSecretKey(bytes) }), ringOf({ k1: secret(), k2: secret() })]) {
-      const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
-      store(cache, 't1', claimsFor('t1'), first);
-      expect(cache.ring).toBe(first);
-      store(cache, 't2', claimsFor('t2'), reloaded);
-      expect(cache.ring).toBe(reloaded);
-      expect(cache.get('t1')).toBeUndefined();
-      expect(cache.get('t2')?.sub).toBe('t2');
-      expect([cache.size, cache.bytes]).toEqual([1, entryBytes('t2')]);
-    }
+  it('empties itself when a token verified under a ring with other bytes for one of its key ids is added', () => {
+    const first = ringOf({ k1: secret(), k2: secret() });
+    const reloaded = ringOf({ k1: secret(), k2: secret() });
+    const cache = new VerifiedTokenCache(DEFAULT_VERIFY_CACHE);
+    store(cache, 't1', claimsFor('t1'), first);
+    expect(cache.ring).toBe(first);
+    store(cache, 't2', claimsFor('t2'), reloaded);
+    expect(cache.ring).toBe(reloaded);
+    expect(cache.get('t1')).toBeUndefined();
+    expect(cache.get('t2')?.sub).toBe('t2');
+    expect([cache.size, cache.bytes]).toEqual([1, entryBytes('t2')]);
   });
 
-  it('follows a ring holding every key of the one before, unchanged (new key objects, the same bytes), keeping its entries', () => {
+  it('follows a ring whose keys, where it still holds them, are unchanged (new key objects, the same bytes)', () => {
     const bytes = randomBytes(32);
     const first = ringOf({ k1: createSecretKey(bytes) });
     const reloaded = ringOf({ k1: createSecretKey(bytes), k2: secret() });
@@ -158,9 +156,10 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('t1')?.sub).toBe('t1');
     store(cache, 't2', claimsFor('t2'), reloaded);
     expect(cache.size).toBe(2);
-    // Back to a ring without k2: what was verified under `reloaded` may have used it.
-    expect(cache.follow(first)).toBe(false);
-    expect(cache.size).toBe(0);
+    // Back to a ring without k2: entries stand; a hit on a token of k2 is refused by the ring's keyFor, which the
+    // verifier asks on every hit (verify-cache.spec.ts).
+    expect(cache.follow(ringOf({ k1: createSecretKey(bytes) }))).toBe(true);
+    expect(cache.size).toBe(2);
   });
 });
 

@@ -85,10 +85,10 @@ export class VerifiedTokenCache {
 
   /**
    * Makes `ring`, the ring now in use, the one entries are verified under, and says whether the entries held still
-   * stand: they do when `ring` holds every key of the previous ring, each the same key (the same access MAC key,
-   * compared by its bytes, since a reload builds new key objects). Otherwise the cache is emptied. What else a key
-   * may change (its state, `retireAfter`, `signedUntil`) needs no emptying: a hit asks the ring in use whether it
-   * accepts the key every time.
+   * stand: they do when every key of the previous ring that `ring` still holds is the same key (the same access MAC
+   * key, compared by its bytes, since a reload builds new key objects). Otherwise the cache is emptied. A key that
+   * left, or what else a key may change (its state, `retireAfter`, `signedUntil`), needs no emptying: a hit asks the
+   * ring in use whether it accepts the key every time, so a token of a key gone is refused.
    */
   follow(ring: KeyRing): boolean {
     const previous = this.verifiedUnder;
@@ -187,11 +187,11 @@ export class VerifiedTokenCache {
   }
 }
 
-/** Whether `next` holds every key of `previous`, each the same key (the same access MAC key, by its bytes). */
+/** Whether every key of `previous` that `next` still holds is the same key (the same access MAC key, by its bytes). */
 function holdsKeysOf(next: KeyRing, previous: KeyRing): boolean {
   for (const { id } of previous.describe()) {
     const after = next.get(id);
-    if (after === undefined || !after.macKeys.access.equals(previous.get(id)!.macKeys.access)) return false;
+    if (after !== undefined && !after.macKeys.access.equals(previous.get(id)!.macKeys.access)) return false;
   }
   return true;
 }
