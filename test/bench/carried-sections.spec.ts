@@ -39,4 +39,12 @@ describe('bench: sections carried over a rewrite of BENCHMARKS.md', () => {
     expect(section).toContain('npm run bench:scale');
     expect(published).toContain(section);
   });
+
+  it('carries the security-events-and-metrics section, measured by count-metrics.js, by default', () => {
+    const published = readFileSync(new URL('../../BENCHMARKS.md', import.meta.url), 'utf8');
+    const [, section] = carriedSections(published);
+    expect(section).toMatch(/^## Security events and metrics\n/);
+    expect(section).toContain('count-metrics.js');
+    expect(published).toContain(section);
+  });
 });
