@@ -34,6 +34,10 @@ local function pruned(key, now, before)
   end
   return latest
 end
+local function noteExpiry(key, expiry)
+  local due = tonumber(redis.call('HGET', key, DUE) or '0')
+  if due > 0 and expiry < due then redis.call('HSET', key, DUE, string.format('%d', expiry)) end
+end
 local function keepUntil(key, latest)
   if latest > 0 then redis.call('PEXPIREAT', key, latest) end
 end
@@ -46,6 +50,7 @@ local now = redisNow()
 if expiry <= now then return 0 end
 local latest = pruned(KEYS[1], now, 0)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+noteExpiry(KEYS[1], expiry)
 keepUntil(KEYS[1], math.max(latest, expiry))
 return 1
 `;
@@ -89,7 +94,7 @@ if e then
   redis.call('HSET', KEYS[1], sid, string.format('[%d,%s,%d%s', expiry, c, math.max(tonumber(l), usedAt), rest))
 else
   redis.call('HSET', KEYS[1], sid, string.format('[%d,%d,%d]', expiry, startedAt, usedAt))
-  if not walked and expiry < due then redis.call('HSET', KEYS[1], DUE, string.format('%d', expiry)) end
+  noteExpiry(KEYS[1], expiry)
 end
 if walked or expiry > latest then keepUntil(KEYS[1], math.max(latest, expiry)) end
 return 1
