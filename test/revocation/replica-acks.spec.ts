@@ -34,7 +34,7 @@ const window = () => ({ accessUntil: Date.now() + 60_000, refreshUntil: Date.now
 describe('RedisRevocationStore waitForReplicas', () => {
   let primary: RedisServer;
   let replica: RedisServer;
-  const stores = new RedisStores({ writeTimeout: 400 });
+  const stores = new RedisStores({ writeTimeout: 2000 });
 
   beforeAll(async () => {
     primary = await RedisServer.start();
