@@ -100,6 +100,8 @@ interface Outcome {
 async function scenario(waitForReplicas: number): Promise<Outcome> {
   const group = await SentinelGroup.start({ sentinels: 3 });
   let cluster: DemoCluster | undefined;
+  // The refresh loops run until this is false, which the finally makes sure of when a step fails.
+  let loading = false;
   try {
     cluster = await DemoCluster.start({
       ...FAULT_ENV,
@@ -136,7 +138,7 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
     const killAt = started + LOAD_MS;
     const during = new Tally();
     const logouts = new Tally();
-    let loading = true;
+    loading = true;
     const load = sessions.map(async (session, s) => {
       if (session.kind === 'logout') {
         // Logged out at a random moment of the last lag window before the kill (refreshed only before the lag).
@@ -256,6 +258,7 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
       lossLogged,
     };
   } finally {
+    loading = false;
     await cluster?.stop();
     await group.stop();
   }

@@ -60,13 +60,20 @@ describe(`logout-all and password change against refreshes of stolen sessions on
     loaded = INSTANCES === 3 ? others[1] : undefined;
   }, 60_000);
 
-  afterAll(() => cluster?.stop());
+  // The load and refresh loops run while these are true; a failed step leaves them to afterAll.
+  let loading = false;
+  let running = false;
+  afterAll(async () => {
+    loading = false;
+    running = false;
+    await cluster?.stop();
+  });
 
   it(
     'leaves no chain whose latest refresh or access token still works once the revocation has answered',
     async () => {
       // The background load on one instance: GET /me and a refresh chain of a bystander, without pause.
-      let loading = loaded !== undefined;
+      loading = loaded !== undefined;
       const background: Promise<void>[] = [];
       const loadCounts = new Tally();
       if (loaded) {
@@ -126,7 +133,7 @@ describe(`logout-all and password change against refreshes of stolen sessions on
         const ownerOn = ownerOf(trial);
         const { owner, chains } = await prepared;
 
-        let running = true;
+        running = true;
         const loops = chains.map(async (chain) => {
           while (running && !chain.refused) {
             const next = await refresh(chain.on, chain.pair.refresh_token);

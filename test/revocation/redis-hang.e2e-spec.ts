@@ -26,7 +26,12 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
     instances = [a, ...(await Promise.all([cluster.instance(), cluster.instance()]))];
   }, 60_000);
 
-  afterAll(() => cluster?.stop());
+  // The load loops run until this is false; a failed step leaves it to afterAll, so nothing outlives the suite.
+  let loading = false;
+  afterAll(async () => {
+    loading = false;
+    await cluster?.stop();
+  });
 
   it('fails closed on every instance past maxStaleness, answers a logout 202 persisted: false, and converges after SIGCONT', async () => {
     const [a, b, c] = instances as [Instance, Instance, Instance];
@@ -41,7 +46,7 @@ describe('three demo instances on a Redis that stops answering (SIGSTOP)', () =>
     // Steady load on every instance, each answer kept with its time.
     const answers = instances.map(() => [] as { at: number; outcome: string }[]);
     const counts = new StatusCounts();
-    let loading = true;
+    loading = true;
     const load = instances.map(async (instance, i) => {
       while (loading) {
         const outcome = await meOrError(instance, kept);

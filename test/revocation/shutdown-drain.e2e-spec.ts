@@ -35,13 +35,18 @@ describe.each(DEMO_ADAPTERS)('SIGTERM to a %s instance under load', (adapter) =>
     for (let i = 0; i < 12; i++) sessions.push(await login(b, 'drain'));
   }, 60_000);
 
-  afterAll(() => cluster?.stop());
+  // The load loops run until this is false; a failed step leaves it to afterAll, so nothing outlives the suite.
+  let loading = false;
+  afterAll(async () => {
+    loading = false;
+    await cluster?.stop();
+  });
 
   it('finishes the requests under way, writes their logouts to Redis, cuts a stuck one at the bound and exits 0', async () => {
     // Load: GET /me on kept-alive connections, and logouts, until the instance is gone.
     const counts = new StatusCounts();
     const answered: { pair: Pair; status: number }[] = [];
-    let loading = true;
+    loading = true;
     const readers = Array.from({ length: 4 }, async () => {
       while (loading) counts.add(await meOrError(a, kept));
     });
