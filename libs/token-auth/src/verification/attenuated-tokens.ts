@@ -7,8 +7,8 @@ import type { TokenClaims } from '../format/token-claims.js';
 import { TAG_BYTES } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
+import { BytesTable } from './bytes-table.js';
 import { CaveatChecks } from './caveat-checks.js';
-import { BytesTable } from './decoded-fields.js';
 import { ParentTagCache } from './parent-tag-cache.js';
 
 /** What a request shows the caveats of an attenuated token: its method and path, and who spends one-time ids. */

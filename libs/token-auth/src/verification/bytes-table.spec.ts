@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BytesTable } from './decoded-fields.js';
+import { BytesTable } from './bytes-table.js';
 
 const claimsText = (i: number) => Buffer.from(JSON.stringify({ tenant: `t${i}`, roles: ['user'] }));
 const viewOf = (bytes: Buffer) => new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
