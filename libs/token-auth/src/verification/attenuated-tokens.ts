@@ -4,11 +4,8 @@ import { bodyTagOf, caveatsOf, chainMatches, type ParsedAttenuatedToken } from '
 import { CaveatFormatError, effectiveCaveats, type EffectiveCaveats } from '../format/caveats.js';
 import type { RequestFacts } from '../format/request-path.js';
 import type { TokenClaims } from '../format/token-claims.js';
-import { TAG_BYTES } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
-import { BytesTable } from './bytes-table.js';
-import { CaveatChecks } from './caveat-checks.js';
 import { ParentTagCache } from './parent-tag-cache.js';
 
 /** What a request shows the caveats of an attenuated token: its method and path, and who spends one-time ids. */
@@ -20,12 +17,6 @@ export interface VerificationFacts extends RequestFacts {
   readonly spendsOnce?: boolean;
 }
 
-/** An authentic token's caveats, taken together, and the checks a request passes, made from them for this service. */
-export interface CaveatSet {
-  readonly caveats: EffectiveCaveats;
-  readonly checks: CaveatChecks;
-}
-
 /**
  * The parts of verifying an attenuated token (docs/token-format.md, section 9.4) that a v1 token does not have: the
  * tag chain, reading the caveats, and checking them against a request. `TokenVerifier` runs them between the
@@ -33,17 +24,10 @@ export interface CaveatSet {
  */
 export class AttenuatedTokens {
   private readonly parentTags = new ParentTagCache();
-  /**
-   * Caveat sets by the exact bytes of a token's caveats: children of many parents carry the same few (a share
-   * link's methods and path), and a hit skips decoding, freezing and making the checks. Only sets read without an
-   * error are kept, so a refused list is refused again from its bytes.
-   */
-  private readonly caveatSets = new BytesTable<CaveatSet>();
 
   constructor(
     private readonly revocations: RevocationStore,
     private readonly clockToleranceMs: number,
-    private readonly audience: string | undefined,
   ) {}
 
   /**
@@ -81,24 +65,13 @@ export class AttenuatedTokens {
     if (cached === undefined) this.parentTags.set(ring, parsed.view, parsed.bodyLength, bodyTag);
     return true;
   }
-
-  /**
-   * Step 14: the caveats of an authentic token, taken together, and their checks. An unknown type is `caveat_unknown`
-   * (fail closed), a payload its type does not allow `token_malformed`, caveats no request can meet `caveat_unmet`.
-   */
-  caveatsOf(parsed: ParsedAttenuatedToken): CaveatSet {
-    const { view, bodyLength, length } = parsed;
-    const caveatsLength = length - TAG_BYTES - bodyLength;
-    const held = this.caveatSets.get(view, bodyLength, caveatsLength);
-    if (held !== undefined) return held;
-    const caveats = effectiveCaveatsOf(parsed);
-    const set = { caveats, checks: new CaveatChecks(caveats, this.audience) };
-    this.caveatSets.set(view, bodyLength, caveatsLength, set);
-    return set;
-  }
 }
 
-function effectiveCaveatsOf(parsed: ParsedAttenuatedToken): EffectiveCaveats {
+/**
+ * Step 14: the caveats of an authentic token, taken together. An unknown type is `caveat_unknown` (fail closed), a
+ * payload its type does not allow `token_malformed`, caveats no request can meet `caveat_unmet`.
+ */
+export function caveatsOfToken(parsed: ParsedAttenuatedToken): EffectiveCaveats {
   try {
     return effectiveCaveats(caveatsOf(parsed));
   } catch (error) {

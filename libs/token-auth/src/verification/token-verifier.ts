@@ -21,7 +21,8 @@ import type { KeyRing } from '../keys/key-ring.js';
 import { KeyRingManager } from '../keys/key-ring-manager.js';
 import { TOKEN_AUTH_OPTIONS, type ResolvedTokenAuthOptions } from '../options/token-auth.options.js';
 import { REVOCATION_STORE, type RevocationStore } from '../revocation/revocation-store.interface.js';
-import { AttenuatedTokens, type VerificationFacts } from './attenuated-tokens.js';
+import { AttenuatedTokens, caveatsOfToken, type VerificationFacts } from './attenuated-tokens.js';
+import { CaveatChecks } from './caveat-checks.js';
 import { claimsOf, keyIdOf } from './decoded-fields.js';
 import { KeyRefusalLog } from './key-refusal-log.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -71,7 +72,7 @@ export class TokenVerifier {
     this.accessChecks = { maxLifetimeMs: options.maxAccessTokenTtlMs, checkRevocation: true };
     this.now = revocations.now?.bind(revocations) ?? options.clock;
     this.keyRefusals = new KeyRefusalLog(new Logger('TokenAuth'), options.clock);
-    this.attenuated = new AttenuatedTokens(revocations, options.clockToleranceMs, options.audience);
+    this.attenuated = new AttenuatedTokens(revocations, options.clockToleranceMs);
   }
 
   /**
@@ -195,7 +196,7 @@ export class TokenVerifier {
     const parentExpiresAt = expiresAtOf(parsed);
     const parentLifetime = this.lifetimeRefusal(issuedAt, parentExpiresAt, maxLifetimeMs, now);
     if (parentLifetime !== undefined) return parentLifetime;
-    const { caveats, checks } = this.attenuated.caveatsOf(parsed);
+    const caveats = caveatsOfToken(parsed);
     // The earlier of the parent's expiry and the caveats'; an expires caveat at or before the issue time expires it.
     const expiresAt = Math.min(parentExpiresAt, caveats.expiresAt ?? parentExpiresAt);
     if (expiresAt <= issuedAt) return new TokenAuthError('token_expired', 'token expired by its expires caveat');
@@ -203,6 +204,7 @@ export class TokenVerifier {
     if (lifetime !== undefined) return lifetime;
     const claims = toClaims(parsed, 'access', kid, issuedAt, expiresAt, caveats);
     if (this.revocations.isRevoked(claims)) return revoked();
+    const checks = new CaveatChecks(caveats, this.options.audience);
     const unmet = checks.refusal(facts);
     if (unmet !== undefined) return unmet;
     this.cache?.add(token, claims, ring, checks);

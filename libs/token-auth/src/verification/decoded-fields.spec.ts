@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { BytesTable } from './bytes-table.js';
+import { ParsedClaimsTable } from './decoded-fields.js';
 
 const claimsText = (i: number) => Buffer.from(JSON.stringify({ tenant: `t${i}`, roles: ['user'] }));
 const viewOf = (bytes: Buffer) => new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 
-describe('BytesTable', () => {
+describe('ParsedClaimsTable', () => {
   it('answers bytes only with what was stored for those exact bytes, never for a text that shares a slot', () => {
-    const table = new BytesTable<object>();
+    const table = new ParsedClaimsTable();
     const values = Array.from({ length: 5000 }, (_, i) => ({ i }));
     for (let i = 0; i < values.length; i++) {
       const text = claimsText(i);
@@ -30,7 +30,7 @@ describe('BytesTable', () => {
   });
 
   it('keeps its own copy of the bytes', () => {
-    const table = new BytesTable<object>();
+    const table = new ParsedClaimsTable();
     const shared = Buffer.from('{"a":1}');
     table.set(viewOf(shared), 0, shared.length, { a: 1 });
     shared.write('{"a":2}');
@@ -39,7 +39,7 @@ describe('BytesTable', () => {
   });
 
   it('tells apart texts that differ only in their last, partial word or in their length', () => {
-    const table = new BytesTable<object>();
+    const table = new ParsedClaimsTable();
     const padded = Buffer.from('{"a":12}\0\0');
     table.set(viewOf(padded), 0, 8, { a: 12 });
     // The same first 8 bytes, then bytes that match the zero padding of the held copy: a different, longer text.
