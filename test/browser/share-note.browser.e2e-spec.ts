@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createDemoApp } from '../../apps/demo/src/create-demo-app.js';
 import { loadDemoConfig } from '../../apps/demo/src/config/demo-config.js';
 import { keyRingText, PASSWORD } from '../demo/support/demo-harness.js';
+import { launchChromium } from '../support/chromium.js';
 
 // The page imports nestjs-token-auth/client from the package's build: `npm run test:e2e` builds it first.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const STEP_TIMEOUT = 15_000;
 const TEN_MINUTES = 600_000;
 
@@ -31,7 +23,7 @@ beforeAll(async () => {
   app = await createDemoApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -2,22 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createDemoApp } from '../../apps/demo/src/create-demo-app.js';
 import { loadDemoConfig } from '../../apps/demo/src/config/demo-config.js';
 import { keyRingText, PASSWORD } from '../demo/support/demo-harness.js';
+import { launchChromium } from '../support/chromium.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-// This machine has no network beyond loopback: keep Chromium from reaching out.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const STEP_TIMEOUT = 15_000;
 // Page scripts are given as strings: this project compiles without the DOM library.
 
@@ -36,7 +27,7 @@ beforeAll(async () => {
   app = await createDemoApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

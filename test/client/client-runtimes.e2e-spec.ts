@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Test } from '@nestjs/testing';
 import { TokenAuthModule, TokenService } from 'nestjs-token-auth';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 
 /**
  * `nestjs-token-auth/client` in the runtimes its docs name besides Node (whose specs run beside the source): Deno
@@ -20,7 +21,6 @@ import { chromium, type Browser } from 'playwright-core';
 
 const ESM = fileURLToPath(new URL('../../libs/token-auth/dist/esm/', import.meta.url));
 const DENO = fileURLToPath(new URL('../../node_modules/.bin/deno', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'];
 const CAVEATS = [
   { type: 'methods', methods: ['GET'] },
   { type: 'path', prefix: '/notes/7' },
@@ -103,7 +103,7 @@ self.addEventListener('message', async ({ data, ports }) => ports[0].postMessage
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
