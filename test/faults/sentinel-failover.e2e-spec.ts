@@ -37,6 +37,12 @@ import {
  * owner's own pair ("200 same pair") met the replay window (30 s, the demo's default): a spent token presented again
  * while its successor is unused returns that successor, as for a retry (docs/revocation.md); it is not a fork.
  *
+ * Exactly one primary at the end: with `down-after-milliseconds` 1000 the Sentinels sometimes took the promoted
+ * replica for down a second after promoting it and failed over again, to the former primary just rejoined, leaving
+ * two primaries; an instance started then was sent to the former one, whose records predate the logouts' write-back
+ * (it accepted all 10 logged-out sessions in one CI run). That is the harness's Sentinel setting (see SentinelGroup),
+ * not a guarantee of the library's: no client of a split Redis can tell.
+ *
  * FAULT_SESSIONS (default 25): sessions whose spent token a thief presents first; twice as many sessions only their
  * owner continues; FAULT_LOGOUTS (default 10) sessions logged out in the last second before the kill;
  * FAULT_LAG_MS (default 1000): the replication lag.
@@ -97,6 +103,8 @@ interface Outcome {
   loggedOutAliveOnRunning: number;
   liveRecords: number;
   lossLogged: number;
+  /** Servers that say they are a primary at the end: 2 means the Sentinels failed over again (the harness's fault). */
+  primaries: number;
 }
 
 async function scenario(waitForReplicas: number): Promise<Outcome> {
@@ -234,6 +242,7 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
       onRunning.add((await settled(() => refresh(on(s), session.pair.refresh_token), lateDeadline)).outcome);
     }
 
+    const primaries = await group.primaries();
     const lossLogged = instances.filter((instance) => LOSS_LOG.test(logsOf([instance]))).length;
     const refreshes = sessions.reduce((n, session) => n + session.refreshes, 0) - sessions.length;
     const thiefAccepted = thief.get('200 new pair') + thief.get('200 same pair');
@@ -248,7 +257,8 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
       `of ${THIEF_SESSIONS}; (b) ${OWNER_SESSIONS} owner-only sessions: ${owners} (refused as reuse ${ownersReuse}, ` +
       `session_reset ${owners.get('401 session_reset')}); (c) ${LOGOUTS} logged out in the lag window: logout ` +
       `${logouts}, record on the promoted replica ${records}, refresh on an instance started after the failover ` +
-      `${onLate}, on the running ones ${onRunning} (accepted ${loggedOutAlive} of ${2 * LOGOUTS})`;
+      `${onLate}, on the running ones ${onRunning} (accepted ${loggedOutAlive} of ${2 * LOGOUTS}); ${primaries} ` +
+      `primary at the end, ${group.failoversStarted} failovers started by the Sentinels`;
     return {
       line,
       forks,
@@ -259,6 +269,7 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
       loggedOutAliveOnRunning: onRunning.get('200'),
       liveRecords: records.get('live'),
       lossLogged,
+      primaries,
     };
   } finally {
     loading = false;
@@ -272,25 +283,23 @@ describe('Sentinel failover to a replica lagging 1 s, the primary killed under l
     const outcome = await scenario(0);
     summary(outcome.line);
     expect({
+      primaries: outcome.primaries,
       forks: outcome.forks,
       thiefAccepted: outcome.thiefAccepted,
-      loggedOutAliveOnRunning: outcome.loggedOutAliveOnRunning,
-    }).toEqual({ forks: 0, thiefAccepted: 0, loggedOutAliveOnRunning: 0 });
-    // Not asserted, reported in the line above: an instance started after this failover refused the 10 logged-out
-    // sessions in most runs, but accepted all 10 in one (a clean-clone CI run, while their records read revoked on
-    // the promoted replica just before). An open gap of waitForReplicas 0, said in docs/revocation.md; with
-    // waitForReplicas 1, below, every instance refuses them.
+      loggedOutAlive: outcome.loggedOutAlive,
+    }).toEqual({ primaries: 1, forks: 0, thiefAccepted: 0, loggedOutAlive: 0 });
   }, 90_000);
 
   it('with REDIS_WAIT_REPLICAS=1: nothing answered is lost', async () => {
     const outcome = await scenario(1);
     summary(outcome.line);
     expect({
+      primaries: outcome.primaries,
       forks: outcome.forks,
       loggedOutAlive: outcome.loggedOutAlive,
       liveRecords: outcome.liveRecords,
       ownersReuse: outcome.ownersReuse,
       ownersReset: outcome.ownersReset,
-    }).toEqual({ forks: 0, loggedOutAlive: 0, liveRecords: 0, ownersReuse: 0, ownersReset: 0 });
+    }).toEqual({ primaries: 1, forks: 0, loggedOutAlive: 0, liveRecords: 0, ownersReuse: 0, ownersReset: 0 });
   }, 90_000);
 });
