@@ -56,7 +56,8 @@ export { TokenAuthExceptionFilter } from './http/token-auth-exception.filter.js'
 export type { HttpRequestLike, HttpResponseLike } from './http/http-message.js';
 export type { TokenClaims, AuthenticatedUser } from './format/token-claims.js';
 export type { VerificationFacts } from './verification/attenuated-tokens.js';
-export type { Caveat, EffectiveCaveats } from './format/caveats.js';
+export type { Caveat } from './format/caveats.js';
+export type { EffectiveCaveats } from './format/effective-caveats.js';
 export type { RequestFacts } from './format/request-path.js';
 export { ATTENUATED_PREFIX, MAX_ATTENUATED_TOKEN_LENGTH, type HttpMethod } from './format/caveat-format.js';
 export { MAX_TOKEN_LENGTH, TOKEN_PREFIX, type TokenPurposeName } from './format/token-format.js';

@@ -1,7 +1,8 @@
 import { attenuatedLayout, plainLayout, type TokenLayout } from '../format/attenuated-layout.js';
 import { decodeBase64url, encodeBase64url } from '../format/base64url.js';
 import { ATTENUATED_PREFIX, MAX_CAVEATS, ONCE_ID_BYTES, type HttpMethod } from '../format/caveat-format.js';
-import { decodeCaveat, effectiveCaveats, encodeCaveat, type Caveat, type EffectiveCaveats } from '../format/caveats.js';
+import { encodeCaveat, type Caveat } from '../format/caveats.js';
+import { readCaveats, type EffectiveCaveats } from '../format/effective-caveats.js';
 import {
   OFFSET_EXPIRES_AT,
   OFFSET_ISSUED_AT,
@@ -72,10 +73,11 @@ export function readToken(token: string): TokenSummary {
   const { bytes, layout } = decodeToken(token);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const purpose = bytes[OFFSET_PURPOSE] === TokenPurpose.refresh ? 'refresh' : 'access';
+  // Each caveat's length byte comes just before it.
   const caveats =
     layout.caveatStarts.length === 0
       ? undefined
-      : effectiveCaveats(layout.caveatStarts.map((start, i) => decodeCaveat(bytes, start, layout.caveatLengths[i]!)));
+      : readCaveats(bytes, layout.caveatStarts[0]! - 1, bytes.length - TAG_BYTES, token);
   const expiresAt = time(view, OFFSET_EXPIRES_AT);
   return {
     purpose,

@@ -4,7 +4,8 @@
  * and nothing of NestJS: `tsconfig.client.json` compiles it without Node's types to keep it so.
  */
 export { attenuate, oneTimeId, readToken, type CaveatInput, type TokenSummary } from './attenuate.js';
-export type { Caveat, EffectiveCaveats } from '../format/caveats.js';
+export type { Caveat } from '../format/caveats.js';
+export type { EffectiveCaveats } from '../format/effective-caveats.js';
 export {
   ATTENUATED_PREFIX,
   HTTP_METHODS,

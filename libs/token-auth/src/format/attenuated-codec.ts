@@ -7,7 +7,6 @@ import {
   MAX_ATTENUATED_TOKEN_LENGTH,
   MIN_ATTENUATED_TOKEN_BYTES,
 } from './caveat-format.js';
-import { decodeCaveat, type Caveat } from './caveats.js';
 import { isCanonicalBase64url, parseToken, type ParsedToken } from './token-codec.js';
 import { OFFSET_PURPOSE, OFFSET_SUBJECT, OFFSET_SUBJECT_LENGTH, TAG_BYTES, TOKEN_VERSION } from './token-format.js';
 
@@ -73,35 +72,41 @@ export function parseAttenuatedToken(token: unknown): ParsedAttenuatedToken {
   };
 }
 
+/**
+ * A link of the chain that keys the next one: its 32 bytes as a latin1 string (`binary`: one character per byte, the
+ * same bytes), since a digest handed back as a string costs a tenth of an HMAC less than one copied into a new Buffer.
+ */
+export type ChainLink = string;
+
+/** How a link keys the next HMAC: as the bytes its characters stand for. */
+const LINK_AS_KEY = { encoding: 'binary' } as const;
+
 /** t0: the tag of the parent token, `HMAC(macKey, body)`. */
-export function bodyTagOf(parsed: ParsedAttenuatedToken, macKey: KeyObject): Buffer {
+export function bodyTagOf(parsed: ParsedAttenuatedToken, macKey: KeyObject): ChainLink {
   const { bodyLength } = parsed;
   const body = (bodyViews[bodyLength] ??= parsed.bytes.subarray(0, bodyLength));
-  return createHmac('sha256', macKey).update(body).digest();
+  return createHmac('sha256', macKey).update(body).digest('binary');
 }
 
 /**
  * Step 8 from t0: one HMAC per caveat, each keyed with the link before it, and the last compared in constant time
  * with the token's tag. A caveat's bytes are handed to the HMAC as a plain Uint8Array view, which costs less to
- * make than a Buffer's.
+ * make than a Buffer's; the links between stay strings (ChainLink), the last one a Buffer for timingSafeEqual.
  */
-export function chainMatches(parsed: ParsedAttenuatedToken, bodyTag: Buffer): boolean {
+export function chainMatches(parsed: ParsedAttenuatedToken, bodyTag: ChainLink): boolean {
   const { bytes, bodyLength, length } = parsed;
   const end = length - TAG_BYTES;
   let link = bodyTag;
-  for (let at = bodyLength; at < end; at += 1 + bytes[at]!) {
-    const caveat = new Uint8Array(bytes.buffer, bytes.byteOffset + at + 1, bytes[at]!);
-    link = createHmac('sha256', link).update(caveat).digest();
+  let at = bodyLength;
+  for (let next = at + 1 + bytes[at]!; next < end; at = next, next += 1 + bytes[next]!) {
+    link = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest('binary');
   }
+  const last = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest();
   const tag = (tagViews[length] ??= bytes.subarray(end, length));
-  return timingSafeEqual(link, tag);
+  return timingSafeEqual(last, tag);
 }
 
-/** The caveats, read once the chain matched; a CaveatFormatError for an unknown type or a malformed payload. */
-export function caveatsOf(parsed: ParsedAttenuatedToken): Caveat[] {
-  const { bytes, bodyLength, length } = parsed;
-  const end = length - TAG_BYTES;
-  const caveats: Caveat[] = [];
-  for (let at = bodyLength; at < end; at += 1 + bytes[at]!) caveats.push(decodeCaveat(bytes, at + 1, bytes[at]!));
-  return caveats;
+/** The bytes of the caveat whose length byte is at `at`. */
+function caveatAt(bytes: Buffer, at: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + at + 1, bytes[at]!);
 }

@@ -92,7 +92,7 @@ describe('attenuated token test vectors (docs/test-vectors/attenuated-v1.json)',
     it('has the chain the vector lists', () => {
       const parsed = parseAttenuatedToken(vector.token);
       const t0 = bodyTagOf(parsed, createSecretKey(Buffer.from(keyA.accessMacKey, 'hex')));
-      expect(t0.toString('hex')).toBe(vector.linksHex[0]);
+      expect(Buffer.from(t0, 'latin1').toString('hex')).toBe(vector.linksHex[0]);
       expect(chainMatches(parsed, t0)).toBe(true);
       const { caveatStarts, caveatLengths } = attenuatedLayout(parsed.bytes, parsed.length)!;
       expect(caveatStarts.map((start, i) => parsed.bytes.toString('hex', start, start + caveatLengths[i]!))).toEqual(

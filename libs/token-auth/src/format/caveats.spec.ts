@@ -1,14 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { CaveatType, MAX_ATTENUATED_TOKEN_LENGTH, MAX_CAVEAT_BYTES } from './caveat-format.js';
-import {
-  CaveatFormatError,
-  decodeCaveat,
-  effectiveCaveats,
-  encodeCaveat,
-  normalisePathPrefix,
-  type Caveat,
-} from './caveats.js';
+import { CaveatFormatError, decodeCaveat, encodeCaveat, normalisePathPrefix, type Caveat } from './caveats.js';
 
 const ID = encodeBase64url(new Uint8Array(16).fill(7));
 
@@ -106,68 +99,6 @@ describe('caveats', () => {
     expect(problemOf([CaveatType.path, 0x2f, 0xff])).toBe('malformed');
     expect(problemOf([CaveatType.audience, 0x61, 0x0a])).toBe('malformed');
     expect(problemOf([CaveatType.once, 1, 2, 3])).toBe('malformed');
-  });
-
-  it('takes every caveat together: earliest expiry, common methods, innermost path, one audience', () => {
-    const effective = effectiveCaveats([
-      { type: 'expires', at: 2000 },
-      { type: 'methods', methods: ['GET', 'HEAD', 'POST'] },
-      { type: 'path', prefix: '/notes' },
-      { type: 'expires', at: 1000 },
-      { type: 'methods', methods: ['GET', 'DELETE'] },
-      { type: 'path', prefix: '/notes/5' },
-      { type: 'audience', audience: 'api' },
-      { type: 'audience', audience: 'api' },
-      { type: 'once', id: ID },
-      { type: 'once', id: ID },
-    ]);
-    expect(effective).toMatchObject({
-      expiresAt: 1000,
-      methods: ['GET'],
-      pathPrefix: '/notes/5',
-      audience: 'api',
-      once: [ID],
-    });
-    expect(Object.isFrozen(effective) && Object.isFrozen(effective.list[0])).toBe(true);
-    // One caveat of each kind: every array in the result is frozen, those the caveats hold too.
-    const single = effectiveCaveats([{ type: 'methods', methods: ['GET'] }]);
-    for (const part of [single, single.list, single.list[0], single.methods, single.once]) {
-      expect(Object.isFrozen(part)).toBe(true);
-    }
-    expect(single).toEqual({ list: [{ type: 'methods', methods: ['GET'] }], methods: ['GET'], once: [] });
-    // The order of two nested prefixes does not matter.
-    expect(
-      effectiveCaveats([
-        { type: 'path', prefix: '/notes/5' },
-        { type: 'path', prefix: '/notes' },
-      ]).pathPrefix,
-    ).toBe('/notes/5');
-  });
-
-  it.each<[string, Caveat[]]>([
-    [
-      'methods with nothing in common',
-      [
-        { type: 'methods', methods: ['GET'] },
-        { type: 'methods', methods: ['POST'] },
-      ],
-    ],
-    [
-      'two unrelated paths',
-      [
-        { type: 'path', prefix: '/notes' },
-        { type: 'path', prefix: '/notesx' },
-      ],
-    ],
-    [
-      'two audiences',
-      [
-        { type: 'audience', audience: 'a' },
-        { type: 'audience', audience: 'b' },
-      ],
-    ],
-  ])('refuses caveats no request can meet: %s', (_, list) => {
-    expect(() => effectiveCaveats(list)).toThrow(expect.objectContaining({ problem: 'unsatisfiable' }));
   });
 });
 

@@ -7,7 +7,6 @@ import {
   type CaveatTypeName,
   type HttpMethod,
 } from './caveat-format.js';
-import { isUnder } from './request-path.js';
 
 /**
  * The caveat language of attenuated tokens (docs/token-format.md, section 9.3): closed and typed. Every caveat only
@@ -27,25 +26,6 @@ export type Caveat =
   /** One use: the id (16 bytes, base64url) is spent in the revocation store by the first request that passes. */
   | { readonly type: 'once'; readonly id: string };
 
-/**
- * What a token's caveats allow, all taken together: the earliest expiry, the methods every methods caveat allows,
- * the innermost path prefix, the one audience, and every one-time id. Exposed by `@CurrentUser()` as `caveats`.
- */
-export interface EffectiveCaveats {
-  /** Every caveat of the token, in order. */
-  readonly list: readonly Caveat[];
-  /** The earliest expiry caveat; the claims' `expiresAt` is already the earlier of it and the token's own. */
-  readonly expiresAt?: number;
-  /** Methods allowed; absent: any. */
-  readonly methods?: readonly HttpMethod[];
-  /** The path prefix the request must be under; absent: any path. */
-  readonly pathPrefix?: string;
-  /** The audience the verifying service must have; absent: any service of the key ring. */
-  readonly audience?: string;
-  /** One-time ids, each spent by the first request that passes; empty: no one-time caveat. */
-  readonly once: readonly string[];
-}
-
 /** Why a caveat cannot be read: `unknown` type (fail closed), `malformed` payload, or caveats no request can meet. */
 export type CaveatProblem = 'unknown' | 'malformed' | 'unsatisfiable';
 
@@ -61,6 +41,25 @@ export class CaveatFormatError extends Error {
 
 const METHOD_BITS = new Map<string, number>(HTTP_METHODS.map((method, bit) => [method, 1 << bit]));
 const KNOWN_METHOD_BITS = (1 << HTTP_METHODS.length) - 1;
+/** The methods of each set of method bits, frozen, made when first needed: one array per set, shared. */
+const METHODS_OF_BITS = new Array<readonly HttpMethod[] | undefined>(KNOWN_METHOD_BITS + 1);
+
+/** The methods whose bits are set in `bits` (bit 0 first), as one frozen array shared by every caller. */
+export function methodsOfBits(bits: number): readonly HttpMethod[] {
+  let methods = METHODS_OF_BITS[bits];
+  if (methods === undefined) {
+    methods = Object.freeze(HTTP_METHODS.filter((_, bit) => (bits & (1 << bit)) !== 0));
+    METHODS_OF_BITS[bits] = methods;
+  }
+  return methods;
+}
+
+/** The bits of methods the caveat language names (0 for any other). */
+export function methodBitsOf(methods: readonly string[]): number {
+  let bits = 0;
+  for (const method of methods) bits |= METHOD_BITS.get(method) ?? 0;
+  return bits;
+}
 const MAX_TIME = 2 ** 48 - 1;
 /** Bytes of a path prefix or audience: the caveat's bytes less its type byte. */
 const MAX_TEXT_BYTES = MAX_CAVEAT_BYTES - 1;
@@ -151,10 +150,7 @@ export function decodeCaveat(bytes: Uint8Array, start: number, length: number): 
     case CaveatType.methods: {
       const bits = bytes[at]!;
       if (payloadLength !== 1 || bits === 0 || (bits & ~KNOWN_METHOD_BITS) !== 0) throw malformed('methods');
-      const methods: HttpMethod[] = [];
-      for (let bit = 0; bit < HTTP_METHODS.length; bit++)
-        if ((bits & (1 << bit)) !== 0) methods.push(HTTP_METHODS[bit]!);
-      return { type: 'methods', methods };
+      return { type: 'methods', methods: methodsOfBits(bits) };
     }
     case CaveatType.path: {
       const prefix = utf8(bytes, at, payloadLength);
@@ -207,61 +203,6 @@ function isCleanText(text: string): boolean {
     if (code < 0x20 || code === 0x7f) return false;
   }
   return true;
-}
-
-const NO_ONCE: readonly string[] = Object.freeze([]);
-
-/**
- * Everything the caveats allow, taken together; `unsatisfiable` when no request could meet them all (two
- * audiences, methods with nothing in common, path prefixes of which neither is under the other). The list, a new
- * one from the decoder, and its caveats are frozen and kept, not copied.
- */
-export function effectiveCaveats(list: Caveat[]): EffectiveCaveats {
-  let expiresAt: number | undefined;
-  let methods: readonly HttpMethod[] | undefined;
-  let pathPrefix: string | undefined;
-  let audience: string | undefined;
-  let once: string[] | undefined;
-  for (const caveat of list) {
-    switch (caveat.type) {
-      case 'expires':
-        expiresAt = expiresAt === undefined ? caveat.at : Math.min(expiresAt, caveat.at);
-        break;
-      case 'methods':
-        methods = methods === undefined ? caveat.methods : methods.filter((m) => caveat.methods.includes(m));
-        if (methods.length === 0) throw unsatisfiable('its methods caveats allow no method together');
-        break;
-      case 'path':
-        if (pathPrefix === undefined || isUnder(caveat.prefix, pathPrefix)) pathPrefix = caveat.prefix;
-        else if (!isUnder(pathPrefix, caveat.prefix)) throw unsatisfiable('its path caveats allow no path together');
-        break;
-      case 'audience':
-        if (audience !== undefined && audience !== caveat.audience) {
-          throw unsatisfiable('its audience caveats name different services');
-        }
-        audience = caveat.audience;
-        break;
-      case 'once':
-        if (once === undefined) once = [caveat.id];
-        else if (!once.includes(caveat.id)) once.push(caveat.id);
-        break;
-    }
-  }
-  for (const caveat of list) Object.freeze(caveat);
-  // Only the fields that apply, in this order: built up rather than spread, which costs more than the rest.
-  const effective: { -readonly [K in keyof EffectiveCaveats]: EffectiveCaveats[K] } = {
-    list: Object.freeze(list),
-  } as EffectiveCaveats;
-  if (expiresAt !== undefined) effective.expiresAt = expiresAt;
-  if (methods !== undefined) effective.methods = Object.freeze(methods);
-  if (pathPrefix !== undefined) effective.pathPrefix = pathPrefix;
-  if (audience !== undefined) effective.audience = audience;
-  effective.once = once === undefined ? NO_ONCE : Object.freeze(once);
-  return Object.freeze(effective);
-}
-
-function unsatisfiable(why: string): CaveatFormatError {
-  return new CaveatFormatError('unsatisfiable', `the token can meet no request: ${why}`);
 }
 
 /**

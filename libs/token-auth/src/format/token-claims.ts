@@ -1,4 +1,4 @@
-import type { EffectiveCaveats } from './caveats.js';
+import type { EffectiveCaveats } from './effective-caveats.js';
 import type { TokenPurposeName } from './token-format.js';
 
 /** What a verified token says. Times are milliseconds since the Unix epoch, the scale of `Date.now()`. */

@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { TokenAuthError } from '../errors/token-auth.error.js';
-import { bodyTagOf, caveatsOf, chainMatches, type ParsedAttenuatedToken } from '../format/attenuated-codec.js';
-import { CaveatFormatError, effectiveCaveats, type EffectiveCaveats } from '../format/caveats.js';
+import { bodyTagOf, chainMatches, type ParsedAttenuatedToken } from '../format/attenuated-codec.js';
+import { CaveatFormatError } from '../format/caveats.js';
+import { readCaveats, type EffectiveCaveats } from '../format/effective-caveats.js';
+import { TAG_BYTES } from '../format/token-format.js';
 import type { RequestFacts } from '../format/request-path.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import type { KeyRing } from '../keys/key-ring.js';
@@ -68,12 +70,12 @@ export class AttenuatedTokens {
 }
 
 /**
- * Step 14: the caveats of an authentic token, taken together. An unknown type is `caveat_unknown` (fail closed), a
- * payload its type does not allow `token_malformed`, caveats no request can meet `caveat_unmet`.
+ * Step 14: the caveats of an authentic token (`token`, parsed), taken together. An unknown type is `caveat_unknown`
+ * (fail closed), a payload its type does not allow `token_malformed`, caveats no request can meet `caveat_unmet`.
  */
-export function caveatsOfToken(parsed: ParsedAttenuatedToken): EffectiveCaveats {
+export function caveatsOfToken(token: string, parsed: ParsedAttenuatedToken): EffectiveCaveats {
   try {
-    return effectiveCaveats(caveatsOf(parsed));
+    return readCaveats(parsed.bytes, parsed.bodyLength, parsed.length - TAG_BYTES, token);
   } catch (error) {
     if (!(error instanceof CaveatFormatError)) throw error;
     const code =

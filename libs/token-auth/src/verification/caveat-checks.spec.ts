@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { effectiveCaveats } from '../format/caveats.js';
+import type { EffectiveCaveats } from '../format/effective-caveats.js';
 import type { VerificationFacts } from './attenuated-tokens.js';
 import { CaveatChecks } from './caveat-checks.js';
 
@@ -9,14 +9,15 @@ function refusal(checks: CaveatChecks, facts: VerificationFacts | undefined): st
   return error?.message;
 }
 
+/** What CaveatChecks reads of a token's caveats (readCaveats, tested in effective-caveats.spec.ts, makes them). */
+function caveats(fields: Omit<EffectiveCaveats, 'list' | 'once'> & { once?: string[] }): EffectiveCaveats {
+  return { list: [], once: [], ...fields };
+}
+
 describe('CaveatChecks', () => {
   it('checks methods, path and audience against the request; a missing fact meets no caveat', () => {
-    const caveats = effectiveCaveats([
-      { type: 'methods', methods: ['GET'] },
-      { type: 'path', prefix: '/notes/5' },
-      { type: 'audience', audience: 'api' },
-    ]);
-    const checks = new CaveatChecks(caveats, 'api');
+    const narrowed = caveats({ methods: ['GET'], pathPrefix: '/notes/5', audience: 'api' });
+    const checks = new CaveatChecks(narrowed, 'api');
     expect(refusal(checks, { method: 'GET', path: '/notes/5' })).toBeUndefined();
     expect(refusal(checks, { method: 'POST', path: '/notes/5' })).toMatch(/allow only GET/);
     expect(refusal(checks, { method: 'GET', path: '/notes' })).toMatch(/outside/);
@@ -26,23 +27,15 @@ describe('CaveatChecks', () => {
     expect(refusal(checks, { path: '/notes/5' })).toBeDefined();
     expect(refusal(checks, { method: 'GET' })).toBeDefined();
     for (const audience of ['other', undefined]) {
-      expect(refusal(new CaveatChecks(caveats, audience), { method: 'GET', path: '/notes/5' })).toMatch(
+      expect(refusal(new CaveatChecks(narrowed, audience), { method: 'GET', path: '/notes/5' })).toMatch(
         /another service/,
       );
     }
-    expect(refusal(new CaveatChecks(effectiveCaveats([{ type: 'expires', at: 1 }]), undefined), undefined)).toBe(
-      undefined,
-    );
+    expect(refusal(new CaveatChecks(caveats({ expiresAt: 1 }), undefined), undefined)).toBe(undefined);
   });
 
-  it('allows exactly the methods every methods caveat allows, named in upper case', () => {
-    const checks = new CaveatChecks(
-      effectiveCaveats([
-        { type: 'methods', methods: ['GET', 'HEAD', 'DELETE'] },
-        { type: 'methods', methods: ['HEAD', 'DELETE', 'PUT'] },
-      ]),
-      undefined,
-    );
+  it('allows exactly the methods the caveats allow, named in upper case', () => {
+    const checks = new CaveatChecks(caveats({ methods: ['HEAD', 'DELETE'] }), undefined);
     const allowed = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'head', 'TRACE', ''].filter(
       (method) => checks.refusal({ method }) === undefined,
     );
@@ -50,7 +43,7 @@ describe('CaveatChecks', () => {
   });
 
   it('answers a path it allowed before as before, and every other path by its own text', () => {
-    const checks = new CaveatChecks(effectiveCaveats([{ type: 'path', prefix: '/notes/5' }]), undefined);
+    const checks = new CaveatChecks(caveats({ pathPrefix: '/notes/5' }), undefined);
     for (let round = 0; round < 2; round++) {
       expect(refusal(checks, { path: '/notes/5/x' })).toBeUndefined();
       expect(refusal(checks, { path: '/notes/5/../6' })).toMatch(/outside/);
@@ -63,7 +56,7 @@ describe('CaveatChecks', () => {
   });
 
   it('asks that a one-time token’s use be spent', () => {
-    const checks = new CaveatChecks(effectiveCaveats([{ type: 'once', id: 'B'.repeat(21) + 'A' }]), undefined);
+    const checks = new CaveatChecks(caveats({ once: ['B'.repeat(21) + 'A'] }), undefined);
     expect(refusal(checks, {})).toMatch(/one-time/);
     expect(refusal(checks, { spendsOnce: true })).toBeUndefined();
   });

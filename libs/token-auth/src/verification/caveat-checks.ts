@@ -1,6 +1,7 @@
 import { TokenAuthError } from '../errors/token-auth.error.js';
 import { HTTP_METHODS } from '../format/caveat-format.js';
-import type { EffectiveCaveats } from '../format/caveats.js';
+import { methodBitsOf } from '../format/caveats.js';
+import type { EffectiveCaveats } from '../format/effective-caveats.js';
 import { isRequestPathUnder } from '../format/request-path.js';
 import type { VerificationFacts } from './attenuated-tokens.js';
 
@@ -55,12 +56,7 @@ export class CaveatChecks {
     private readonly caveats: EffectiveCaveats,
     audience: string | undefined,
   ) {
-    let methods = ANY_METHOD;
-    if (caveats.methods !== undefined) {
-      methods = 0;
-      for (const method of caveats.methods) methods |= methodBit(method);
-    }
-    this.methods = methods;
+    this.methods = caveats.methods === undefined ? ANY_METHOD : methodBitsOf(caveats.methods);
     this.pathPrefix = caveats.pathPrefix;
     this.audienceRefusal =
       caveats.audience !== undefined && caveats.audience !== audience

@@ -1,3 +1,4 @@
+import type { ChainLink } from '../format/attenuated-codec.js';
 import { OFFSET_TOKEN_ID } from '../format/token-format.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
@@ -11,7 +12,7 @@ interface Held {
   /** A copy of the body as big-endian 32-bit words, the last padded with zeros: a hit must match it in full. */
   words: Uint32Array;
   /** t0 = HMAC(macKey, body), the parent's tag. */
-  tag: Buffer;
+  tag: ChainLink;
 }
 
 /**
@@ -30,7 +31,7 @@ export class ParentTagCache {
   private readonly slots = new Array<Held | undefined>(SLOTS);
 
   /** t0 for the body in the first `bodyLength` bytes `view` reads, if it was kept for this ring. */
-  get(ring: KeyRing, view: DataView, bodyLength: number): Buffer | undefined {
+  get(ring: KeyRing, view: DataView, bodyLength: number): ChainLink | undefined {
     const held = this.slots[slotOf(view)];
     if (held === undefined || held.ring !== ring || held.length !== bodyLength) return undefined;
     const { words } = held;
@@ -43,8 +44,8 @@ export class ParentTagCache {
     return held.tag;
   }
 
-  /** Keeps t0 for the body: `tag` is the cache's from now on (a digest no one else holds), the body is copied. */
-  set(ring: KeyRing, view: DataView, bodyLength: number, tag: Buffer): void {
+  /** Keeps t0 for the body (a string: nothing can change it), and a copy of the body. */
+  set(ring: KeyRing, view: DataView, bodyLength: number, tag: ChainLink): void {
     const slot = slotOf(view);
     const count = (bodyLength + 3) >> 2;
     const held = (this.slots[slot] ??= { ring, length: 0, words: new Uint32Array(count), tag });

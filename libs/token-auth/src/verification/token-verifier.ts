@@ -4,7 +4,7 @@ import { INVALID_SIGNATURE_MESSAGE, TokenAuthError } from '../errors/token-auth.
 import { TokenAuthCounters } from '../events/token-auth-counters.js';
 import { parseAttenuatedToken } from '../format/attenuated-codec.js';
 import { ATTENUATED_MARK, ATTENUATED_MARK_INDEX } from '../format/caveat-format.js';
-import type { EffectiveCaveats } from '../format/caveats.js';
+import type { EffectiveCaveats } from '../format/effective-caveats.js';
 import type { TokenClaims } from '../format/token-claims.js';
 import {
   expiresAtOf,
@@ -196,7 +196,7 @@ export class TokenVerifier {
     const parentExpiresAt = expiresAtOf(parsed);
     const parentLifetime = this.lifetimeRefusal(issuedAt, parentExpiresAt, maxLifetimeMs, now);
     if (parentLifetime !== undefined) return parentLifetime;
-    const caveats = caveatsOfToken(parsed);
+    const caveats = caveatsOfToken(token, parsed);
     // The earlier of the parent's expiry and the caveats'; an expires caveat at or before the issue time expires it.
     const expiresAt = Math.min(parentExpiresAt, caveats.expiresAt ?? parentExpiresAt);
     if (expiresAt <= issuedAt) return new TokenAuthError('token_expired', 'token expired by its expires caveat');
