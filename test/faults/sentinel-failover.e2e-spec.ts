@@ -37,11 +37,11 @@ import {
  * owner's own pair ("200 same pair") met the replay window (30 s, the demo's default): a spent token presented again
  * while its successor is unused returns that successor, as for a retry (docs/revocation.md); it is not a fork.
  *
- * Exactly one primary at the end: with `down-after-milliseconds` 1000 the Sentinels sometimes took the promoted
- * replica for down a second after promoting it and failed over again, to the former primary just rejoined, leaving
- * two primaries; an instance started then was sent to the former one, whose records predate the logouts' write-back
- * (it accepted all 10 logged-out sessions in one CI run). That is the harness's Sentinel setting (see SentinelGroup),
- * not a guarantee of the library's: no client of a split Redis can tell.
+ * One failover, one primary at the end: with `down-after-milliseconds` 1000 the Sentinels sometimes took the
+ * promoted replica for down a second after promoting it and failed over again, to the former primary just rejoined,
+ * leaving two primaries; an instance started then was sent to the former one, whose records predate the logouts'
+ * write-back (it accepted all 10 logged-out sessions in one CI run). That is the harness's Sentinel setting (see
+ * SentinelGroup), not a guarantee of the library's: no client of a split Redis can tell.
  *
  * FAULT_SESSIONS (default 25): sessions whose spent token a thief presents first; twice as many sessions only their
  * owner continues; FAULT_LOGOUTS (default 10) sessions logged out in the last second before the kill;
@@ -105,6 +105,8 @@ interface Outcome {
   lossLogged: number;
   /** Servers that say they are a primary at the end: 2 means the Sentinels failed over again (the harness's fault). */
   primaries: number;
+  /** Failovers the Sentinels started from the promoted replica: a second failover, whatever its end. */
+  secondFailovers: number;
 }
 
 async function scenario(waitForReplicas: number): Promise<Outcome> {
@@ -258,7 +260,7 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
       `session_reset ${owners.get('401 session_reset')}); (c) ${LOGOUTS} logged out in the lag window: logout ` +
       `${logouts}, record on the promoted replica ${records}, refresh on an instance started after the failover ` +
       `${onLate}, on the running ones ${onRunning} (accepted ${loggedOutAlive} of ${2 * LOGOUTS}); ${primaries} ` +
-      `primary at the end, ${group.failoversStarted} failovers started by the Sentinels`;
+      `primary at the end, ${group.failoversFromPromoted} failovers started from the promoted replica`;
     return {
       line,
       forks,
@@ -270,6 +272,7 @@ async function scenario(waitForReplicas: number): Promise<Outcome> {
       liveRecords: records.get('live'),
       lossLogged,
       primaries,
+      secondFailovers: group.failoversFromPromoted,
     };
   } finally {
     loading = false;
@@ -284,10 +287,11 @@ describe('Sentinel failover to a replica lagging 1 s, the primary killed under l
     summary(outcome.line);
     expect({
       primaries: outcome.primaries,
+      secondFailovers: outcome.secondFailovers,
       forks: outcome.forks,
       thiefAccepted: outcome.thiefAccepted,
       loggedOutAlive: outcome.loggedOutAlive,
-    }).toEqual({ primaries: 1, forks: 0, thiefAccepted: 0, loggedOutAlive: 0 });
+    }).toEqual({ primaries: 1, secondFailovers: 0, forks: 0, thiefAccepted: 0, loggedOutAlive: 0 });
   }, 90_000);
 
   it('with REDIS_WAIT_REPLICAS=1: nothing answered is lost', async () => {
@@ -295,11 +299,20 @@ describe('Sentinel failover to a replica lagging 1 s, the primary killed under l
     summary(outcome.line);
     expect({
       primaries: outcome.primaries,
+      secondFailovers: outcome.secondFailovers,
       forks: outcome.forks,
       loggedOutAlive: outcome.loggedOutAlive,
       liveRecords: outcome.liveRecords,
       ownersReuse: outcome.ownersReuse,
       ownersReset: outcome.ownersReset,
-    }).toEqual({ primaries: 1, forks: 0, loggedOutAlive: 0, liveRecords: 0, ownersReuse: 0, ownersReset: 0 });
+    }).toEqual({
+      primaries: 1,
+      secondFailovers: 0,
+      forks: 0,
+      loggedOutAlive: 0,
+      liveRecords: 0,
+      ownersReuse: 0,
+      ownersReset: 0,
+    });
   }, 90_000);
 });

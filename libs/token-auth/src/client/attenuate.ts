@@ -73,11 +73,10 @@ export function readToken(token: string): TokenSummary {
   const { bytes, layout } = decodeToken(token);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const purpose = bytes[OFFSET_PURPOSE] === TokenPurpose.refresh ? 'refresh' : 'access';
-  // Each caveat's length byte comes just before it.
   const caveats =
     layout.caveatStarts.length === 0
       ? undefined
-      : readCaveats(bytes, layout.caveatStarts[0]! - 1, bytes.length - TAG_BYTES, token);
+      : readCaveats(bytes, layout.bodyLength, bytes.length - TAG_BYTES, token);
   const expiresAt = time(view, OFFSET_EXPIRES_AT);
   return {
     purpose,

@@ -74,9 +74,11 @@ export function parseAttenuatedToken(token: unknown): ParsedAttenuatedToken {
 
 /**
  * A link of the chain that keys the next one: its 32 bytes as a latin1 string (`binary`: one character per byte, the
- * same bytes), since a digest handed back as a string costs a tenth of an HMAC less than one copied into a new Buffer.
+ * same bytes), made only by `digest('binary')` here. A digest handed back as such a string, and turned into the next
+ * key by `createHmac` (`Buffer.from(link, 'binary')`, from Buffer's pool), costs a tenth of an HMAC less than one
+ * copied into a Buffer of its own by `digest()`. Branded, so no other string passes for one.
  */
-export type ChainLink = string;
+export type ChainLink = string & { readonly chainLink: unique symbol };
 
 /** How a link keys the next HMAC: as the bytes its characters stand for. */
 const LINK_AS_KEY = { encoding: 'binary' } as const;
@@ -85,13 +87,14 @@ const LINK_AS_KEY = { encoding: 'binary' } as const;
 export function bodyTagOf(parsed: ParsedAttenuatedToken, macKey: KeyObject): ChainLink {
   const { bodyLength } = parsed;
   const body = (bodyViews[bodyLength] ??= parsed.bytes.subarray(0, bodyLength));
-  return createHmac('sha256', macKey).update(body).digest('binary');
+  return createHmac('sha256', macKey).update(body).digest('binary') as ChainLink;
 }
 
 /**
  * Step 8 from t0: one HMAC per caveat, each keyed with the link before it, and the last compared in constant time
  * with the token's tag. A caveat's bytes are handed to the HMAC as a plain Uint8Array view, which costs less to
- * make than a Buffer's; the links between stay strings (ChainLink), the last one a Buffer for timingSafeEqual.
+ * make than a Buffer's; the links between stay strings (ChainLink), the last one a Buffer for timingSafeEqual. The
+ * token has at least one caveat (parseAttenuatedToken makes sure of it).
  */
 export function chainMatches(parsed: ParsedAttenuatedToken, bodyTag: ChainLink): boolean {
   const { bytes, bodyLength, length } = parsed;
@@ -99,7 +102,7 @@ export function chainMatches(parsed: ParsedAttenuatedToken, bodyTag: ChainLink):
   let link = bodyTag;
   let at = bodyLength;
   for (let next = at + 1 + bytes[at]!; next < end; at = next, next += 1 + bytes[next]!) {
-    link = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest('binary');
+    link = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest('binary') as ChainLink;
   }
   const last = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest();
   const tag = (tagViews[length] ??= bytes.subarray(end, length));

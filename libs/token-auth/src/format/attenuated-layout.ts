@@ -10,9 +10,8 @@ export interface TokenLayout {
   readonly bodyLength: number;
   readonly subjectLength: number;
   readonly claimsLength: number;
-  /** Offset and length of each caveat's bytes (its type byte and payload; the length byte is just before). */
+  /** Offset of each caveat's bytes (its type byte and payload; the length byte, just before, says how many). */
   readonly caveatStarts: readonly number[];
-  readonly caveatLengths: readonly number[];
 }
 
 /**
@@ -48,17 +47,12 @@ export function caveatCountOf(bytes: Uint8Array, start: number, end: number): nu
 function layoutOf(bytes: Uint8Array, bodyLength: number, caveatEnd: number): TokenLayout {
   const subjectLength = bytes[OFFSET_SUBJECT_LENGTH]!;
   const caveatStarts: number[] = [];
-  const caveatLengths: number[] = [];
-  for (let at = bodyLength; at < caveatEnd; at += 1 + bytes[at]!) {
-    caveatStarts.push(at + 1);
-    caveatLengths.push(bytes[at]!);
-  }
+  for (let at = bodyLength; at < caveatEnd; at += 1 + bytes[at]!) caveatStarts.push(at + 1);
   return {
     bodyLength,
     subjectLength,
     claimsLength: bodyLength - OFFSET_SUBJECT - subjectLength - 2,
     caveatStarts,
-    caveatLengths,
   };
 }
 

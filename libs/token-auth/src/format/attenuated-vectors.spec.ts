@@ -94,10 +94,11 @@ describe('attenuated token test vectors (docs/test-vectors/attenuated-v1.json)',
       const t0 = bodyTagOf(parsed, createSecretKey(Buffer.from(keyA.accessMacKey, 'hex')));
       expect(Buffer.from(t0, 'latin1').toString('hex')).toBe(vector.linksHex[0]);
       expect(chainMatches(parsed, t0)).toBe(true);
-      const { caveatStarts, caveatLengths } = attenuatedLayout(parsed.bytes, parsed.length)!;
-      expect(caveatStarts.map((start, i) => parsed.bytes.toString('hex', start, start + caveatLengths[i]!))).toEqual(
-        vector.caveatsHex,
-      );
+      const { caveatStarts } = attenuatedLayout(parsed.bytes, parsed.length)!;
+      // Each caveat's length byte comes just before it.
+      expect(
+        caveatStarts.map((start) => parsed.bytes.toString('hex', start, start + parsed.bytes[start - 1]!)),
+      ).toEqual(vector.caveatsHex);
     });
 
     it('verifies against its request, with the caveats expected', () => {

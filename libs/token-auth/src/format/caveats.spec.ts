@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { CaveatType, MAX_ATTENUATED_TOKEN_LENGTH, MAX_CAVEAT_BYTES } from './caveat-format.js';
-import { CaveatFormatError, decodeCaveat, encodeCaveat, normalisePathPrefix, type Caveat } from './caveats.js';
+import {
+  CaveatFormatError,
+  decodeCaveat,
+  encodeCaveat,
+  isCanonicalPrefix,
+  normalisePathPrefix,
+  type Caveat,
+} from './caveats.js';
 
 const ID = encodeBase64url(new Uint8Array(16).fill(7));
 
@@ -99,6 +106,33 @@ describe('caveats', () => {
     expect(problemOf([CaveatType.path, 0x2f, 0xff])).toBe('malformed');
     expect(problemOf([CaveatType.audience, 0x61, 0x0a])).toBe('malformed');
     expect(problemOf([CaveatType.once, 1, 2, 3])).toBe('malformed');
+  });
+});
+
+describe('isCanonicalPrefix', () => {
+  /** The rule as docs/token-format.md states it, written plainly: what the one-pass check must agree with. */
+  function byTheRule(prefix: string): boolean {
+    if (!prefix.startsWith('/') || [...prefix].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f')) return false;
+    if (prefix === '/') return true;
+    if (/[\\%?#]/.test(prefix)) return false;
+    return prefix
+      .split('/')
+      .slice(1)
+      .every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  }
+
+  it('agrees with the rule on every string of up to 5 characters from an alphabet of its edge cases', () => {
+    const alphabet = ['/', '.', 'a', '%', '\\', '?', '#', '\n', '\u007f', 'é'];
+    let strings = [''];
+    const disagreements: string[] = [];
+    let checked = 0;
+    for (let size = 0; size <= 5; size++) {
+      for (const text of strings) if (isCanonicalPrefix(text) !== byTheRule(text)) disagreements.push(text);
+      checked += strings.length;
+      strings = strings.flatMap((text) => alphabet.map((character) => text + character));
+    }
+    expect(disagreements).toEqual([]);
+    expect(checked).toBe(111_111);
   });
 });
 

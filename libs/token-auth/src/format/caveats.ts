@@ -39,10 +39,35 @@ export class CaveatFormatError extends Error {
   }
 }
 
-const METHOD_BITS = new Map<string, number>(HTTP_METHODS.map((method, bit) => [method, 1 << bit]));
-const KNOWN_METHOD_BITS = (1 << HTTP_METHODS.length) - 1;
+/** Every method bit: a token without a methods caveat allows them all. */
+export const ALL_METHOD_BITS = (1 << HTTP_METHODS.length) - 1;
 /** The methods of each set of method bits, frozen, made when first needed: one array per set, shared. */
-const METHODS_OF_BITS = new Array<readonly HttpMethod[] | undefined>(KNOWN_METHOD_BITS + 1);
+const METHODS_OF_BITS = new Array<readonly HttpMethod[] | undefined>(ALL_METHOD_BITS + 1);
+
+/**
+ * The bit of a method the caveat language names (HTTP_METHODS' order, bit 0 first), 0 for any other: a switch, since
+ * it runs on every request a token with a methods caveat makes.
+ */
+export function methodBit(method: string | undefined): number {
+  switch (method) {
+    case 'GET':
+      return 1;
+    case 'HEAD':
+      return 2;
+    case 'POST':
+      return 4;
+    case 'PUT':
+      return 8;
+    case 'PATCH':
+      return 16;
+    case 'DELETE':
+      return 32;
+    case 'OPTIONS':
+      return 64;
+    default:
+      return 0;
+  }
+}
 
 /** The methods whose bits are set in `bits` (bit 0 first), as one frozen array shared by every caller. */
 export function methodsOfBits(bits: number): readonly HttpMethod[] {
@@ -57,7 +82,7 @@ export function methodsOfBits(bits: number): readonly HttpMethod[] {
 /** The bits of methods the caveat language names (0 for any other). */
 export function methodBitsOf(methods: readonly string[]): number {
   let bits = 0;
-  for (const method of methods) bits |= METHOD_BITS.get(method) ?? 0;
+  for (const method of methods) bits |= methodBit(method);
   return bits;
 }
 const MAX_TIME = 2 ** 48 - 1;
@@ -86,8 +111,8 @@ export function encodeCaveat(caveat: Caveat): Uint8Array {
       let bits = 0;
       if (!Array.isArray(caveat.methods)) throw new TypeError('a methods caveat needs an array of methods');
       for (const method of caveat.methods) {
-        const bit = METHOD_BITS.get(method);
-        if (bit === undefined) {
+        const bit = methodBit(method);
+        if (bit === 0) {
           throw new RangeError(`a methods caveat takes ${HTTP_METHODS.join(', ')} (upper case), got ${String(method)}`);
         }
         bits |= bit;
@@ -149,7 +174,7 @@ export function decodeCaveat(bytes: Uint8Array, start: number, length: number): 
     }
     case CaveatType.methods: {
       const bits = bytes[at]!;
-      if (payloadLength !== 1 || bits === 0 || (bits & ~KNOWN_METHOD_BITS) !== 0) throw malformed('methods');
+      if (payloadLength !== 1 || bits === 0 || (bits & ~ALL_METHOD_BITS) !== 0) throw malformed('methods');
       return { type: 'methods', methods: methodsOfBits(bits) };
     }
     case CaveatType.path: {
@@ -205,18 +230,43 @@ function isCleanText(text: string): boolean {
   return true;
 }
 
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
+const QUERY = 0x3f;
+const FRAGMENT = 0x23;
+
 /**
  * Whether `prefix` is a path prefix in normal form: starts with `/`, no empty, `.` or `..` segment, no trailing
- * `/` (but `/` itself), and no `\`, `%`, `?`, `#` or control character. The one spelling of each prefix.
+ * `/` (but `/` itself), and no `\`, `%`, `?`, `#` or control character. The one spelling of each prefix. One pass
+ * over the characters, allocating nothing: every path caveat of every token is checked by it.
  */
 export function isCanonicalPrefix(prefix: string): boolean {
-  if (prefix.charCodeAt(0) !== 0x2f || !isCleanText(prefix)) return false;
-  if (prefix === '/') return true;
-  if (/[\\%?#]/.test(prefix)) return false;
-  const segments = prefix.split('/');
-  for (let i = 1; i < segments.length; i++) {
-    const segment = segments[i];
-    if (segment === '' || segment === '.' || segment === '..') return false;
+  const { length } = prefix;
+  if (length === 0 || prefix.charCodeAt(0) !== SLASH) return false;
+  if (length === 1) return true;
+  let segmentStart = 1;
+  // A `/` past the end closes the last segment.
+  for (let i = 1; i <= length; i++) {
+    const code = i < length ? prefix.charCodeAt(i) : SLASH;
+    if (code === SLASH) {
+      const segmentLength = i - segmentStart;
+      if (segmentLength === 0) return false;
+      if (prefix.charCodeAt(segmentStart) === DOT) {
+        if (segmentLength === 1 || (segmentLength === 2 && prefix.charCodeAt(segmentStart + 1) === DOT)) return false;
+      }
+      segmentStart = i + 1;
+    } else if (
+      code < 0x20 ||
+      code === 0x7f ||
+      code === BACKSLASH ||
+      code === PERCENT ||
+      code === QUERY ||
+      code === FRAGMENT
+    ) {
+      return false;
+    }
   }
   return true;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { inspect } from 'node:util';
 import { encodeBase64url } from './base64url.js';
 import { ATTENUATED_PREFIX } from './caveat-format.js';
 import { encodeCaveat, type Caveat } from './caveats.js';
@@ -55,7 +56,7 @@ describe('readCaveats', () => {
     ).toBe('/notes/5');
   });
 
-  it('is frozen through and through, with only the fields that apply, and shows its list as JSON', () => {
+  it('is frozen through and through, with only the fields that apply, and shows its list as JSON and in Node', () => {
     const single = read([{ type: 'methods', methods: ['HEAD', 'GET'] }]);
     for (const part of [single, single.list, single.list[0], single.methods, single.once]) {
       expect(Object.isFrozen(part)).toBe(true);
@@ -66,9 +67,11 @@ describe('readCaveats', () => {
       methods: ['GET', 'HEAD'],
       once: [],
     });
+    expect(inspect(single)).toBe(inspect(JSON.parse(JSON.stringify(single))));
     expect(() => {
       (single as { methods?: unknown }).methods = ['POST'];
     }).toThrow(TypeError);
+    expect(Object.isFrozen(Object.getPrototypeOf(single))).toBe(true);
   });
 
   it.each<[string, Caveat[]]>([

@@ -8,7 +8,11 @@ import { isUnder } from './request-path.js';
  * the innermost path prefix, the one audience, and every one-time id. Exposed by `@CurrentUser()` as `caveats`.
  */
 export interface EffectiveCaveats {
-  /** Every caveat of the token, in order. */
+  /**
+   * Every caveat of the token, in order. On a verified token's claims, an accessor that decodes them when first read
+   * (no request check needs them): `JSON.stringify` and `util.inspect` show it, a spread or `structuredClone` copies
+   * only the fields below.
+   */
   readonly list: readonly Caveat[];
   /** The earliest expiry caveat; the claims' `expiresAt` is already the earlier of it and the token's own. */
   readonly expiresAt?: number;
@@ -25,9 +29,11 @@ export interface EffectiveCaveats {
 const NO_ONCE: readonly string[] = Object.freeze([]);
 
 /**
- * A token's caveats taken together, frozen. Only the fields that apply are set. `list`, which a request's checks
- * never need, is decoded from the token's text when first asked for (the verifier's bytes are reused by the next
- * token), so a verification makes no object per caveat that it keeps, and freezes one object, not one per caveat.
+ * A token's caveats taken together, frozen (its prototype too). Only the fields that apply are set. `list`, which a
+ * request's checks never need, is decoded from the token's text when first asked for (the verifier's bytes are reused
+ * by the next token), so a verification makes no object per caveat that it keeps, and freezes one object, not one
+ * per caveat. The text is the token the claims belong to, which the verified-token cache holds anyway; an
+ * application that keeps the claims keeps it alive with them.
  */
 class TokenCaveats implements EffectiveCaveats {
   declare readonly expiresAt?: number;
@@ -59,7 +65,7 @@ class TokenCaveats implements EffectiveCaveats {
     return this.#list;
   }
 
-  /** The fields as a plain object, `list` first, as `JSON.stringify` and loggers show them. */
+  /** The fields as a plain object, `list` first, as `JSON.stringify` shows them. */
   toJSON(): EffectiveCaveats {
     const { expiresAt, methods, pathPrefix, audience, once } = this;
     return {
@@ -72,6 +78,14 @@ class TokenCaveats implements EffectiveCaveats {
     };
   }
 }
+
+// What `util.inspect` and `console.log` in Node show (a symbol of the runtime's registry: no import, browser-safe).
+Object.defineProperty(TokenCaveats.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: TokenCaveats) {
+    return this.toJSON();
+  },
+});
+Object.freeze(TokenCaveats.prototype);
 
 /**
  * The caveats section of an attenuated token, `bytes` from `start` to `end` (each caveat a length byte and its

@@ -1,34 +1,8 @@
 import { TokenAuthError } from '../errors/token-auth.error.js';
-import { HTTP_METHODS } from '../format/caveat-format.js';
-import { methodBitsOf } from '../format/caveats.js';
+import { ALL_METHOD_BITS, methodBit, methodBitsOf } from '../format/caveats.js';
 import type { EffectiveCaveats } from '../format/effective-caveats.js';
 import { isRequestPathUnder } from '../format/request-path.js';
 import type { VerificationFacts } from './attenuated-tokens.js';
-
-/** Every method bit: a token without a methods caveat allows them all. */
-const ANY_METHOD = (1 << HTTP_METHODS.length) - 1;
-
-/** The bit of a method the caveat language names (caveat-format.ts, bit 0 first), 0 for any other. */
-function methodBit(method: string | undefined): number {
-  switch (method) {
-    case 'GET':
-      return 1;
-    case 'HEAD':
-      return 2;
-    case 'POST':
-      return 4;
-    case 'PUT':
-      return 8;
-    case 'PATCH':
-      return 16;
-    case 'DELETE':
-      return 32;
-    case 'OPTIONS':
-      return 64;
-    default:
-      return 0;
-  }
-}
 
 /**
  * An authentic attenuated token's caveats, made into the checks each request passes (docs/token-format.md,
@@ -56,7 +30,7 @@ export class CaveatChecks {
     private readonly caveats: EffectiveCaveats,
     audience: string | undefined,
   ) {
-    this.methods = caveats.methods === undefined ? ANY_METHOD : methodBitsOf(caveats.methods);
+    this.methods = caveats.methods === undefined ? ALL_METHOD_BITS : methodBitsOf(caveats.methods);
     this.pathPrefix = caveats.pathPrefix;
     this.audienceRefusal =
       caveats.audience !== undefined && caveats.audience !== audience
@@ -77,7 +51,7 @@ export class CaveatChecks {
 
   private check(facts: VerificationFacts | undefined): TokenAuthError | undefined {
     const method = facts?.method;
-    if (this.methods !== ANY_METHOD && (methodBit(method) & this.methods) === 0) {
+    if (this.methods !== ALL_METHOD_BITS && (methodBit(method) & this.methods) === 0) {
       return unmet(`the token's caveats allow only ${this.caveats.methods!.join(', ')}`);
     }
     const path = facts?.path;

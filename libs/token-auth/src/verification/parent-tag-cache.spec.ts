@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import type { ChainLink } from '../format/attenuated-codec.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { ParentTagCache } from './parent-tag-cache.js';
 
@@ -19,7 +20,7 @@ describe('ParentTagCache', () => {
   it('answers a body only with the tag kept for exactly its bytes, under the same ring', () => {
     const cache = new ParentTagCache();
     const bytes = body(81);
-    const tag = randomBytes(32).toString('latin1');
+    const tag = randomBytes(32).toString('latin1') as ChainLink;
     cache.set(ringA, viewOf(bytes), 81, tag);
     expect(cache.get(ringA, viewOf(bytes), 81)).toEqual(tag);
     expect(cache.get(ringB, viewOf(bytes), 81)).toBeUndefined();
@@ -40,7 +41,7 @@ describe('ParentTagCache', () => {
   it('keeps a copy of the body: changing the caller’s buffer afterwards changes nothing', () => {
     const cache = new ParentTagCache();
     const bytes = body();
-    const tag = randomBytes(32).toString('latin1');
+    const tag = randomBytes(32).toString('latin1') as ChainLink;
     cache.set(ringA, viewOf(bytes), 80, tag);
     const original = Buffer.from(bytes);
     bytes.fill(0, 30, 80);
@@ -54,8 +55,8 @@ describe('ParentTagCache', () => {
     const second = body(77);
     // The same token id (bytes 11 to 26): the same slot.
     first.copy(second, 11, 11, 27);
-    const firstTag = randomBytes(32).toString('latin1');
-    const secondTag = randomBytes(32).toString('latin1');
+    const firstTag = randomBytes(32).toString('latin1') as ChainLink;
+    const secondTag = randomBytes(32).toString('latin1') as ChainLink;
     cache.set(ringA, viewOf(first), 90, firstTag);
     cache.set(ringB, viewOf(second), 77, secondTag);
     expect(cache.get(ringA, viewOf(first), 90)).toBeUndefined();
