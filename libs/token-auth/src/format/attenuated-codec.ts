@@ -73,10 +73,10 @@ export function parseAttenuatedToken(token: unknown): ParsedAttenuatedToken {
 }
 
 /**
- * A link of the chain that keys the next one: its 32 bytes as a latin1 string (`binary`: one character per byte, the
- * same bytes), made only by `digest('binary')` here. A digest handed back as such a string, and turned into the next
- * key by `createHmac` (`Buffer.from(link, 'binary')`, from Buffer's pool), costs a tenth of an HMAC less than one
- * copied into a Buffer of its own by `digest()`. Branded, so no other string passes for one.
+ * A link of the chain: its 32 bytes as a latin1 string (`binary`: one character per byte, the same bytes), made only
+ * by `digest('binary')` here. Turned back into bytes from Buffer's pool (by `createHmac` for the next key, by
+ * `Buffer.from` for the last comparison), a digest handed back as such a string costs about a tenth of an HMAC less
+ * than one copied into a Buffer of its own by `digest()`. Branded, so no other string passes for one.
  */
 export type ChainLink = string & { readonly chainLink: unique symbol };
 
@@ -93,23 +93,16 @@ export function bodyTagOf(parsed: ParsedAttenuatedToken, macKey: KeyObject): Cha
 /**
  * Step 8 from t0: one HMAC per caveat, each keyed with the link before it, and the last compared in constant time
  * with the token's tag. A caveat's bytes are handed to the HMAC as a plain Uint8Array view, which costs less to
- * make than a Buffer's; the links between stay strings (ChainLink), the last one a Buffer for timingSafeEqual. The
- * token has at least one caveat (parseAttenuatedToken makes sure of it).
+ * make than a Buffer's. The token has at least one caveat (parseAttenuatedToken makes sure of it).
  */
 export function chainMatches(parsed: ParsedAttenuatedToken, bodyTag: ChainLink): boolean {
   const { bytes, bodyLength, length } = parsed;
   const end = length - TAG_BYTES;
   let link = bodyTag;
-  let at = bodyLength;
-  for (let next = at + 1 + bytes[at]!; next < end; at = next, next += 1 + bytes[next]!) {
-    link = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest('binary') as ChainLink;
+  for (let at = bodyLength; at < end; at += 1 + bytes[at]!) {
+    const caveat = new Uint8Array(bytes.buffer, bytes.byteOffset + at + 1, bytes[at]!);
+    link = createHmac('sha256', link, LINK_AS_KEY).update(caveat).digest('binary') as ChainLink;
   }
-  const last = createHmac('sha256', link, LINK_AS_KEY).update(caveatAt(bytes, at)).digest();
   const tag = (tagViews[length] ??= bytes.subarray(end, length));
-  return timingSafeEqual(last, tag);
-}
-
-/** The bytes of the caveat whose length byte is at `at`. */
-function caveatAt(bytes: Buffer, at: number): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset + at + 1, bytes[at]!);
+  return timingSafeEqual(Buffer.from(link, 'binary'), tag);
 }
