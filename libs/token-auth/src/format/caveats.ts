@@ -85,6 +85,7 @@ export function methodBitsOf(methods: readonly string[]): number {
   for (const method of methods) bits |= methodBit(method);
   return bits;
 }
+
 const MAX_TIME = 2 ** 48 - 1;
 /** Bytes of a path prefix or audience: the caveat's bytes less its type byte. */
 const MAX_TEXT_BYTES = MAX_CAVEAT_BYTES - 1;
@@ -220,13 +221,15 @@ function utf8(bytes: Uint8Array, start: number, length: number): string | undefi
   return ascii;
 }
 
-/** Text without control characters (C0, DEL): an audience, a path prefix. */
+/** A control character (C0 or DEL), which no audience or path prefix holds. */
+function isControlCode(code: number): boolean {
+  return code < 0x20 || code === 0x7f;
+}
+
+/** Non-empty text without control characters: an audience. */
 function isCleanText(text: string): boolean {
   if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return false;
-  }
+  for (let i = 0; i < text.length; i++) if (isControlCode(text.charCodeAt(i))) return false;
   return true;
 }
 
@@ -257,14 +260,7 @@ export function isCanonicalPrefix(prefix: string): boolean {
         if (segmentLength === 1 || (segmentLength === 2 && prefix.charCodeAt(segmentStart + 1) === DOT)) return false;
       }
       segmentStart = i + 1;
-    } else if (
-      code < 0x20 ||
-      code === 0x7f ||
-      code === BACKSLASH ||
-      code === PERCENT ||
-      code === QUERY ||
-      code === FRAGMENT
-    ) {
+    } else if (isControlCode(code) || code === BACKSLASH || code === PERCENT || code === QUERY || code === FRAGMENT) {
       return false;
     }
   }
